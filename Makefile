@@ -1,0 +1,127 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+#   make                 build smmutrace for this machine
+#   make ARCH=arm64      cross-build (gcc-aarch64-linux-gnu, sysroot from scripts/qemu/fetch.sh)
+#   make test            install what is needed, build, run every test
+#   make demo            boot Debian's arm64 kernel under QEMU and trace the real driver
+#   make bench           benchmarks (ratios, not timed assertions)
+#   make install         PREFIX=/usr/local DESTDIR=
+
+HOST_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+ARCH ?= $(HOST_ARCH)
+PREFIX ?= /usr/local
+DESTDIR ?=
+VERSION := 0.1.0
+
+OUTPUT := .output/$(ARCH)
+BPF_ARCH := $(ARCH)
+CLANG ?= clang
+LLVM_STRIP ?= llvm-strip
+BPFTOOL ?= bpftool
+PKG_CONFIG ?= pkg-config
+
+ifeq ($(ARCH),$(HOST_ARCH))
+CC ?= cc
+SYS_CFLAGS :=
+SYS_LDFLAGS :=
+LIBS := -lbpf -lelf -lz -ljansson
+else
+# cross build: variables written by scripts/qemu/fetch.sh
+CROSS_MK ?= $(or $(SMMUTRACE_CACHE),/var/cache/smmutrace)/cross.mk
+-include $(CROSS_MK)
+CC := $(CROSS_CC)
+SYS_CFLAGS := $(CROSS_CFLAGS)
+SYS_LDFLAGS := $(CROSS_LDFLAGS)
+LIBS := $(CROSS_LIBS)
+endif
+
+WARNINGS := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+	    -Wshadow -Wformat=2 -Wno-format-nonliteral
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := $(CFLAGS) -std=gnu11 $(WARNINGS) -D_GNU_SOURCE \
+	      -DSMMUTRACE_VERSION='"$(VERSION)"' -Isrc -I$(OUTPUT) $(SYS_CFLAGS)
+ALL_LDFLAGS := $(LDFLAGS) $(SYS_LDFLAGS)
+
+# pure logic: no I/O, unit-tested, also linked into tests, fuzzers and benchmarks
+CORE_SRCS := src/decode.c src/kmsg.c src/engine.c src/report.c src/out_text.c \
+	     src/out_json.c
+# sources, sinks and commands
+TOOL_SRCS := src/main.c src/replay.c src/logread.c src/live.c src/check.c
+BPF_SRCS := bpf/smmutrace.bpf.c
+BPF_HDRS := $(wildcard bpf/*.h) src/events.h vmlinux/$(BPF_ARCH)/vmlinux.h
+
+CORE_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(CORE_SRCS))
+TOOL_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(TOOL_SRCS))
+SKEL := $(OUTPUT)/smmutrace.skel.h
+BPF_OBJ := $(OUTPUT)/smmutrace.bpf.o
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.PHONY: all clean install test test-unit test-bpf test-live e2e demo bench accuracy \
+	deps fuzz check-style
+.DEFAULT_GOAL := all
+
+all: $(OUTPUT)/smmutrace
+
+$(OUTPUT) $(OUTPUT)/tests:
+	$(Q)mkdir -p $@
+
+# ---- BPF: CO-RE object, one for every kernel of an architecture ----------
+$(BPF_OBJ): $(BPF_SRCS) $(BPF_HDRS) | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) \
+		-Ivmlinux/$(BPF_ARCH) -Isrc -Ibpf -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@
+
+$(SKEL): $(BPF_OBJ) | $(OUTPUT)
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name smmutrace_bpf > $@
+
+# ---- user space ---------------------------------------------------------
+$(OUTPUT)/%.o: src/%.c $(wildcard src/*.h) | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# live.o check.o loader.o: $(SKEL)  (enabled with the BPF programs)
+
+$(OUTPUT)/smmutrace: $(CORE_OBJS) $(TOOL_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $^ $(ALL_LDFLAGS) $(LIBS) -o $@
+	$(Q)ln -sf $(OUTPUT)/smmutrace smmutrace 2>/dev/null || true
+
+# ---- tests --------------------------------------------------------------
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
+
+$(OUTPUT)/tests/%: tests/unit/%.c tests/unit/testutil.h $(CORE_OBJS) | $(OUTPUT)/tests
+	$(call msg,TEST-CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(CORE_OBJS) $(ALL_LDFLAGS) -ljansson \
+		-lcmocka -o $@
+
+deps:
+	$(Q)scripts/install-deps.sh
+
+test-unit: $(UNIT_TESTS) $(OUTPUT)/smmutrace
+	$(Q)set -e; for t in $(UNIT_TESTS); do \
+		printf '  %-8s %s\n' RUN $$t; \
+		CMOCKA_MESSAGE_OUTPUT=stdout TZ=UTC $$t; \
+	done
+	$(Q)tests/cli/run.sh $(OUTPUT)/smmutrace
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory test-unit
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0755 $(OUTPUT)/smmutrace $(DESTDIR)$(PREFIX)/sbin/smmutrace
+	install -m 0644 man/smmutrace.8 $(DESTDIR)$(PREFIX)/share/man/man8/smmutrace.8
+
+clean:
+	$(call msg,CLEAN,.output)
+	$(Q)rm -rf .output smmutrace

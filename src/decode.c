@@ -1,0 +1,447 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdio.h>
+#include <string.h>
+
+#include "decode.h"
+#include "events.h"
+
+#define FIELD(v, hi, lo)	(((v) >> (lo)) & ((~0ULL) >> (63 - (hi) + (lo))))
+
+static const char *const op_names[256] = {
+	[CMDQ_OP_PREFETCH_CFG]	 = "PREFETCH_CFG",
+	[CMDQ_OP_CFGI_STE]	 = "CFGI_STE",
+	[CMDQ_OP_CFGI_ALL]	 = "CFGI_ALL",
+	[CMDQ_OP_CFGI_CD]	 = "CFGI_CD",
+	[CMDQ_OP_CFGI_CD_ALL]	 = "CFGI_CD_ALL",
+	[CMDQ_OP_TLBI_NH_ALL]	 = "TLBI_NH_ALL",
+	[CMDQ_OP_TLBI_NH_ASID]	 = "TLBI_NH_ASID",
+	[CMDQ_OP_TLBI_NH_VA]	 = "TLBI_NH_VA",
+	[CMDQ_OP_TLBI_NH_VAA]	 = "TLBI_NH_VAA",
+	[CMDQ_OP_TLBI_EL2_ALL]	 = "TLBI_EL2_ALL",
+	[CMDQ_OP_TLBI_EL2_ASID]	 = "TLBI_EL2_ASID",
+	[CMDQ_OP_TLBI_EL2_VA]	 = "TLBI_EL2_VA",
+	[CMDQ_OP_TLBI_S12_VMALL] = "TLBI_S12_VMALL",
+	[CMDQ_OP_TLBI_S2_IPA]	 = "TLBI_S2_IPA",
+	[CMDQ_OP_TLBI_NSNH_ALL]	 = "TLBI_NSNH_ALL",
+	[CMDQ_OP_ATC_INV]	 = "ATC_INV",
+	[CMDQ_OP_PRI_RESP]	 = "PRI_RESP",
+	[CMDQ_OP_RESUME]	 = "RESUME",
+	[CMDQ_OP_CMD_SYNC]	 = "CMD_SYNC",
+};
+
+const char *smmu_opcode_name(uint8_t op)
+{
+	return op_names[op];
+}
+
+static void decode_atc(uint64_t d0, uint64_t d1, struct smmu_cmd *c)
+{
+	c->atc.ssid = FIELD(d0, 31, 12);
+	c->atc.sid = d0 >> 32;
+	c->atc.global = FIELD(d0, 9, 9);
+	c->atc.ssv = FIELD(d0, 11, 11);
+	c->atc.size = FIELD(d1, 5, 0);
+	c->atc.addr = d1 & ~0xfffULL;
+}
+
+static void decode_cfgi(uint64_t d0, uint64_t d1, struct smmu_cmd *c)
+{
+	c->cfgi.ssid = FIELD(d0, 31, 12);
+	c->cfgi.sid = d0 >> 32;
+	c->cfgi.leaf = FIELD(d1, 0, 0);
+	c->cfgi.range = FIELD(d1, 4, 0);
+	c->cfgi.addr = d1 & ~0xfffULL;
+}
+
+static void decode_tlbi(uint64_t d0, uint64_t d1, struct smmu_cmd *c)
+{
+	c->tlbi.num = FIELD(d0, 16, 12);
+	c->tlbi.scale = FIELD(d0, 24, 20);
+	c->tlbi.vmid = FIELD(d0, 47, 32);
+	c->tlbi.asid = FIELD(d0, 63, 48);
+	c->tlbi.leaf = FIELD(d1, 0, 0);
+	c->tlbi.ttl = FIELD(d1, 9, 8);
+	c->tlbi.tg = FIELD(d1, 11, 10);
+	c->tlbi.addr = d1 & ~0xfffULL;
+}
+
+void smmu_cmd_decode(uint64_t d0, uint64_t d1, struct smmu_cmd *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->op = d0 & 0xff;
+	c->known = op_names[c->op] != NULL;
+	switch (c->op) {
+	case CMDQ_OP_ATC_INV:
+		decode_atc(d0, d1, c);
+		break;
+	case CMDQ_OP_PREFETCH_CFG:
+	case CMDQ_OP_CFGI_STE:
+	case CMDQ_OP_CFGI_ALL:
+	case CMDQ_OP_CFGI_CD:
+	case CMDQ_OP_CFGI_CD_ALL:
+		decode_cfgi(d0, d1, c);
+		break;
+	case CMDQ_OP_TLBI_NH_ALL ... CMDQ_OP_TLBI_NSNH_ALL:
+		decode_tlbi(d0, d1, c);
+		break;
+	case CMDQ_OP_CMD_SYNC:
+		c->sync.cs = FIELD(d0, 13, 12);
+		c->sync.msh = FIELD(d0, 23, 22);
+		c->sync.msiattr = FIELD(d0, 27, 24);
+		c->sync.msidata = d0 >> 32;
+		c->sync.msiaddr = FIELD(d1, 51, 2) << 2;
+		break;
+	case CMDQ_OP_PRI_RESP:
+		c->pri.ssid = FIELD(d0, 31, 12);
+		c->pri.sid = d0 >> 32;
+		c->pri.grpid = FIELD(d1, 8, 0);
+		c->pri.resp = FIELD(d1, 13, 12);
+		break;
+	case CMDQ_OP_RESUME:
+		c->resume.resp = FIELD(d0, 13, 12);
+		c->resume.sid = d0 >> 32;
+		c->resume.stag = FIELD(d1, 15, 0);
+		break;
+	}
+}
+
+bool smmu_cmd_has_sid(const struct smmu_cmd *c, uint32_t *sid)
+{
+	switch (c->op) {
+	case CMDQ_OP_ATC_INV:
+		*sid = c->atc.sid;
+		return true;
+	case CMDQ_OP_PREFETCH_CFG:
+	case CMDQ_OP_CFGI_STE:
+	case CMDQ_OP_CFGI_CD:
+		*sid = c->cfgi.sid;
+		return true;
+	case CMDQ_OP_PRI_RESP:
+		*sid = c->pri.sid;
+		return true;
+	case CMDQ_OP_RESUME:
+		*sid = c->resume.sid;
+		return true;
+	}
+	return false;
+}
+
+static const char *const cs_names[4] = { "NONE", "IRQ", "SEV", "3" };
+static const char *const resume_resp[4] = { "TERM", "RETRY", "ABORT", "3" };
+
+int smmu_cmd_format(const struct smmu_cmd *c, char *buf, size_t len)
+{
+	const char *name = smmu_opcode_name(c->op);
+
+	switch (c->op) {
+	case CMDQ_OP_ATC_INV:
+		return snprintf(buf, len,
+				"ATC_INV sid=0x%x ssid=0x%x ssv=%u global=%u size=%u%s addr=0x%llx",
+				c->atc.sid, c->atc.ssid, c->atc.ssv, c->atc.global,
+				c->atc.size, c->atc.size == ATC_INV_SIZE_ALL ? "(all)" : "",
+				(unsigned long long)c->atc.addr);
+	case CMDQ_OP_PREFETCH_CFG:
+	case CMDQ_OP_CFGI_STE:
+	case CMDQ_OP_CFGI_CD:
+		return snprintf(buf, len, "%s sid=0x%x ssid=0x%x leaf=%u",
+				name, c->cfgi.sid, c->cfgi.ssid, c->cfgi.leaf);
+	case CMDQ_OP_CFGI_ALL:
+	case CMDQ_OP_CFGI_CD_ALL:
+		return snprintf(buf, len, "%s sid=0x%x range=%u", name,
+				c->cfgi.sid, c->cfgi.range);
+	case CMDQ_OP_TLBI_NH_ALL ... CMDQ_OP_TLBI_NSNH_ALL:
+		if (!name)
+			break;
+		return snprintf(buf, len, "%s vmid=%u asid=%u addr=0x%llx leaf=%u",
+				name, c->tlbi.vmid, c->tlbi.asid,
+				(unsigned long long)c->tlbi.addr, c->tlbi.leaf);
+	case CMDQ_OP_CMD_SYNC:
+		return snprintf(buf, len, "CMD_SYNC cs=%s msidata=0x%x msiaddr=0x%llx",
+				cs_names[c->sync.cs & 3], c->sync.msidata,
+				(unsigned long long)c->sync.msiaddr);
+	case CMDQ_OP_PRI_RESP:
+		return snprintf(buf, len, "PRI_RESP sid=0x%x ssid=0x%x grpid=%u resp=%u",
+				c->pri.sid, c->pri.ssid, c->pri.grpid, c->pri.resp);
+	case CMDQ_OP_RESUME:
+		return snprintf(buf, len, "RESUME sid=0x%x stag=0x%x resp=%s",
+				c->resume.sid, c->resume.stag,
+				resume_resp[c->resume.resp & 3]);
+	}
+	return snprintf(buf, len, "unknown opcode 0x%02x", c->op);
+}
+
+int smmu_op_class(uint8_t op)
+{
+	switch (op) {
+	case CMDQ_OP_PREFETCH_CFG:	return SMMU_OPC_PREFETCH;
+	case CMDQ_OP_CFGI_STE:		return SMMU_OPC_CFGI_STE;
+	case CMDQ_OP_CFGI_ALL:		return SMMU_OPC_CFGI_ALL;
+	case CMDQ_OP_CFGI_CD:		return SMMU_OPC_CFGI_CD;
+	case CMDQ_OP_CFGI_CD_ALL:	return SMMU_OPC_CFGI_CD_ALL;
+	case CMDQ_OP_TLBI_NH_ALL:	return SMMU_OPC_TLBI_NH_ALL;
+	case CMDQ_OP_TLBI_NH_ASID:	return SMMU_OPC_TLBI_NH_ASID;
+	case CMDQ_OP_TLBI_NH_VA:
+	case CMDQ_OP_TLBI_NH_VAA:	return SMMU_OPC_TLBI_NH_VA;
+	case CMDQ_OP_TLBI_EL2_ALL:
+	case CMDQ_OP_TLBI_EL2_ASID:
+	case CMDQ_OP_TLBI_EL2_VA:	return SMMU_OPC_TLBI_EL2;
+	case CMDQ_OP_TLBI_S12_VMALL:	return SMMU_OPC_TLBI_S12_VMALL;
+	case CMDQ_OP_TLBI_S2_IPA:	return SMMU_OPC_TLBI_S2_IPA;
+	case CMDQ_OP_TLBI_NSNH_ALL:	return SMMU_OPC_TLBI_NSNH_ALL;
+	case CMDQ_OP_ATC_INV:		return SMMU_OPC_ATC_INV;
+	case CMDQ_OP_PRI_RESP:
+	case CMDQ_OP_RESUME:		return SMMU_OPC_PRI_RESUME;
+	case CMDQ_OP_CMD_SYNC:		return SMMU_OPC_CMD_SYNC;
+	}
+	return SMMU_OPC_OTHER;
+}
+
+static const char *const op_class_names[SMMU_OP_CLASSES] = {
+	[SMMU_OPC_OTHER]	  = "other",
+	[SMMU_OPC_PREFETCH]	  = "PREFETCH_CFG",
+	[SMMU_OPC_CFGI_STE]	  = "CFGI_STE",
+	[SMMU_OPC_CFGI_ALL]	  = "CFGI_ALL",
+	[SMMU_OPC_CFGI_CD]	  = "CFGI_CD",
+	[SMMU_OPC_CFGI_CD_ALL]	  = "CFGI_CD_ALL",
+	[SMMU_OPC_TLBI_NH_ALL]	  = "TLBI_NH_ALL",
+	[SMMU_OPC_TLBI_NH_ASID]	  = "TLBI_NH_ASID",
+	[SMMU_OPC_TLBI_NH_VA]	  = "TLBI_NH_VA",
+	[SMMU_OPC_TLBI_EL2]	  = "TLBI_EL2",
+	[SMMU_OPC_TLBI_S12_VMALL] = "TLBI_S12_VMALL",
+	[SMMU_OPC_TLBI_S2_IPA]	  = "TLBI_S2_IPA",
+	[SMMU_OPC_TLBI_NSNH_ALL]  = "TLBI_NSNH_ALL",
+	[SMMU_OPC_ATC_INV]	  = "ATC_INV",
+	[SMMU_OPC_PRI_RESUME]	  = "PRI_RESP/RESUME",
+	[SMMU_OPC_CMD_SYNC]	  = "CMD_SYNC",
+};
+
+const char *smmu_op_class_name(int cls)
+{
+	if (cls < 0 || cls >= SMMU_OP_CLASSES)
+		return "?";
+	return op_class_names[cls];
+}
+
+/* ---- queue positions -------------------------------------------------- */
+
+uint32_t smmu_q_idx_mask(unsigned int max_n_shift)
+{
+	if (!max_n_shift || max_n_shift > SMMU_MAX_N_SHIFT)
+		return SMMU_POS_MASK_ANY;
+	return (1u << max_n_shift) - 1;
+}
+
+/* wrap bit + index: the part of a position that identifies a slot pass */
+uint32_t smmu_q_pos_mask(unsigned int max_n_shift)
+{
+	if (!max_n_shift || max_n_shift > SMMU_MAX_N_SHIFT)
+		return SMMU_POS_MASK_ANY;
+	return (1u << (max_n_shift + 1)) - 1;
+}
+
+void smmu_qpos_split(uint32_t val, unsigned int max_n_shift, struct smmu_qpos *p)
+{
+	p->cerror = smmu_cons_cerror(val);
+	p->ovf = val >> 31;
+	if (!max_n_shift || max_n_shift > SMMU_MAX_N_SHIFT) {
+		p->idx = SMMU_NO_POS;
+		p->wrap = 0xff;
+		return;
+	}
+	p->idx = val & smmu_q_idx_mask(max_n_shift);
+	p->wrap = (val >> max_n_shift) & 1;
+}
+
+/* queue_inc_prod_n(): a carry out of IDX flips WRP, higher carries vanish */
+uint32_t smmu_q_inc(uint32_t pos, uint32_t n, unsigned int max_n_shift)
+{
+	uint32_t m = smmu_q_pos_mask(max_n_shift);
+
+	return (pos & ~m) | ((pos + n) & m);
+}
+
+/* slots from 'from' forward to 'to', across at most one wrap */
+uint32_t smmu_q_dist(uint32_t from, uint32_t to, unsigned int max_n_shift)
+{
+	uint32_t m = smmu_q_pos_mask(max_n_shift);
+
+	return (to - from) & m;
+}
+
+bool smmu_q_same_pos(uint32_t a, uint32_t b, unsigned int max_n_shift)
+{
+	uint32_t m = smmu_q_pos_mask(max_n_shift);
+
+	return (a & m) == (b & m);
+}
+
+/* is pos in [start, end) walking forward with wrap? */
+bool smmu_q_in_window(uint32_t pos, uint32_t start, uint32_t end,
+		      unsigned int max_n_shift)
+{
+	return smmu_q_dist(start, pos, max_n_shift) <
+	       smmu_q_dist(start, end, max_n_shift);
+}
+
+/* queue_has_space() arithmetic: free slots given prod and cons */
+uint32_t smmu_q_space(uint32_t prod, uint32_t cons, unsigned int max_n_shift)
+{
+	uint32_t size = 1u << max_n_shift;
+	struct smmu_qpos p, c;
+
+	smmu_qpos_split(prod, max_n_shift, &p);
+	smmu_qpos_split(cons, max_n_shift, &c);
+	if (p.wrap == c.wrap)
+		return size - (p.idx - c.idx);
+	return c.idx - p.idx;
+}
+
+/* queue_consumed(): has hardware CONS moved past prod? */
+bool smmu_q_consumed(uint32_t cons, uint32_t prod, unsigned int max_n_shift)
+{
+	struct smmu_qpos p, c;
+
+	smmu_qpos_split(prod, max_n_shift, &p);
+	smmu_qpos_split(cons, max_n_shift, &c);
+	return (p.wrap == c.wrap && c.idx > p.idx) ||
+	       (p.wrap != c.wrap && c.idx <= p.idx);
+}
+
+int smmu_max_n_shift_from_entries(uint32_t entries)
+{
+	int shift = 0;
+
+	if (!entries || (entries & (entries - 1)))
+		return -1;
+	while ((1u << shift) < entries)
+		shift++;
+	return shift > SMMU_MAX_N_SHIFT ? -1 : shift;
+}
+
+/* ---- errors ----------------------------------------------------------- */
+
+uint8_t smmu_cons_cerror(uint32_t cons)
+{
+	return (cons >> 24) & 0x7f;
+}
+
+static const char *const cerror_texts[] = {
+	[SMMU_CERROR_NONE]	   = "No error",
+	[SMMU_CERROR_ILL]	   = "Illegal command",
+	[SMMU_CERROR_ABT]	   = "Abort on command fetch",
+	[SMMU_CERROR_ATC_INV_SYNC] = "ATC invalidate timeout",
+};
+
+const char *smmu_cerror_text(uint8_t cerror)
+{
+	if (cerror < sizeof(cerror_texts) / sizeof(cerror_texts[0]))
+		return cerror_texts[cerror];
+	return "Unknown";
+}
+
+/* the driver's text, mapped back; -1 for "Unknown" or anything else */
+int smmu_cerror_from_text(const char *text, size_t len)
+{
+	for (size_t i = 0; i < sizeof(cerror_texts) / sizeof(cerror_texts[0]); i++) {
+		size_t n = strlen(cerror_texts[i]);
+
+		if (len >= n && !memcmp(text, cerror_texts[i], n))
+			return i;
+	}
+	return -1;
+}
+
+static const char *const gerror_bits[] = {
+	[0] = "CMDQ_ERR",
+	[2] = "EVTQ_ABT_ERR",
+	[3] = "PRIQ_ABT_ERR",
+	[4] = "MSI_CMDQ_ABT_ERR",
+	[5] = "MSI_EVTQ_ABT_ERR",
+	[6] = "MSI_PRIQ_ABT_ERR",
+	[7] = "MSI_GERROR_ABT_ERR",
+	[8] = "SFM_ERR",
+};
+
+const char *smmu_gerror_bit_name(unsigned int bit)
+{
+	if (bit < sizeof(gerror_bits) / sizeof(gerror_bits[0]) && gerror_bits[bit])
+		return gerror_bits[bit];
+	return NULL;
+}
+
+int smmu_gerror_format(uint32_t active, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	if (len)
+		buf[0] = '\0';
+	for (unsigned int bit = 0; bit < 32; bit++) {
+		const char *name;
+		int n;
+
+		if (!(active & (1u << bit)))
+			continue;
+		name = smmu_gerror_bit_name(bit);
+		if (name)
+			n = snprintf(buf + off, len - off, "%s%s", off ? "|" : "", name);
+		else
+			n = snprintf(buf + off, len - off, "%sBIT%u", off ? "|" : "", bit);
+		if (n < 0 || (size_t)n >= len - off)
+			return -1;
+		off += n;
+	}
+	return off;
+}
+
+/* ---- event queue ------------------------------------------------------ */
+
+static const char *const evt_names[256] = {
+	[0x01] = "F_UUT",
+	[0x02] = "C_BAD_STREAMID",
+	[0x03] = "F_STE_FETCH",
+	[0x04] = "C_BAD_STE",
+	[0x05] = "F_BAD_ATS_TREQ",
+	[0x06] = "F_STREAM_DISABLED",
+	[0x07] = "F_TRANSL_FORBIDDEN",
+	[0x08] = "C_BAD_SUBSTREAMID",
+	[0x09] = "F_CD_FETCH",
+	[0x0a] = "C_BAD_CD",
+	[0x0b] = "F_WALK_EABT",
+	[0x10] = "F_TRANSLATION",
+	[0x11] = "F_ADDR_SIZE",
+	[0x12] = "F_ACCESS",
+	[0x13] = "F_PERMISSION",
+	[0x20] = "F_TLB_CONFLICT",
+	[0x21] = "F_CFG_CONFLICT",
+	[0x24] = "E_PAGE_REQUEST",
+	[0x25] = "F_VMS_FETCH",
+};
+
+const char *smmu_evt_name(uint8_t id)
+{
+	return evt_names[id];
+}
+
+int smmu_evt_from_name(const char *name, size_t len)
+{
+	for (int i = 0; i < 256; i++) {
+		if (evt_names[i] && strlen(evt_names[i]) == len &&
+		    !memcmp(evt_names[i], name, len))
+			return i;
+	}
+	return -1;
+}
+
+static const char *const ctx_names[SMMU_CTX_MAX] = {
+	[SMMU_CTX_TASK]	   = "task",
+	[SMMU_CTX_SOFTIRQ] = "softirq",
+	[SMMU_CTX_HARDIRQ] = "hardirq",
+	[SMMU_CTX_NMI]	   = "nmi",
+};
+
+const char *smmu_ctx_name(int ctx)
+{
+	if (ctx < 0 || ctx >= SMMU_CTX_MAX)
+		return "?";
+	return ctx_names[ctx];
+}

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * SMMUv3 decoding: command words, CONS/PROD index+wrap arithmetic, GERROR
+ * and CERROR values.  Pure functions, no I/O; shared by the engine, the
+ * log parser, the views and the tests.  Encodings follow arm-smmu-v3.h,
+ * identical from 5.15 to 7.1.
+ */
+#ifndef SMMUTRACE_DECODE_H
+#define SMMUTRACE_DECODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CMDQ_OP_PREFETCH_CFG	0x01
+#define CMDQ_OP_CFGI_STE	0x03
+#define CMDQ_OP_CFGI_ALL	0x04
+#define CMDQ_OP_CFGI_CD		0x05
+#define CMDQ_OP_CFGI_CD_ALL	0x06
+#define CMDQ_OP_TLBI_NH_ALL	0x10
+#define CMDQ_OP_TLBI_NH_ASID	0x11
+#define CMDQ_OP_TLBI_NH_VA	0x12
+#define CMDQ_OP_TLBI_NH_VAA	0x13
+#define CMDQ_OP_TLBI_EL2_ALL	0x20
+#define CMDQ_OP_TLBI_EL2_ASID	0x21
+#define CMDQ_OP_TLBI_EL2_VA	0x22
+#define CMDQ_OP_TLBI_S12_VMALL	0x28
+#define CMDQ_OP_TLBI_S2_IPA	0x2a
+#define CMDQ_OP_TLBI_NSNH_ALL	0x30
+#define CMDQ_OP_ATC_INV		0x40
+#define CMDQ_OP_PRI_RESP	0x41
+#define CMDQ_OP_RESUME		0x44
+#define CMDQ_OP_CMD_SYNC	0x46
+
+#define ATC_INV_SIZE_ALL	52
+
+#define CMDQ_SYNC_CS_NONE	0
+#define CMDQ_SYNC_CS_IRQ	1
+#define CMDQ_SYNC_CS_SEV	2
+
+#define GERROR_CMDQ_ERR		(1u << 0)
+#define GERROR_ERR_MASK		0x1fdu
+
+/* largest max_n_shift any SMMU can report (IDR1.CMDQS) */
+#define SMMU_MAX_N_SHIFT	19
+/* wrap+idx of any queue fits in these bits; used when max_n_shift is unknown */
+#define SMMU_POS_MASK_ANY	((1u << (SMMU_MAX_N_SHIFT + 1)) - 1)
+
+struct smmu_cmd {
+	uint8_t op;
+	bool known;		/* op is one the driver emits */
+	union {
+		struct {	/* ATC_INV */
+			uint32_t sid, ssid;
+			uint8_t ssv, global, size;
+			uint64_t addr;
+		} atc;
+		struct {	/* CFGI_* and PREFETCH_CFG */
+			uint32_t sid, ssid;
+			uint8_t leaf, range;
+			uint64_t addr;
+		} cfgi;
+		struct {	/* TLBI_* */
+			uint16_t vmid, asid;
+			uint8_t num, scale, leaf, ttl, tg;
+			uint64_t addr;
+		} tlbi;
+		struct {	/* CMD_SYNC */
+			uint8_t cs, msh, msiattr;
+			uint32_t msidata;
+			uint64_t msiaddr;
+		} sync;
+		struct {	/* PRI_RESP */
+			uint32_t sid, ssid;
+			uint16_t grpid;
+			uint8_t resp;
+		} pri;
+		struct {	/* RESUME */
+			uint32_t sid;
+			uint16_t stag;
+			uint8_t resp;
+		} resume;
+	};
+};
+
+/* max_n_shift 0 means "not known": positions then compare on SMMU_POS_MASK_ANY */
+struct smmu_qpos {
+	uint32_t idx;
+	uint8_t wrap;
+	uint8_t cerror;		/* CONS only: bits [30:24] */
+	uint8_t ovf;		/* bit 31: OVF, or CMDQ_PROD_OWNED_FLAG in llq.prod */
+};
+
+const char *smmu_opcode_name(uint8_t op);
+void smmu_cmd_decode(uint64_t d0, uint64_t d1, struct smmu_cmd *out);
+int smmu_cmd_format(const struct smmu_cmd *c, char *buf, size_t len);
+bool smmu_cmd_has_sid(const struct smmu_cmd *c, uint32_t *sid);
+int smmu_op_class(uint8_t op);
+const char *smmu_op_class_name(int cls);
+
+uint32_t smmu_q_idx_mask(unsigned int max_n_shift);
+uint32_t smmu_q_pos_mask(unsigned int max_n_shift);
+void smmu_qpos_split(uint32_t val, unsigned int max_n_shift, struct smmu_qpos *out);
+uint32_t smmu_q_inc(uint32_t pos, uint32_t n, unsigned int max_n_shift);
+uint32_t smmu_q_dist(uint32_t from, uint32_t to, unsigned int max_n_shift);
+bool smmu_q_same_pos(uint32_t a, uint32_t b, unsigned int max_n_shift);
+bool smmu_q_in_window(uint32_t pos, uint32_t start, uint32_t end,
+		      unsigned int max_n_shift);
+uint32_t smmu_q_space(uint32_t prod, uint32_t cons, unsigned int max_n_shift);
+bool smmu_q_consumed(uint32_t cons, uint32_t prod, unsigned int max_n_shift);
+int smmu_max_n_shift_from_entries(uint32_t entries);
+
+uint8_t smmu_cons_cerror(uint32_t cons);
+const char *smmu_cerror_text(uint8_t cerror);
+int smmu_cerror_from_text(const char *text, size_t len);
+const char *smmu_gerror_bit_name(unsigned int bit);
+int smmu_gerror_format(uint32_t active, char *buf, size_t len);
+
+const char *smmu_evt_name(uint8_t id);
+int smmu_evt_from_name(const char *name, size_t len);
+const char *smmu_ctx_name(int ctx);
+
+#endif /* SMMUTRACE_DECODE_H */

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The attribution engine: smmu_events in, incidents and aggregates out.
+ * Pure and deterministic: no syscalls, no globals; its clock is the time
+ * carried by the events.  Incidents are handed to the caller when they
+ * can no longer change (settled), so memory stays bounded on any input.
+ */
+#ifndef SMMUTRACE_ENGINE_H
+#define SMMUTRACE_ENGINE_H
+
+#include <linux/types.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "events.h"
+
+enum incident_kind {
+	INC_ATC_TIMEOUT = 0,
+	INC_ILLEGAL_COMMAND,
+	INC_FETCH_ABORT,
+	INC_UNKNOWN_CERROR,
+	INC_SYNC_TIMEOUT,
+	INC_KINDS
+};
+
+enum confidence {
+	CONF_UNKNOWN = 0,
+	CONF_SUSPECT,
+	CONF_PROBABLE,
+	CONF_CONFIRMED,
+	CONF_LEVELS
+};
+
+/* why a device is a suspect; a suspect may carry several */
+enum evidence {
+	EVD_SKIPPED_CMD	= 1 << 0,	/* the skipped (bad) command names its SID */
+	EVD_QUEUE_WALK	= 1 << 1,	/* ATC_INV pending before the failing CMD_SYNC */
+	EVD_ISSUER	= 1 << 2,	/* in the batch of an issuer whose window holds the sync */
+	EVD_BITMAP	= 1 << 3,	/* patched kernel: atc_sync_timeouts bit / issuer -EIO */
+	EVD_AER_CMPLTO	= 1 << 4,	/* AER Completion Timeout shortly before */
+	EVD_KINDS	= 5
+};
+
+enum src_kind { SRC_LOG = 0, SRC_LIVE, SRC_CAPTURE };
+
+#define INC_MAX_SUSPECTS	16
+#define INC_MAX_ISSUERS		4
+
+struct evtime {
+	uint64_t mono_ns;
+	int64_t wall_ns;
+	uint16_t flags;		/* SMMU_EVF_MONO | SMMU_EVF_WALL */
+};
+
+struct suspect {
+	uint32_t sid;
+	bool have_sid;
+	char dev[SMMU_DEV_LEN];	/* "" = not known */
+	uint32_t evidence;	/* enum evidence bits */
+	uint32_t atc_count;	/* ATC_INVs naming it in the failing batch */
+};
+
+struct issuer {
+	uint32_t pid, tid;
+	char comm[SMMU_COMM_LEN];
+	uint8_t ctx;
+	int32_t ret;
+	uint64_t duration_ns;
+	uint32_t cpu;
+	uint32_t sync_prod;
+};
+
+struct incident {
+	uint64_t id;
+	enum incident_kind kind;
+	char smmu[SMMU_NAME_LEN];
+	uint32_t max_n_shift;		/* 0 = unknown */
+	bool have_cons;
+	uint32_t cons;
+	uint32_t cerror;
+	uint32_t prod;			/* CMD_SYNC position, SMMU_NO_POS = unknown */
+	bool have_hw;
+	uint32_t hwprod, hwcons;
+	uint32_t retries;		/* repeated errors at the same CONS */
+	uint32_t fetch_retries;
+	int issuer_notified;		/* -1 unknown, 0 no, 1 yes */
+	bool patched_line;		/* "CMD_SYNC for ATC_INV timeout" seen */
+	bool sync_timeout_line;		/* "CMD_SYNC timeout at" seen */
+	uint32_t gerror;		/* GERROR active bits reported with it */
+	bool have_skipped;
+	uint64_t skipped[2];
+	bool have_walk;
+	uint8_t walk_stop;
+	uint8_t bitmap;			/* 0, 1, 2 = no bitmap in this kernel */
+	uint64_t detect_ns;		/* issue to detection, when measured */
+	enum confidence confidence;
+	int n_suspects;
+	struct suspect suspects[INC_MAX_SUSPECTS];
+	int n_issuers;
+	struct issuer issuers[INC_MAX_ISSUERS];
+	struct evtime first;
+	struct evtime last;
+	enum src_kind source;
+	uint32_t seq;			/* input line / record of the first event */
+};
+
+struct smmu_info {
+	char name[SMMU_NAME_LEN];
+	uint32_t max_n_shift;		/* 0 = unknown */
+	int ats;			/* -1 unknown */
+	uint32_t features;
+	bool have_features;
+	uint64_t incidents[INC_KINDS];
+	uint64_t gerrors;		/* "unexpected global error" lines */
+	uint64_t gerror_bits;		/* OR of everything reported */
+	uint64_t evtq_events;
+	uint64_t evtq_overflows;
+	uint64_t cmdq_full_timeouts;
+	bool have_stats;
+	struct smmu_ev_stats stats;
+};
+
+struct device_stat {
+	char dev[SMMU_DEV_LEN];		/* "" when only the SID is known */
+	char smmu[SMMU_NAME_LEN];
+	uint32_t sid;
+	bool have_sid;
+	uint64_t incidents;		/* incidents naming it as a suspect */
+	uint64_t by_conf[CONF_LEVELS];
+	uint64_t by_kind[INC_KINDS];
+	uint32_t evidence;
+	uint64_t aer_cmplto;
+	uint64_t atc_invs;		/* ATC_INVs seen for it in emitted records */
+	uint64_t sole_suspect;		/* incidents where it was the only suspect */
+};
+
+struct engine_opts {
+	uint64_t join_window_ns;	/* error line <-> issuer line */
+	uint64_t retry_window_ns;	/* same CONS again = a retry */
+	uint64_t aer_window_ns;		/* AER CmpltTO before an ATC timeout */
+	uint64_t settle_ns;		/* quiet time before an incident is final */
+	enum src_kind source;
+};
+
+typedef void (*engine_incident_fn)(void *ctx, const struct incident *inc);
+
+struct engine;
+
+void engine_default_opts(struct engine_opts *o);
+struct engine *engine_new(const struct engine_opts *o, engine_incident_fn fn, void *ctx);
+void engine_free(struct engine *e);
+void engine_feed(struct engine *e, const struct smmu_event *ev);
+/* settle everything still open (end of input, or exit) */
+void engine_finish(struct engine *e);
+/* settle incidents quiet since before 'now' (live mode tick) */
+void engine_tick(struct engine *e, const struct evtime *now);
+
+/* aggregates, valid at any time */
+int engine_n_smmus(const struct engine *e);
+const struct smmu_info *engine_smmu(const struct engine *e, int i);
+int engine_n_devices(const struct engine *e);
+const struct device_stat *engine_device(const struct engine *e, int i);
+uint64_t engine_incidents_by_kind(const struct engine *e, enum incident_kind k);
+uint64_t engine_suppressed(const struct engine *e);
+int engine_n_suppressed_funcs(const struct engine *e);
+const char *engine_suppressed_func(const struct engine *e, int i, uint64_t *count);
+const struct smmu_ev_lost *engine_lost(const struct engine *e);
+const char *engine_sid_device(const struct engine *e, const char *smmu, uint32_t sid);
+uint64_t engine_events(const struct engine *e);
+
+const char *incident_kind_name(enum incident_kind k);
+const char *confidence_name(enum confidence c);
+const char *evidence_name(unsigned int bit);
+
+#endif /* SMMUTRACE_ENGINE_H */

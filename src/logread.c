@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "logread.h"
+
+#define CHUNK	(1u << 20)
+
+int input_open(struct input *in, const char *path)
+{
+	struct stat st;
+	int fd;
+
+	memset(in, 0, sizeof(*in));
+	in->name = path;
+	if (!strcmp(path, "-")) {
+		fd = dup(STDIN_FILENO);
+	} else {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	if (fd < 0) {
+		in->err = errno;
+		snprintf(in->errmsg, sizeof(in->errmsg), "cannot open: %s", strerror(errno));
+		return -in->err;
+	}
+	if (!fstat(fd, &st) && S_ISDIR(st.st_mode)) {
+		close(fd);
+		in->err = EISDIR;
+		snprintf(in->errmsg, sizeof(in->errmsg), "is a directory");
+		return -EISDIR;
+	}
+	in->gz = gzdopen(fd, "rb");
+	in->buf = malloc(CHUNK);
+	in->cap = CHUNK;
+	if (!in->gz || !in->buf) {
+		if (in->gz)
+			gzclose(in->gz);
+		else
+			close(fd);
+		free(in->buf);
+		in->gz = NULL;
+		in->buf = NULL;
+		in->err = ENOMEM;
+		snprintf(in->errmsg, sizeof(in->errmsg), "out of memory");
+		return -ENOMEM;
+	}
+	gzbuffer(in->gz, 256 * 1024);
+	return 0;
+}
+
+void input_close(struct input *in)
+{
+	if (in->gz)
+		gzclose(in->gz);
+	free(in->buf);
+	in->gz = NULL;
+	in->buf = NULL;
+}
+
+/* move unconsumed bytes to the front and read more; false at EOF/error */
+static bool fill(struct input *in)
+{
+	int n, zerr;
+
+	if (in->eof || in->err)
+		return false;
+	if (in->off) {
+		memmove(in->buf, in->buf + in->off, in->len - in->off);
+		in->len -= in->off;
+		in->off = 0;
+	}
+	if (in->len == in->cap)
+		return false;
+	n = gzread(in->gz, in->buf + in->len, in->cap - in->len);
+	if (n < 0) {
+		const char *msg = gzerror(in->gz, &zerr);
+
+		in->err = zerr == Z_ERRNO ? errno : EINVAL;
+		snprintf(in->errmsg, sizeof(in->errmsg), "read error: %s",
+			 zerr == Z_ERRNO ? strerror(errno) : msg);
+		return false;
+	}
+	if (n == 0) {
+		/* a gzip stream cut short reads as EOF with Z_BUF_ERROR set */
+		gzerror(in->gz, &zerr);
+		if (zerr == Z_BUF_ERROR) {
+			in->err = EPIPE;
+			snprintf(in->errmsg, sizeof(in->errmsg),
+				 "compressed stream is truncated");
+		}
+		in->eof = true;
+		return false;
+	}
+	/* binary input is parsed like any other, but worth a warning */
+	if (!in->fills++ && memchr(in->buf, 0, n))
+		in->saw_nul = true;
+	in->len += n;
+	return true;
+}
+
+size_t input_peek(struct input *in, const void **data, size_t want)
+{
+	while (in->len - in->off < want && fill(in))
+		;
+	*data = in->buf + in->off;
+	return in->len - in->off < want ? in->len - in->off : want;
+}
+
+size_t input_read(struct input *in, void *dst, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		size_t avail = in->len - in->off, n;
+
+		if (!avail && !fill(in))
+			break;
+		avail = in->len - in->off;
+		n = avail < len - got ? avail : len - got;
+		memcpy((char *)dst + got, in->buf + in->off, n);
+		in->off += n;
+		got += n;
+	}
+	return got;
+}
+
+/*
+ * Lines are handed over in place.  A line that does not fit the buffer is
+ * longer than any driver message: count it and skip to its end.
+ */
+int input_parse_log(struct input *in, struct kmsg_parser *p)
+{
+	bool skipping = false;
+
+	for (;;) {
+		char *s = in->buf + in->off, *e = in->buf + in->len, *nl;
+
+		while ((nl = memchr(s, '\n', e - s))) {
+			if (skipping)
+				skipping = false;
+			else
+				kmsg_parse_line(p, s, nl - s);
+			s = nl + 1;
+		}
+		in->off = s - in->buf;
+		if (!skipping && in->off == 0 && in->len == in->cap) {
+			p->stats.lines++;
+			p->stats.long_lines++;
+			skipping = true;
+			in->off = in->len;
+		} else if (skipping) {
+			in->off = in->len;
+		}
+		if (!fill(in))
+			break;
+	}
+	if (in->off < in->len && !skipping)
+		kmsg_parse_line(p, in->buf + in->off, in->len - in->off);
+	in->off = in->len;
+	kmsg_parser_finish(p);
+	return in->err ? -in->err : 0;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Input files for replay: plain or gzip-compressed, a path or "-" for
+ * stdin.  Splits kernel logs into lines for the kmsg parser and tells a
+ * capture file from a log by its magic.
+ */
+#ifndef SMMUTRACE_LOGREAD_H
+#define SMMUTRACE_LOGREAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <zlib.h>
+
+#include "kmsg.h"
+
+struct input {
+	gzFile gz;
+	const char *name;
+	char *buf;
+	size_t cap, len, off;
+	bool eof;
+	bool saw_nul;
+	unsigned long fills;
+	int err;		/* errno-style, 0 = fine */
+	char errmsg[160];
+};
+
+int input_open(struct input *in, const char *path);
+void input_close(struct input *in);
+/* peek at the first bytes (after gzip decoding) without consuming them */
+size_t input_peek(struct input *in, const void **data, size_t want);
+/* read exactly len bytes; returns bytes read (short at EOF or error) */
+size_t input_read(struct input *in, void *dst, size_t len);
+/* feed every line to the parser; 0 on success, -errno on a read error */
+int input_parse_log(struct input *in, struct kmsg_parser *p);
+
+#endif /* SMMUTRACE_LOGREAD_H */

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * smmutrace: who caused that ATC invalidate timeout?
+ *
+ *   sudo smmutrace [--live] [options]     trace the running kernel
+ *   smmutrace replay [options] FILE...    attribute a captured kernel log
+ *   smmutrace check                       what this kernel supports
+ */
+#include <argp.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "main.h"
+
+const char *argp_program_version = "smmutrace " SMMUTRACE_VERSION;
+const char *argp_program_bug_address = "<https://github.com/smmutrace/smmutrace/issues>";
+
+static const char doc[] =
+"Attribute ARM SMMUv3 command-queue errors (ATC invalidate timeouts, illegal\n"
+"commands, CMD_SYNC timeouts) to devices, StreamIDs and issuing threads.\n"
+"\n"
+"USAGE:\n"
+"  smmutrace [--live] [OPTIONS]          trace this kernel (root)\n"
+"  smmutrace replay [OPTIONS] FILE...    re-run attribution on a kernel log or capture\n"
+"  smmutrace check                       what this kernel supports, which mode runs\n"
+"\n"
+"EXAMPLES:\n"
+"  sudo smmutrace                        # live, text, until Ctrl-C\n"
+"  sudo smmutrace --json --interval 60   # NDJSON telemetry, summary every minute\n"
+"  sudo smmutrace --device 0000:01:00.0 --duration 300\n"
+"  smmutrace replay /var/log/kern.log    # dmesg, journalctl -k, /dev/kmsg dumps...\n"
+"  journalctl -k -o short-precise | smmutrace replay --json -\n"
+"  smmutrace check\n"
+"\n"
+"EXIT STATUS: 0 success; 1 runtime error (unreadable or truncated input, cannot\n"
+"trace); 2 usage error.  See smmutrace(8).\n"
+"\n"
+"OPTIONS:";
+
+static const char args_doc[] = "[replay FILE...|check]";
+
+enum {
+	OPT_LIVE = 0x100, OPT_SMMU, OPT_SID, OPT_DEVICE, OPT_PID, OPT_YEAR,
+	OPT_INTERVAL, OPT_DURATION, OPT_RECORD, OPT_PROM, OPT_FORCE,
+	OPT_SLOW, OPT_ALL_ATC, OPT_BTF, OPT_NO_KPROBES,
+};
+
+static const struct argp_option opts[] = {
+	{ "live", OPT_LIVE, NULL, 0, "Trace the running kernel (the default)", 0 },
+	{ "json", 'j', NULL, 0, "NDJSON output, one object per line", 0 },
+	{ "verbose", 'v', NULL, 0, "Verbose diagnostics, including libbpf's log", 0 },
+	{ "smmu", OPT_SMMU, "NAME", 0, "Only this SMMU instance (e.g. arm-smmu-v3.0.auto)", 1 },
+	{ "sid", OPT_SID, "SID", 0, "Only incidents naming this StreamID (0x.. or decimal)", 1 },
+	{ "device", OPT_DEVICE, "BDF", 0, "Only incidents naming this device (0000:01:00.0)", 1 },
+	{ "pid", OPT_PID, "PID", 0, "Live: also record every issuer call of this process", 1 },
+	{ "duration", OPT_DURATION, "SECONDS", 0, "Live: stop after this long", 2 },
+	{ "interval", OPT_INTERVAL, "SECONDS", 0, "Live: summary every SECONDS (0 = only at exit)", 2 },
+	{ "slow", OPT_SLOW, "USEC", 0, "Live: record CMD_SYNC waits longer than USEC (default 10000)", 2 },
+	{ "all-atc", OPT_ALL_ATC, NULL, 0, "Live: record every batch holding an ATC_INV", 2 },
+	{ "record", OPT_RECORD, "FILE", 0, "Also write the event stream to a capture file", 3 },
+	{ "force", OPT_FORCE, NULL, 0, "Overwrite an existing --record file", 3 },
+	{ "prom", OPT_PROM, "FILE", 0, "Write Prometheus textfile metrics (atomically)", 3 },
+	{ "year", OPT_YEAR, "YEAR", 0, "Replay: year for log lines without one (journalctl short)", 4 },
+	{ "btf", OPT_BTF, "FILE", 0, "Live: kernel BTF to use instead of /sys/kernel/btf/vmlinux", 5 },
+	{ "no-kprobes", OPT_NO_KPROBES, NULL, 0, "Live: tracepoints only (log-capture mode)", 5 },
+	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show this help", 6 },
+	{},
+};
+
+struct env env = {
+	.interval_s = 0,
+	.slow_us = 10000,
+};
+
+static int parse_u64(const char *arg, unsigned long long max, unsigned long long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoull(arg, &end, 0);
+	if (errno || end == arg || *end || *v > max || arg[0] == '-')
+		return -EINVAL;
+	return 0;
+}
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	unsigned long long v;
+
+	switch (key) {
+	case 'h':
+		argp_state_help(state, stderr, ARGP_HELP_STD_HELP);
+		break;
+	case 'j':
+		env.json = true;
+		break;
+	case 'v':
+		env.verbose = true;
+		break;
+	case OPT_LIVE:
+		env.live_flag = true;
+		break;
+	case OPT_SMMU:
+		env.filt.smmu = arg;
+		break;
+	case OPT_SID:
+		if (parse_u64(arg, UINT32_MAX, &v))
+			argp_error(state, "invalid --sid '%s': expected 0x1f00 or 7936", arg);
+		env.filt.have_sid = true;
+		env.filt.sid = v;
+		break;
+	case OPT_DEVICE:
+		env.filt.device = arg;
+		break;
+	case OPT_PID:
+		if (parse_u64(arg, INT_MAX, &v) || !v)
+			argp_error(state, "invalid --pid '%s'", arg);
+		env.pid = v;
+		break;
+	case OPT_DURATION:
+		if (parse_u64(arg, 365ULL * 86400, &v) || !v)
+			argp_error(state, "invalid --duration '%s': seconds, at least 1", arg);
+		env.duration_s = v;
+		break;
+	case OPT_INTERVAL:
+		if (parse_u64(arg, 86400, &v))
+			argp_error(state, "invalid --interval '%s': seconds", arg);
+		env.interval_s = v;
+		break;
+	case OPT_SLOW:
+		if (parse_u64(arg, 10000000, &v))
+			argp_error(state, "invalid --slow '%s': microseconds", arg);
+		env.slow_us = v;
+		break;
+	case OPT_ALL_ATC:
+		env.all_atc = true;
+		break;
+	case OPT_RECORD:
+		env.record = arg;
+		break;
+	case OPT_FORCE:
+		env.force = true;
+		break;
+	case OPT_PROM:
+		env.prom = arg;
+		break;
+	case OPT_YEAR:
+		if (parse_u64(arg, 9999, &v) || v < 1970)
+			argp_error(state, "invalid --year '%s'", arg);
+		env.year = v;
+		break;
+	case OPT_BTF:
+		env.btf_path = arg;
+		break;
+	case OPT_NO_KPROBES:
+		env.no_kprobes = true;
+		break;
+	case ARGP_KEY_ARG:
+		if (env.cmd == CMD_NONE) {
+			if (!strcmp(arg, "replay"))
+				env.cmd = CMD_REPLAY;
+			else if (!strcmp(arg, "check"))
+				env.cmd = CMD_CHECK;
+			else if (!strcmp(arg, "live"))
+				env.cmd = CMD_LIVE;
+			else
+				argp_error(state, "unknown command '%s' (replay, check, or none for live)",
+					   arg);
+			break;
+		}
+		if (env.cmd != CMD_REPLAY)
+			argp_error(state, "unexpected argument '%s'", arg);
+		if (env.n_files == MAX_INPUTS)
+			argp_error(state, "too many input files (at most %d)", MAX_INPUTS);
+		env.files[env.n_files++] = arg;
+		break;
+	case ARGP_KEY_END:
+		if (env.cmd == CMD_NONE)
+			env.cmd = CMD_LIVE;
+		if (env.cmd == CMD_REPLAY && !env.n_files)
+			argp_error(state, "replay needs at least one FILE (\"-\" for stdin)");
+		if (env.cmd != CMD_LIVE && (env.live_flag || env.duration_s || env.pid ||
+					    env.interval_s || env.btf_path || env.no_kprobes))
+			argp_error(state, "--live, --duration, --interval, --pid, --btf and "
+				   "--no-kprobes only apply to live tracing");
+		if (env.cmd != CMD_REPLAY && env.year)
+			argp_error(state, "--year only applies to replay");
+		if (env.force && !env.record)
+			argp_error(state, "--force only applies with --record");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+const char *host_name(void)
+{
+	static char host[HOST_NAME_MAX + 1];
+
+	if (!host[0] && gethostname(host, sizeof(host) - 1))
+		strcpy(host, "unknown");
+	return host;
+}
+
+int current_year(void)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!localtime_r(&now, &tm))
+		return 1970;
+	return tm.tm_year + 1900;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct argp argp = {
+		.options = opts,
+		.parser = parse_arg,
+		.args_doc = args_doc,
+		.doc = doc,
+	};
+	int err;
+
+	argp_err_exit_status = EXIT_USAGE;
+	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	if (err)
+		return EXIT_USAGE;
+	switch (env.cmd) {
+	case CMD_REPLAY:
+		return cmd_replay();
+	case CMD_CHECK:
+		return cmd_check();
+	default:
+		return cmd_live();
+	}
+}

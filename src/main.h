@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef SMMUTRACE_MAIN_H
+#define SMMUTRACE_MAIN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "report.h"
+
+#ifndef SMMUTRACE_VERSION
+#define SMMUTRACE_VERSION "0.1.0"
+#endif
+
+#define EXIT_OK		0
+#define EXIT_RUNTIME	1
+#define EXIT_USAGE	2
+
+#define MAX_INPUTS	64
+
+enum command { CMD_NONE = 0, CMD_LIVE, CMD_REPLAY, CMD_CHECK };
+
+struct env {
+	enum command cmd;
+	bool json;
+	bool verbose;
+	bool live_flag;
+	bool force;
+	bool all_atc;
+	bool no_kprobes;
+	struct report_filter filt;
+	uint32_t pid;
+	uint64_t duration_s;
+	uint64_t interval_s;
+	uint64_t slow_us;
+	int year;
+	const char *record;
+	const char *prom;
+	const char *btf_path;
+	const char *files[MAX_INPUTS];
+	int n_files;
+};
+
+extern struct env env;
+
+const char *host_name(void);
+int current_year(void);
+
+int cmd_replay(void);
+int cmd_live(void);
+int cmd_check(void);
+
+#endif /* SMMUTRACE_MAIN_H */

@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Text view: incidents as they settle, then per-SMMU and per-device
+ * tables.  Lines stay under 100 columns; every untrusted string goes
+ * through text_escape().
+ */
+#include <string.h>
+
+#include "decode.h"
+#include "report.h"
+
+#define NAME_W	24
+
+static const char *esc(char *buf, size_t size, const char *s, const char *dflt)
+{
+	if (!s || !s[0])
+		return dflt;
+	text_escape(buf, size, s);
+	return buf;
+}
+
+static void fmt_time(const struct evtime *t, char *buf, size_t len)
+{
+	if (t->flags & SMMU_EVF_WALL)
+		fmt_rfc3339(t->wall_ns, buf, len);
+	else if (t->flags & SMMU_EVF_MONO)
+		snprintf(buf, len, "[%5llu.%06llu]",
+			 (unsigned long long)(t->mono_ns / 1000000000ULL),
+			 (unsigned long long)(t->mono_ns % 1000000000ULL / 1000));
+	else
+		snprintf(buf, len, "(no time)");
+}
+
+static void text_header(struct report *r)
+{
+	if (r->text_header)
+		return;
+	r->text_header = true;
+	fprintf(r->out, "INCIDENTS\n");
+}
+
+static void print_position(struct report *r, const struct incident *inc)
+{
+	struct smmu_qpos q;
+	uint32_t pos;
+
+	if (!incident_position(inc, &pos))
+		return;
+	fprintf(r->out, "    ");
+	if (inc->have_cons)
+		fprintf(r->out, "cons 0x%08x (%s)  ", inc->cons, smmu_cerror_text(inc->cerror));
+	smmu_qpos_split(pos, inc->max_n_shift, &q);
+	if (q.idx != SMMU_NO_POS)
+		fprintf(r->out, "CMD_SYNC idx 0x%x wrap %u", q.idx, q.wrap);
+	else
+		fprintf(r->out, "CMD_SYNC at 0x%x (queue size unknown)", pos);
+	if (inc->retries)
+		fprintf(r->out, "  retried %u time%s", inc->retries, inc->retries > 1 ? "s" : "");
+	fputc('\n', r->out);
+}
+
+static void print_issuer(struct report *r, const struct incident *inc)
+{
+	char comm[4 * SMMU_COMM_LEN];
+
+	fprintf(r->out, "    issuer: ");
+	if (inc->patched_line)
+		fprintf(r->out, "told (patched kernel: CMD_SYNC for ATC_INV timeout at 0x%08x)",
+			inc->prod);
+	else if (inc->sync_timeout_line)
+		fprintf(r->out, "timed out after 1 s (CMD_SYNC timeout at 0x%08x)", inc->prod);
+	else if (inc->issuer_notified == 0)
+		fprintf(r->out, "NOT told: its CMD_SYNC returned 0 (silent failure)");
+	else if (inc->issuer_notified > 0)
+		fprintf(r->out, "told (error return)");
+	else
+		fprintf(r->out, "unknown (no issuer line in the log)");
+	if (inc->have_hw)
+		fprintf(r->out, " [hwprod 0x%08x, hwcons 0x%08x]", inc->hwprod, inc->hwcons);
+	fputc('\n', r->out);
+	for (int i = 0; i < inc->n_issuers; i++) {
+		const struct issuer *is = &inc->issuers[i];
+
+		fprintf(r->out, "      %s pid %u tid %u cpu %u %s: ret %d after %llu us\n",
+			esc(comm, sizeof(comm), is->comm, "?"), is->pid, is->tid, is->cpu,
+			smmu_ctx_name(is->ctx), is->ret,
+			(unsigned long long)(is->duration_ns / 1000));
+	}
+}
+
+static void print_evidence(FILE *out, uint32_t evidence)
+{
+	bool first = true;
+
+	for (unsigned int b = 0; b < EVD_KINDS; b++) {
+		if (!(evidence & (1u << b)))
+			continue;
+		fprintf(out, "%s%s", first ? "" : ",", evidence_name(b));
+		first = false;
+	}
+}
+
+static void print_suspects(struct report *r, const struct incident *inc)
+{
+	char dev[4 * SMMU_DEV_LEN];
+
+	fprintf(r->out, "    confidence: %s", confidence_name(inc->confidence));
+	if (!inc->n_suspects)
+		fprintf(r->out, " (no suspect device in the evidence)");
+	fputc('\n', r->out);
+	for (int i = 0; i < inc->n_suspects; i++) {
+		const struct suspect *s = &inc->suspects[i];
+
+		fprintf(r->out, "    suspect %-16s ", esc(dev, sizeof(dev), s->dev, "(unknown)"));
+		if (s->have_sid)
+			fprintf(r->out, "sid 0x%-6x ", s->sid);
+		fprintf(r->out, "evidence ");
+		print_evidence(r->out, s->evidence);
+		fputc('\n', r->out);
+	}
+}
+
+void text_incident(struct report *r, const struct incident *inc)
+{
+	char t[64], name[4 * SMMU_NAME_LEN];
+
+	text_header(r);
+	fmt_time(&inc->first, t, sizeof(t));
+	fprintf(r->out, "#%-4llu %s  %s on %s\n", (unsigned long long)inc->id, t,
+		incident_kind_name(inc->kind),
+		esc(name, sizeof(name), inc->smmu, "(unnamed SMMU)"));
+	print_position(r, inc);
+	if (inc->have_skipped) {
+		struct smmu_cmd c;
+		char buf[160];
+
+		smmu_cmd_decode(inc->skipped[0], inc->skipped[1], &c);
+		smmu_cmd_format(&c, buf, sizeof(buf));
+		fprintf(r->out, "    skipped command: %s\n", buf);
+	}
+	if (inc->fetch_retries)
+		fprintf(r->out, "    command fetch retried %u times\n", inc->fetch_retries);
+	if (inc->kind == INC_ATC_TIMEOUT || inc->kind == INC_SYNC_TIMEOUT || inc->n_issuers)
+		print_issuer(r, inc);
+	if (inc->detect_ns)
+		fprintf(r->out, "    detected %llu ms after issue\n",
+			(unsigned long long)(inc->detect_ns / 1000000));
+	print_suspects(r, inc);
+}
+
+static void smmu_table(struct report *r, const struct engine *e)
+{
+	char name[4 * SMMU_NAME_LEN], q[16];
+
+	fprintf(r->out, "\nSMMUs\n%-*s %6s %4s %5s %5s %5s %5s %5s %6s %6s\n", NAME_W, "SMMU",
+		"CMDQ", "ATS", "ATC", "ILL", "ABT", "UNK", "SWTO", "GERROR", "EVENTS");
+	for (int i = 0; i < engine_n_smmus(e); i++) {
+		const struct smmu_info *s = engine_smmu(e, i);
+
+		if (s->max_n_shift)
+			snprintf(q, sizeof(q), "%u", 1u << s->max_n_shift);
+		else
+			snprintf(q, sizeof(q), "?");
+		fprintf(r->out, "%-*.*s %6s %4s %5llu %5llu %5llu %5llu %5llu %6llu %6llu\n",
+			NAME_W, NAME_W, esc(name, sizeof(name), s->name, "(unnamed)"), q,
+			s->ats < 0 ? "?" : s->ats ? "yes" : "no",
+			(unsigned long long)s->incidents[INC_ATC_TIMEOUT],
+			(unsigned long long)s->incidents[INC_ILLEGAL_COMMAND],
+			(unsigned long long)s->incidents[INC_FETCH_ABORT],
+			(unsigned long long)s->incidents[INC_UNKNOWN_CERROR],
+			(unsigned long long)s->incidents[INC_SYNC_TIMEOUT],
+			(unsigned long long)s->gerrors,
+			(unsigned long long)s->evtq_events);
+	}
+}
+
+static void device_table(struct report *r, const struct engine *e)
+{
+	char dev[4 * SMMU_DEV_LEN], sid[16];
+
+	if (!engine_n_devices(e))
+		return;
+	fprintf(r->out, "\nDEVICES\n%-16s %8s %5s %5s %5s %5s %6s %7s  %s\n", "DEVICE", "SID",
+		"INCID", "CONF", "PROB", "SUSP", "AER-TO", "ATC-INV", "EVIDENCE");
+	for (int i = 0; i < engine_n_devices(e); i++) {
+		const struct device_stat *d = engine_device(e, i);
+
+		if (d->have_sid)
+			snprintf(sid, sizeof(sid), "0x%x", d->sid);
+		else
+			snprintf(sid, sizeof(sid), "-");
+		fprintf(r->out, "%-16.16s %8s %5llu %5llu %5llu %5llu %6llu %7llu  ",
+			esc(dev, sizeof(dev), d->dev, "(unknown)"), sid,
+			(unsigned long long)d->incidents,
+			(unsigned long long)d->by_conf[CONF_CONFIRMED],
+			(unsigned long long)d->by_conf[CONF_PROBABLE],
+			(unsigned long long)d->by_conf[CONF_SUSPECT],
+			(unsigned long long)d->aer_cmplto,
+			(unsigned long long)d->atc_invs);
+		print_evidence(r->out, d->evidence);
+		fputc('\n', r->out);
+	}
+}
+
+static void issuer_table(struct report *r, const struct engine *e)
+{
+	char name[4 * SMMU_NAME_LEN];
+	bool any = false;
+
+	for (int i = 0; i < engine_n_smmus(e); i++)
+		any |= engine_smmu(e, i)->have_stats;
+	if (!any)
+		return;
+	fprintf(r->out, "\nISSUERS (arm_smmu_cmdq_issue_cmdlist)\n%-*s %10s %10s %7s  %s\n",
+		NAME_W, "SMMU", "CALLS", "SYNC", "FAILED", "COMMANDS");
+	for (int i = 0; i < engine_n_smmus(e); i++) {
+		const struct smmu_info *s = engine_smmu(e, i);
+		int col = 0;
+
+		if (!s->have_stats)
+			continue;
+		fprintf(r->out, "%-*.*s %10llu %10llu %7llu  ", NAME_W, NAME_W,
+			esc(name, sizeof(name), s->name, "(unnamed)"),
+			(unsigned long long)s->stats.calls,
+			(unsigned long long)s->stats.sync_calls,
+			(unsigned long long)s->stats.failed_calls);
+		for (int j = 0; j < SMMU_OP_CLASSES; j++) {
+			if (!s->stats.ops[j])
+				continue;
+			if (col && col % 3 == 0)
+				fprintf(r->out, "\n%*s", NAME_W + 32, "");
+			fprintf(r->out, "%s=%llu ", smmu_op_class_name(j),
+				(unsigned long long)s->stats.ops[j]);
+			col++;
+		}
+		fputc('\n', r->out);
+	}
+}
+
+static void latency_hist(struct report *r, const struct engine *e)
+{
+	char name[4 * SMMU_NAME_LEN];
+
+	for (int i = 0; i < engine_n_smmus(e); i++) {
+		const struct smmu_info *s = engine_smmu(e, i);
+		uint64_t max = 0;
+
+		if (!s->have_stats)
+			continue;
+		for (int b = 0; b < SMMU_LAT_BUCKETS; b++)
+			if (s->stats.lat[b] > max)
+				max = s->stats.lat[b];
+		if (!max)
+			continue;
+		fprintf(r->out, "\nCMD_SYNC latency, %s\n%21s : %-10s |%-40s|\n",
+			esc(name, sizeof(name), s->name, "(unnamed)"), "ns", "count",
+			"distribution");
+		for (int b = 0; b < SMMU_LAT_BUCKETS; b++) {
+			char stars[41];
+			int n = (int)(s->stats.lat[b] * 40 / max);
+
+			if (!s->stats.lat[b])
+				continue;
+			memset(stars, '*', n);
+			stars[n] = '\0';
+			fprintf(r->out, "%10llu -> %-8llu : %-10llu |%-40s|\n",
+				b ? 1ULL << b : 0ULL, (1ULL << (b + 1)) - 1,
+				(unsigned long long)s->stats.lat[b], stars);
+		}
+	}
+}
+
+void text_summary(struct report *r, const struct engine *e, const struct run_info *ri)
+{
+	uint64_t total = 0;
+
+	for (int k = 0; k < INC_KINDS; k++)
+		total += engine_incidents_by_kind(e, k);
+	if (!r->text_header && !ri->final)
+		return;
+	if (!total && ri->final)
+		fprintf(r->out, "No SMMU command-queue incidents found.\n");
+	smmu_table(r, e);
+	device_table(r, e);
+	issuer_table(r, e);
+	latency_hist(r, e);
+	fprintf(r->out, "\n%llu incident%s", (unsigned long long)total, total == 1 ? "" : "s");
+	for (int k = 0; k < INC_KINDS; k++) {
+		uint64_t n = engine_incidents_by_kind(e, k);
+
+		if (n)
+			fprintf(r->out, ", %llu %s", (unsigned long long)n, incident_kind_name(k));
+	}
+	if (r->hidden)
+		fprintf(r->out, " (%llu hidden by filters)", (unsigned long long)r->hidden);
+	fputc('\n', r->out);
+	if (engine_suppressed(e))
+		fprintf(r->out, "%llu rate-limited driver messages never reached the log "
+			"(\"callbacks suppressed\"): more incidents than shown may have occurred\n",
+			(unsigned long long)engine_suppressed(e));
+	if (ri->lines)
+		fprintf(r->out, "%llu lines read, %llu driver messages, %llu malformed, "
+			"%llu over-long lines skipped\n",
+			(unsigned long long)ri->lines, (unsigned long long)ri->messages,
+			(unsigned long long)ri->malformed, (unsigned long long)ri->long_lines);
+	if (ri->truncated)
+		fprintf(r->out, "input was truncated: the report covers what was read\n");
+}
