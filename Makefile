@@ -113,9 +113,13 @@ test-unit: $(UNIT_TESTS) $(OUTPUT)/smmutrace
 	done
 	$(Q)tests/cli/run.sh $(OUTPUT)/smmutrace
 
+# fragments in mk/ add their test stages to TEST_STAGES
+TEST_STAGES := test-unit
+
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(MAKE) --no-print-directory test-unit
+	$(Q)set -e; for t in $(TEST_STAGES); do \
+		echo "== $$t"; $(MAKE) --no-print-directory $$t; done
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8
@@ -125,3 +129,6 @@ install: all
 clean:
 	$(call msg,CLEAN,.output)
 	$(Q)rm -rf .output smmutrace
+
+# mk/*.mk: BPF tests, emulated arm64 suite, benchmarks; they append to TEST_STAGES
+-include $(sort $(wildcard mk/*.mk))

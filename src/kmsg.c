@@ -759,8 +759,10 @@ static bool split_prefix(struct cur msg, struct cur *drv, struct cur *dev,
 	drv->p = s;
 	drv->e = q;
 	s = q + 1;
+	/* device names hold no spaces and no control bytes */
 	for (q = s; q < e && *q != ' '; q++)
-		;
+		if ((unsigned char)*q < 0x20)
+			return false;
 	if (q == e || q - s < 2 || q[-1] != ':')
 		return false;
 	dev->p = s;
@@ -932,9 +934,11 @@ void kmsg_parse_line(struct kmsg_parser *p, const char *line, size_t len)
 			c.p = gt + 1;
 	}
 	if (c.p < c.e && isdigit((unsigned char)*c.p) && kmsg_record(&c, &ts)) {
+		size_t n = kmsg_unescape(buf, c.p, cur_len(&c));
+
 		p->in_kmsg_record = 1;
-		c.e = c.p + kmsg_unescape(buf, c.p, cur_len(&c));
 		c.p = buf;
+		c.e = buf + n;
 	} else {
 		ts_prefix(p, &c, &ts);
 	}

@@ -75,9 +75,10 @@ static void print_issuer(struct report *r, const struct incident *inc)
 		fprintf(r->out, "told (error return)");
 	else
 		fprintf(r->out, "unknown (no issuer line in the log)");
-	if (inc->have_hw)
-		fprintf(r->out, " [hwprod 0x%08x, hwcons 0x%08x]", inc->hwprod, inc->hwcons);
 	fputc('\n', r->out);
+	if (inc->have_hw)
+		fprintf(r->out, "      hardware then: hwprod 0x%08x, hwcons 0x%08x\n",
+			inc->hwprod, inc->hwcons);
 	for (int i = 0; i < inc->n_issuers; i++) {
 		const struct issuer *is = &inc->issuers[i];
 
@@ -296,7 +297,8 @@ void text_summary(struct report *r, const struct engine *e, const struct run_inf
 	fputc('\n', r->out);
 	if (engine_suppressed(e))
 		fprintf(r->out, "%llu rate-limited driver messages never reached the log "
-			"(\"callbacks suppressed\"): more incidents than shown may have occurred\n",
+			"(\"callbacks suppressed\"):\n  more incidents than shown may have "
+			"occurred\n",
 			(unsigned long long)engine_suppressed(e));
 	if (ri->lines)
 		fprintf(r->out, "%llu lines read, %llu driver messages, %llu malformed, "

@@ -1,0 +1,463 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Engine joining rules and attribution, driven by log text (through the
+ * parser, as replay does) and by BPF-shaped records built here.
+ */
+#include <errno.h>
+
+#include "testutil.h"
+
+#include "engine.h"
+
+#define MAX_INC 32
+
+struct run {
+	struct engine *e;
+	struct incident inc[MAX_INC];
+	int n;
+};
+
+static void on_incident(void *ctx, const struct incident *inc)
+{
+	struct run *r = ctx;
+
+	assert_true(r->n < MAX_INC);
+	r->inc[r->n++] = *inc;
+}
+
+static void feed(void *ctx, const struct smmu_event *ev)
+{
+	engine_feed(((struct run *)ctx)->e, ev);
+}
+
+static struct run *run_new(void)
+{
+	struct run *r = calloc(1, sizeof(*r));
+
+	r->e = engine_new(NULL, on_incident, r);
+	assert_non_null(r->e);
+	return r;
+}
+
+static void run_log(struct run *r, const char *text)
+{
+	struct kmsg_parser p;
+	const char *s = text, *nl;
+
+	kmsg_parser_init(&p, 2026, feed, r);
+	while ((nl = strchr(s, '\n'))) {
+		kmsg_parse_line(&p, s, nl - s);
+		s = nl + 1;
+	}
+	if (*s)
+		kmsg_parse_line(&p, s, strlen(s));
+	kmsg_parser_finish(&p);
+}
+
+static struct run *replay(const char *text)
+{
+	struct run *r = run_new();
+
+	run_log(r, text);
+	engine_finish(r->e);
+	return r;
+}
+
+static void run_free(struct run *r)
+{
+	engine_free(r->e);
+	free(r);
+}
+
+#define P "arm-smmu-v3 arm-smmu-v3.0.auto: "
+#define ALLOC16 "[0.9] " P "allocated 65536 entries for cmdq\n"
+
+static void test_error_joins_sync_timeout(void **state)
+{
+	struct run *r = replay(ALLOC16
+		"[813.000] " P "CMDQ error (cons 0x0302bb84): ATC invalidate timeout\n"
+		"[814.000] " P "CMD_SYNC timeout at 0x0002bb84 [hwprod 0x0002bb90, hwcons 0x0302bb84]\n");
+
+	assert_int_equal(r->n, 1);
+	assert_int_equal(r->inc[0].kind, INC_ATC_TIMEOUT);
+	assert_int_equal(r->inc[0].issuer_notified, 1);
+	assert_true(r->inc[0].sync_timeout_line);
+	assert_int_equal(r->inc[0].prod, 0x0002bb84);
+	assert_int_equal(r->inc[0].max_n_shift, 16);
+	assert_int_equal(r->inc[0].confidence, CONF_UNKNOWN);
+	run_free(r);
+}
+
+/* ISR on the spinning issuer's CPU: the issuer's line comes first */
+static void test_sync_timeout_first(void **state)
+{
+	struct run *r = replay(ALLOC16
+		"[814.000] " P "CMD_SYNC timeout at 0x0000bb84 [hwprod 0x0000bb90, hwcons 0x0300bb84]\n"
+		"[814.001] " P "CMDQ error (cons 0x0300bb84): ATC invalidate timeout\n");
+
+	assert_int_equal(r->n, 1);
+	assert_int_equal(r->inc[0].kind, INC_ATC_TIMEOUT);
+	assert_true(r->inc[0].have_cons);
+	assert_int_equal(r->inc[0].issuer_notified, 1);
+	run_free(r);
+}
+
+/* same index, other lap of the ring: two different CMD_SYNCs */
+static void test_wrap_keeps_apart(void **state)
+{
+	struct run *r = replay(ALLOC16
+		"[813.000] " P "CMDQ error (cons 0x0300bb84): ATC invalidate timeout\n"
+		"[813.500] " P "CMD_SYNC timeout at 0x0001bb84 [hwprod 0x0001bb90, hwcons 0x0001bb80]\n");
+
+	assert_int_equal(r->n, 2);
+	assert_int_equal(r->inc[0].kind, INC_ATC_TIMEOUT);
+	assert_int_equal(r->inc[0].issuer_notified, -1);
+	assert_int_equal(r->inc[1].kind, INC_SYNC_TIMEOUT);
+	assert_int_equal(r->inc[1].issuer_notified, 1);
+	run_free(r);
+}
+
+static void test_patched_line_joins(void **state)
+{
+	struct run *r = replay(ALLOC16
+		"[813.000] " P "CMDQ error (cons 0x0302bb84): ATC invalidate timeout\n"
+		"[813.010] " P "CMD_SYNC for ATC_INV timeout at prod=0x0002bb84\n"
+		"[820.000] " P "CMD_SYNC for ATC_INV timeout at prod=0x00000010\n"
+		"[820.001] " P "CMDQ error (cons 0x03000010): ATC invalidate timeout\n");
+
+	assert_int_equal(r->n, 2);
+	assert_true(r->inc[0].patched_line);
+	assert_int_equal(r->inc[0].issuer_notified, 1);
+	assert_int_equal(r->inc[0].kind, INC_ATC_TIMEOUT);
+	assert_true(r->inc[1].patched_line);
+	assert_true(r->inc[1].have_cons);
+	assert_int_equal(r->inc[1].cons, 0x03000010);
+	run_free(r);
+}
+
+static void test_retries(void **state)
+{
+	struct run *r = replay(ALLOC16
+		"[813.000] " P "CMDQ error (cons 0x0302bb84): ATC invalidate timeout\n"
+		"[813.100] " P "CMDQ error (cons 0x0302bb84): ATC invalidate timeout\n"
+		"[813.200] " P "CMDQ error (cons 0x0302bb84): ATC invalidate timeout\n"
+		"[813.300] " P "CMDQ error (cons 0x0302bb88): ATC invalidate timeout\n"
+		"[900.000] " P "CMDQ error (cons 0x0302bb84): ATC invalidate timeout\n");
+
+	assert_int_equal(r->n, 3);
+	assert_int_equal(r->inc[0].retries, 2);
+	assert_int_equal(r->inc[1].cons, 0x0302bb88);
+	assert_int_equal(r->inc[1].retries, 0);
+	assert_int_equal(r->inc[2].retries, 0);	/* much later: a new failure */
+	assert_int_equal(engine_incidents_by_kind(r->e, INC_ATC_TIMEOUT), 3);
+	run_free(r);
+}
+
+static void test_smmus_kept_apart(void **state)
+{
+	struct run *r = replay(
+		"[813.000] arm-smmu-v3 arm-smmu-v3.0.auto: CMDQ error (cons 0x03000010): ATC invalidate timeout\n"
+		"[813.001] arm-smmu-v3 arm-smmu-v3.1.auto: CMDQ error (cons 0x03000010): ATC invalidate timeout\n"
+		"[813.002] arm-smmu-v3 arm-smmu-v3.1.auto: CMD_SYNC timeout at 0x00000010 "
+		"[hwprod 0x00000012, hwcons 0x03000010]\n");
+
+	assert_int_equal(r->n, 2);
+	assert_string_equal(r->inc[0].smmu, "arm-smmu-v3.0.auto");
+	assert_int_equal(r->inc[0].issuer_notified, -1);
+	assert_string_equal(r->inc[1].smmu, "arm-smmu-v3.1.auto");
+	assert_int_equal(r->inc[1].issuer_notified, 1);
+	assert_int_equal(engine_n_smmus(r->e), 2);
+	run_free(r);
+}
+
+static void test_skipped_command_suspect(void **state)
+{
+	/* the SID map is taught by a 6.19-style event line */
+	struct run *r = replay(
+		"[10.0] " P "event: F_TRANSLATION client: 0000:01:00.0 sid: 0x100 ssid: 0\n"
+		"[900.0] " P "unexpected global error reported (0x00000001), this could be serious\n"
+		"[900.0] " P "CMDQ error (cons 0x01000044): Illegal command\n"
+		"[900.0] " P "skipping command in error state:\n"
+		"[900.0] " P "\t0x0000010000000040\n"
+		"[900.0] " P "\t0x0000000000000034\n");
+
+	assert_int_equal(r->n, 1);
+	assert_int_equal(r->inc[0].kind, INC_ILLEGAL_COMMAND);
+	assert_true(r->inc[0].have_skipped);
+	assert_int_equal(r->inc[0].gerror, 1);
+	assert_int_equal(r->inc[0].n_suspects, 1);
+	assert_int_equal(r->inc[0].suspects[0].sid, 0x100);
+	assert_string_equal(r->inc[0].suspects[0].dev, "0000:01:00.0");
+	assert_int_equal(r->inc[0].suspects[0].evidence, EVD_SKIPPED_CMD);
+	assert_int_equal(r->inc[0].confidence, CONF_CONFIRMED);
+	run_free(r);
+}
+
+static void test_zero_command_has_no_suspect(void **state)
+{
+	/* what the QEMU injection produces: a zeroed slot, opcode 0 */
+	struct run *r = replay(
+		"[900.0] arm-smmu-v3 9050000.smmuv3: CMDQ error (cons 0x01000044): Illegal command\n"
+		"[900.0] arm-smmu-v3 9050000.smmuv3: skipping command in error state:\n"
+		"[900.0] arm-smmu-v3 9050000.smmuv3: \t0x0000000000000000\n"
+		"[900.0] arm-smmu-v3 9050000.smmuv3: \t0x0000000000000000\n");
+
+	assert_int_equal(r->n, 1);
+	assert_true(r->inc[0].have_skipped);
+	assert_int_equal(r->inc[0].n_suspects, 0);
+	assert_int_equal(r->inc[0].confidence, CONF_UNKNOWN);
+	run_free(r);
+}
+
+static void test_aer_window(void **state)
+{
+	struct run *r = replay(ALLOC16
+		"[810.0] nvme 0000:02:00.0: AER:    [14] CmpltTO\n"
+		"[812.5] mlx5_core 0000:01:00.0: AER:    [14] CmpltTO\n"
+		"[813.0] " P "CMDQ error (cons 0x0302bb84): ATC invalidate timeout\n"
+		"[813.5] nvme 0000:03:00.0: AER:    [14] CmpltTO\n");
+
+	assert_int_equal(r->n, 1);
+	assert_int_equal(r->inc[0].n_suspects, 1);	/* 3 s before and after do not count */
+	assert_string_equal(r->inc[0].suspects[0].dev, "0000:01:00.0");
+	assert_int_equal(r->inc[0].suspects[0].evidence, EVD_AER_CMPLTO);
+	assert_int_equal(r->inc[0].confidence, CONF_PROBABLE);
+	run_free(r);
+}
+
+static void test_fetch_abort_and_unknown(void **state)
+{
+	struct run *r = replay(
+		"[1.0] " P "CMDQ error (cons 0x02000010): Abort on command fetch\n"
+		"[1.0] " P "retrying command fetch\n"
+		"[1.1] " P "CMDQ error (cons 0x05000020): Unknown\n"
+		"[1.2] " P "CMD_SYNC timeout at 0x00000030 [hwprod 0x00000031, hwcons 0x00000030]\n");
+
+	assert_int_equal(r->n, 3);
+	assert_int_equal(r->inc[0].kind, INC_FETCH_ABORT);
+	assert_int_equal(r->inc[0].fetch_retries, 1);
+	assert_int_equal(r->inc[1].kind, INC_UNKNOWN_CERROR);
+	assert_int_equal(r->inc[2].kind, INC_SYNC_TIMEOUT);
+	run_free(r);
+}
+
+static void test_summary_counts(void **state)
+{
+	struct run *r = replay(ALLOC16
+		"[0.9] " P "ias 48-bit, oas 48-bit (features 0x001c1eff)\n"
+		"[5.0] arm_smmu_cmdq_issue_cmdlist: 37 callbacks suppressed\n"
+		"[6.0] arm_smmu_cmdq_issue_cmdlist: 3 callbacks suppressed\n"
+		"[7.0] arm_smmu_evtq_thread: 2 callbacks suppressed\n");
+	uint64_t n;
+
+	assert_int_equal(r->n, 0);
+	assert_int_equal(engine_suppressed(r->e), 42);
+	assert_int_equal(engine_n_suppressed_funcs(r->e), 2);
+	assert_string_equal(engine_suppressed_func(r->e, 0, &n), "arm_smmu_cmdq_issue_cmdlist");
+	assert_int_equal(n, 40);
+	assert_int_equal(engine_smmu(r->e, 0)->ats, 1);
+	assert_int_equal(engine_smmu(r->e, 0)->max_n_shift, 16);
+	run_free(r);
+}
+
+/* ---- BPF-shaped records ----------------------------------------------- */
+
+static void mk_hdr(struct smmu_event *ev, int type, uint64_t t_ns)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->hdr.type = type;
+	ev->hdr.size = sizeof(*ev);
+	ev->hdr.flags = SMMU_EVF_MONO | SMMU_EVF_BPF;
+	ev->hdr.mono_ns = t_ns;
+	strcpy(ev->hdr.smmu, "arm-smmu-v3.0.auto");
+}
+
+static void feed_error(struct run *r, uint32_t cons, uint64_t t)
+{
+	struct smmu_event ev;
+
+	mk_hdr(&ev, SMMU_EV_CMDQ_ERROR, t);
+	ev.hdr.flags &= ~SMMU_EVF_BPF;
+	ev.cmdq_error.cons = cons;
+	ev.cmdq_error.cerror = cons >> 24 & 0x7f;
+	engine_feed(r->e, &ev);
+}
+
+static void feed_walk(struct run *r, uint32_t cons, uint64_t t, int stop, int bitmap,
+		      int n, const uint32_t *sids)
+{
+	struct smmu_event ev;
+
+	mk_hdr(&ev, SMMU_EV_QUEUE_WALK, t);
+	ev.walk.cons = cons;
+	ev.walk.max_n_shift = 8;
+	ev.walk.stop = stop;
+	ev.walk.bitmap = bitmap;
+	ev.walk.n_atc = ev.walk.n_atc_rec = n;
+	for (int i = 0; i < n; i++)
+		ev.walk.atc[i].sid = sids[i];
+	engine_feed(r->e, &ev);
+}
+
+static void feed_issue(struct run *r, uint64_t t_end, uint64_t dur, uint32_t sync_prod,
+		       uint32_t pe, uint32_t px, int ret, int n, const uint32_t *sids)
+{
+	struct smmu_event ev;
+
+	mk_hdr(&ev, SMMU_EV_ISSUE, t_end);
+	ev.issue.duration_ns = dur;
+	ev.issue.sync = 1;
+	ev.issue.sync_prod = sync_prod;
+	ev.issue.prod_entry = pe;
+	ev.issue.prod_exit = px;
+	ev.issue.ret = ret;
+	ev.issue.tid = ev.issue.pid = 4242;
+	ev.issue.ctx = SMMU_CTX_HARDIRQ;
+	ev.issue.max_n_shift = 8;
+	strcpy(ev.issue.comm, "kworker/1:2");
+	ev.issue.n_atc = ev.issue.n_atc_rec = n;
+	for (int i = 0; i < n; i++)
+		ev.issue.atc[i].sid = sids[i];
+	engine_feed(r->e, &ev);
+}
+
+static void test_walk_single_device(void **state)
+{
+	static const uint32_t sids[] = { 0x100, 0x100 };
+	struct run *r = run_new();
+	struct smmu_event m;
+
+	mk_hdr(&m, SMMU_EV_SID_MAP, 1);
+	m.sid_map.sid = 0x100;
+	strcpy(m.sid_map.dev, "0000:01:00.0");
+	engine_feed(r->e, &m);
+	feed_walk(r, 0x03000044, 1000, SMMU_WALK_PREV_SYNC, 2, 2, sids);
+	feed_error(r, 0x03000044, 1001);
+	/* the issuer returns 0 after the SMMU retried the sync: a silent failure */
+	feed_issue(r, 5000, 4500, 0x44, 0x40, 0x45, 0, 2, sids);
+	engine_finish(r->e);
+	assert_int_equal(r->n, 1);
+	assert_int_equal(r->inc[0].confidence, CONF_CONFIRMED);
+	assert_int_equal(r->inc[0].n_suspects, 1);
+	assert_string_equal(r->inc[0].suspects[0].dev, "0000:01:00.0");
+	assert_int_equal(r->inc[0].suspects[0].evidence, EVD_QUEUE_WALK | EVD_ISSUER);
+	assert_int_equal(r->inc[0].issuer_notified, 0);
+	assert_int_equal(r->inc[0].n_issuers, 1);
+	assert_string_equal(r->inc[0].issuers[0].comm, "kworker/1:2");
+	run_free(r);
+}
+
+static void test_walk_two_devices_and_reused_slot(void **state)
+{
+	static const uint32_t two[] = { 0x100, 0x200 };
+	struct run *r = run_new();
+
+	feed_error(r, 0x03000044, 1000);
+	feed_walk(r, 0x03000044, 1001, SMMU_WALK_PREV_SYNC, 2, 2, two);
+	feed_error(r, 0x03000050, 2000);
+	feed_walk(r, 0x03000050, 2001, SMMU_WALK_NOT_SYNC, 2, 2, two);
+	engine_finish(r->e);
+	assert_int_equal(r->n, 2);
+	assert_int_equal(r->inc[0].confidence, CONF_SUSPECT);
+	assert_int_equal(r->inc[0].n_suspects, 2);
+	/* the slot held something else by the time the ISR ran: no evidence */
+	assert_int_equal(r->inc[1].n_suspects, 0);
+	assert_int_equal(r->inc[1].confidence, CONF_UNKNOWN);
+	run_free(r);
+}
+
+/* patched kernel: the issuer's fast -EIO pins its own batch */
+static void test_patched_issuer_confirms(void **state)
+{
+	static const uint32_t mine[] = { 0x300 };
+	static const uint32_t other[] = { 0x400 };
+	struct run *r = run_new();
+
+	feed_error(r, 0x03000044, 1000000);
+	/* an overlapping issuer whose window also covers 0x44, but who got 0 */
+	feed_issue(r, 1500000, 1000000, SMMU_NO_POS, 0x30, 0x50, 0, 1, other);
+	feed_issue(r, 2000000, 1500000, 0x44, 0x40, 0x45, -EIO, 1, mine);
+	engine_finish(r->e);
+	assert_int_equal(r->n, 1);
+	assert_int_equal(r->inc[0].confidence, CONF_CONFIRMED);
+	assert_int_equal(r->inc[0].n_suspects, 1);
+	assert_int_equal(r->inc[0].suspects[0].sid, 0x300);
+	assert_true(r->inc[0].suspects[0].evidence & EVD_BITMAP);
+	assert_int_equal(r->inc[0].issuer_notified, 1);
+	run_free(r);
+}
+
+static void test_window_issuer_is_probable(void **state)
+{
+	static const uint32_t sids[] = { 0x500 };
+	struct run *r = run_new();
+
+	feed_error(r, 0x03000044, 1000000);
+	feed_issue(r, 1500000, 1000000, SMMU_NO_POS, 0x30, 0x50, 0, 1, sids);
+	engine_finish(r->e);
+	assert_int_equal(r->inc[0].confidence, CONF_PROBABLE);
+	assert_int_equal(r->inc[0].suspects[0].evidence, EVD_ISSUER);
+	/* one matched by window only and it returned 0: we do not claim it was the issuer */
+	assert_int_equal(r->inc[0].issuer_notified, -1);
+	run_free(r);
+}
+
+static void test_software_timeout_issuer(void **state)
+{
+	struct run *r = run_new();
+	struct smmu_event ev;
+
+	mk_hdr(&ev, SMMU_EV_SYNC_TIMEOUT, 2000000000ULL);
+	ev.hdr.flags &= ~SMMU_EVF_BPF;
+	ev.sync_timeout.prod = 0x44;
+	engine_feed(r->e, &ev);
+	feed_issue(r, 2000100000ULL, 1000050000ULL, 0x44, 0x40, 0x45, -ETIMEDOUT, 0, NULL);
+	engine_finish(r->e);
+	assert_int_equal(r->n, 1);
+	assert_int_equal(r->inc[0].kind, INC_SYNC_TIMEOUT);
+	assert_int_equal(r->inc[0].detect_ns, 1000050000ULL);
+	assert_int_equal(r->inc[0].issuers[0].ret, -ETIMEDOUT);
+	assert_int_equal(r->inc[0].confidence, CONF_UNKNOWN);
+	run_free(r);
+}
+
+static void test_tick_settles(void **state)
+{
+	struct run *r = run_new();
+	struct smmu_event t;
+
+	feed_error(r, 0x03000044, 1000000000ULL);
+	assert_int_equal(r->n, 0);
+	mk_hdr(&t, SMMU_EV_TICK, 2000000000ULL);
+	engine_feed(r->e, &t);
+	assert_int_equal(r->n, 0);	/* still inside the settle window */
+	mk_hdr(&t, SMMU_EV_TICK, 5000000000ULL);
+	engine_feed(r->e, &t);
+	assert_int_equal(r->n, 1);
+	run_free(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_error_joins_sync_timeout),
+		cmocka_unit_test(test_sync_timeout_first),
+		cmocka_unit_test(test_wrap_keeps_apart),
+		cmocka_unit_test(test_patched_line_joins),
+		cmocka_unit_test(test_retries),
+		cmocka_unit_test(test_smmus_kept_apart),
+		cmocka_unit_test(test_skipped_command_suspect),
+		cmocka_unit_test(test_zero_command_has_no_suspect),
+		cmocka_unit_test(test_aer_window),
+		cmocka_unit_test(test_fetch_abort_and_unknown),
+		cmocka_unit_test(test_summary_counts),
+		cmocka_unit_test(test_walk_single_device),
+		cmocka_unit_test(test_walk_two_devices_and_reused_slot),
+		cmocka_unit_test(test_patched_issuer_confirms),
+		cmocka_unit_test(test_window_issuer_is_probable),
+		cmocka_unit_test(test_software_timeout_issuer),
+		cmocka_unit_test(test_tick_settles),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
