@@ -17,7 +17,7 @@ PKGS=(
 	gzip procps util-linux
 )
 if [[ "${1:-}" == "--bench" ]]; then
-	PKGS+=(bpftrace valgrind)
+	PKGS+=(bpftrace valgrind time)
 fi
 
 missing=()

@@ -4,7 +4,6 @@
  * with the SMMU, so every step rejects early: timestamp prefix, then one
  * first-character switch over the message bodies the driver can print.
  */
-#include <ctype.h>
 #include <stdbool.h>
 #include <string.h>
 #include <time.h>
@@ -16,6 +15,10 @@ struct cur {
 	const char *p;
 	const char *e;
 };
+
+/* locale-free and inlined: these run on every byte of a prefix */
+#define IS_DIGIT(c)	((unsigned char)((c) - '0') < 10)
+#define IS_LOWER(c)	((unsigned char)((c) - 'a') < 26)
 
 static inline size_t cur_len(const struct cur *c)
 {
@@ -57,7 +60,7 @@ static bool dec(struct cur *c, uint64_t *v, int max_digits)
 	const char *s = c->p;
 	uint64_t x = 0;
 
-	while (c->p < c->e && c->p - s < max_digits && isdigit((unsigned char)*c->p))
+	while (c->p < c->e && c->p - s < max_digits && IS_DIGIT(*c->p))
 		x = x * 10 + (*c->p++ - '0');
 	*v = x;
 	return c->p > s;
@@ -169,7 +172,7 @@ static bool hms(struct cur *c, struct tm *tm, uint64_t *frac_ns)
 			return false;
 		for (size_t n = c->p - fs; n < 9; n++)
 			f *= 10;
-		while (c->p < c->e && isdigit((unsigned char)*c->p))
+		while (c->p < c->e && IS_DIGIT(*c->p))
 			c->p++;
 		*frac_ns = f;
 	}
@@ -321,7 +324,7 @@ static bool facility_level(struct cur *c)
 	struct cur t = *c;
 	const char *s = t.p;
 
-	while (t.p < t.e && islower((unsigned char)*t.p))
+	while (t.p < t.e && IS_LOWER(*t.p))
 		t.p++;
 	if (t.p == s)
 		return false;
@@ -329,7 +332,7 @@ static bool facility_level(struct cur *c)
 	if (!lit(&t, ":"))
 		return false;
 	s = t.p;
-	while (t.p < t.e && islower((unsigned char)*t.p))
+	while (t.p < t.e && IS_LOWER(*t.p))
 		t.p++;
 	if (t.p == s)
 		return false;
@@ -340,13 +343,57 @@ static bool facility_level(struct cur *c)
 	return true;
 }
 
+/*
+ * "[   12.345678] " or "[Tue May 19 10:11:12 2026] ": most lines of a big
+ * log have one and most of those lines are noise, so only find its end
+ * here; ts_resolve() decodes it for the few lines that become events.
+ */
+static bool ts_bracket_lazy(struct cur *c, struct kmsg_ts *ts)
+{
+	const char *close;
+	size_t n = cur_len(c) < 40 ? cur_len(c) : 40;
+	char first;
+
+	if (n < 3)
+		return false;
+	first = c->p[1];
+	if (first != ' ' && !IS_DIGIT(first) && (first < 'A' || first > 'Z'))
+		return false;
+	/* "[%5lu.%06lu]" puts ']' at 13 for the first day of uptime */
+	close = c->p + 13;
+	if (n <= 13 || *close != ']') {
+		for (close = c->p + 2; close < c->p + n && *close != ']'; close++)
+			;
+	}
+	if (close == c->p + n)
+		return false;
+	ts->lazy = c->p;
+	ts->lazy_len = close + 1 - c->p;
+	c->p = close + 1;
+	lit(c, " ");
+	return true;
+}
+
+static void ts_resolve(struct kmsg_ts *ts)
+{
+	struct cur t;
+
+	if (!ts->lazy)
+		return;
+	t.p = ts->lazy;
+	t.e = ts->lazy + ts->lazy_len;
+	ts->lazy = NULL;
+	if (!ts_dmesg(&t, ts))
+		ts_dmesg_T(&t, ts);
+}
+
 static bool ts_prefix(struct kmsg_parser *p, struct cur *c, struct kmsg_ts *ts)
 {
 	if (c->p == c->e)
 		return false;
 	switch (*c->p) {
 	case '[':
-		return ts_dmesg(c, ts) || ts_dmesg_T(c, ts);
+		return ts_bracket_lazy(c, ts);
 	case '0' ... '9':
 		if (ts_iso(c, ts)) {
 			host_kernel(c);
@@ -388,6 +435,7 @@ struct msg {
 static void ev_init(struct kmsg_parser *p, struct smmu_event *ev, int type,
 		    const struct msg *m)
 {
+	ts_resolve((struct kmsg_ts *)m->ts);
 	memset(ev, 0, sizeof(*ev));
 	ev->hdr.type = type;
 	ev->hdr.size = sizeof(*ev);
@@ -753,8 +801,9 @@ static bool split_prefix(struct cur msg, struct cur *drv, struct cur *dev,
 {
 	const char *s = msg.p, *e = msg.e, *q;
 
-	q = memchr(s, ' ', e - s < 64 ? e - s : 64);
-	if (!q || q == s || q[-1] == ':')
+	for (q = s; q < e && q < s + 64 && *q != ' '; q++)
+		;
+	if (q == e || q == s + 64 || q == s || q[-1] == ':')
 		return false;
 	drv->p = s;
 	drv->e = q;
@@ -777,7 +826,8 @@ static bool aer_body(struct kmsg_parser *p, const struct msg *m, struct cur c)
 	struct smmu_event ev;
 	const char *src;
 
-	lit(&c, "AER: ");
+	bool aer = lit(&c, "AER: ");
+
 	skip_sp(&c);
 	if (STARTS(&c, "[14] CmpltTO")) {
 		ev_init(p, &ev, SMMU_EV_AER, m);
@@ -788,17 +838,18 @@ static bool aer_body(struct kmsg_parser *p, const struct msg *m, struct cur c)
 		emit(p, &ev);
 		return true;
 	}
-	/* "... error received: <BDF>" (≤6.x) or "... error message received from <BDF>" */
+	/* "AER: ... error received: <BDF>" or "AER: ... error message received from <BDF>" */
 	src = NULL;
-	for (const char *q = c.p; q + 9 <= c.e; q++) {
-		if (*q != 'r' || memcmp(q, "received", 8))
-			continue;
-		q += 8;
-		if (c.e - q >= 2 && !memcmp(q, ": ", 2))
-			src = q + 2;
-		else if (c.e - q >= 6 && !memcmp(q, " from ", 6))
-			src = q + 6;
-		break;
+	if (aer) {
+		const char *q = memmem(c.p, cur_len(&c), "received", 8);
+
+		if (q) {
+			q += 8;
+			if (c.e - q >= 2 && !memcmp(q, ": ", 2))
+				src = q + 2;
+			else if (c.e - q >= 6 && !memcmp(q, " from ", 6))
+				src = q + 6;
+		}
 	}
 	if (!src || src >= c.e)
 		return false;
@@ -832,6 +883,44 @@ static bool suppressed(struct kmsg_parser *p, const struct msg *m, struct cur c)
 	return true;
 }
 
+/*
+ * First bytes a message can start with and still matter without a PCIe
+ * AER token in sight: the driver prefixes ("arm-smmu-v3 ", "platform ",
+ * "arm_smmu_..."/"__arm_smmu_..." call sites) and the bare bodies.
+ */
+static const bool first_byte_may_matter[256] = {
+	['a'] = true, ['p'] = true, ['_'] = true, ['C'] = true, ['s'] = true,
+	['r'] = true, ['u'] = true, ['d'] = true, ['G'] = true, ['P'] = true,
+	['E'] = true, ['i'] = true, ['o'] = true, ['e'] = true,
+};
+
+/* "dddd:bb:dd.f" */
+static bool is_bdf(const char *s)
+{
+	static const char shape[] = "xxxx:xx:xx.x";
+
+	for (int i = 0; i < 12; i++) {
+		if (shape[i] == 'x' ? hexval(s[i]) < 0 : s[i] != shape[i])
+			return false;
+	}
+	return true;
+}
+
+/*
+ * AER lines come from PCI functions: "<driver> <BDF>: ...".  Checking that
+ * shape is much cheaper than searching every line for "AER".
+ */
+static bool pci_prefix(struct cur c)
+{
+	const char *q = c.p, *lim = c.e - 14;
+
+	if (lim > c.p + 32)
+		lim = c.p + 32;
+	while (q < lim && *q != ' ')
+		q++;
+	return q < lim && is_bdf(q + 1) && q[13] == ':';
+}
+
 static void parse_msg(struct kmsg_parser *p, struct cur c, const struct kmsg_ts *ts,
 		      uint32_t cpu)
 {
@@ -839,6 +928,13 @@ static void parse_msg(struct kmsg_parser *p, struct cur c, const struct kmsg_ts 
 	struct msg m = { .ts = ts, .cpu = cpu };
 	bool smmu_dev = false;
 
+	if (c.p == c.e)
+		goto noise;
+	if (p->pending == KP_NONE && !first_byte_may_matter[(unsigned char)*c.p]) {
+		/* most lines of a big log end here */
+		if (!pci_prefix(c))
+			return;
+	}
 	rtrim(&c);
 	if (split_prefix(c, &drv, &dev, &body)) {
 		size_t dl = cur_len(&drv);
@@ -854,7 +950,7 @@ static void parse_msg(struct kmsg_parser *p, struct cur c, const struct kmsg_ts 
 		m.body = body;
 		if (smmu_dev) {
 			if (continuation(p, &m) || parse_body(p, &m))
-				goto matched;
+				return;
 			goto noise;
 		}
 		if (aer_body(p, &m, body))
@@ -869,9 +965,6 @@ static void parse_msg(struct kmsg_parser *p, struct cur c, const struct kmsg_ts 
 noise:
 	if (p->pending != KP_NONE && --p->pending_lines <= 0)
 		flush_pending(p);
-	return;
-matched:
-	return;
 }
 
 /* /dev/kmsg: "pri,seq,usec,flags[,more];message" */
@@ -933,7 +1026,7 @@ void kmsg_parse_line(struct kmsg_parser *p, const char *line, size_t len)
 		if (gt)
 			c.p = gt + 1;
 	}
-	if (c.p < c.e && isdigit((unsigned char)*c.p) && kmsg_record(&c, &ts)) {
+	if (c.p < c.e && IS_DIGIT(*c.p) && kmsg_record(&c, &ts)) {
 		size_t n = kmsg_unescape(buf, c.p, cur_len(&c));
 
 		p->in_kmsg_record = 1;
@@ -957,6 +1050,22 @@ void kmsg_parse_message(struct kmsg_parser *p, const char *msg, size_t len,
 		return;
 	}
 	parse_msg(p, c, ts, cpu);
+}
+
+/* a block of lines, without copying them */
+size_t kmsg_parse_block(struct kmsg_parser *p, const char *buf, size_t len, bool final)
+{
+	const char *s = buf, *e = buf + len, *nl;
+
+	while ((nl = memchr(s, '\n', e - s))) {
+		kmsg_parse_line(p, s, nl - s);
+		s = nl + 1;
+	}
+	if (final && s < e) {
+		kmsg_parse_line(p, s, e - s);
+		s = e;
+	}
+	return s - buf;
 }
 
 void kmsg_parser_init(struct kmsg_parser *p, int default_year,

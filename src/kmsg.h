@@ -10,6 +10,7 @@
 #define SMMUTRACE_KMSG_H
 
 #include <linux/types.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,6 +33,9 @@ struct kmsg_ts {
 	uint64_t mono_ns;
 	int64_t wall_ns;
 	uint16_t flags;		/* SMMU_EVF_MONO / SMMU_EVF_WALL */
+	/* a "[...]" prefix decoded only if the line turns out to matter */
+	const char *lazy;
+	size_t lazy_len;
 };
 
 enum kmsg_pending { KP_NONE = 0, KP_SKIPPED, KP_EVTQ };
@@ -54,6 +58,11 @@ void kmsg_parser_init(struct kmsg_parser *p, int default_year,
 		      kmsg_emit_fn emit, void *ctx);
 /* one line without its '\n'; may contain anything, including NUL bytes */
 void kmsg_parse_line(struct kmsg_parser *p, const char *line, size_t len);
+/*
+ * Every complete line of buf; with final, also a last line without '\n'.
+ * Returns the bytes consumed (the rest starts an unfinished line).
+ */
+size_t kmsg_parse_block(struct kmsg_parser *p, const char *buf, size_t len, bool final);
 /* a message whose time is already known (printk:console from BPF) */
 void kmsg_parse_message(struct kmsg_parser *p, const char *msg, size_t len,
 			const struct kmsg_ts *ts, uint32_t cpu);

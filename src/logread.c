@@ -130,37 +130,41 @@ size_t input_read(struct input *in, void *dst, size_t len)
 }
 
 /*
- * Lines are handed over in place.  A line that does not fit the buffer is
- * longer than any driver message: count it and skip to its end.
+ * Lines are handed over in place, a buffer at a time.  A line that does
+ * not fit the buffer is longer than any driver message: count it and skip
+ * to its end.
  */
 int input_parse_log(struct input *in, struct kmsg_parser *p)
 {
 	bool skipping = false;
 
 	for (;;) {
-		char *s = in->buf + in->off, *e = in->buf + in->len, *nl;
+		char *s = in->buf + in->off;
+		size_t n = in->len - in->off;
 
-		while ((nl = memchr(s, '\n', e - s))) {
-			if (skipping)
+		if (skipping) {
+			char *nl = memchr(s, '\n', n);
+
+			if (nl) {
 				skipping = false;
-			else
-				kmsg_parse_line(p, s, nl - s);
-			s = nl + 1;
-		}
-		in->off = s - in->buf;
-		if (!skipping && in->off == 0 && in->len == in->cap) {
-			p->stats.lines++;
-			p->stats.long_lines++;
-			skipping = true;
+				in->off += nl + 1 - s;
+				continue;
+			}
 			in->off = in->len;
-		} else if (skipping) {
-			in->off = in->len;
+		} else {
+			in->off += kmsg_parse_block(p, s, n, false);
+			if (in->off == 0 && in->len == in->cap) {
+				p->stats.lines++;
+				p->stats.long_lines++;
+				skipping = true;
+				in->off = in->len;
+			}
 		}
 		if (!fill(in))
 			break;
 	}
-	if (in->off < in->len && !skipping)
-		kmsg_parse_line(p, in->buf + in->off, in->len - in->off);
+	if (!skipping && in->off < in->len)
+		kmsg_parse_block(p, in->buf + in->off, in->len - in->off, true);
 	in->off = in->len;
 	kmsg_parser_finish(p);
 	return in->err ? -in->err : 0;
