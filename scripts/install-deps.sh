@@ -12,6 +12,7 @@ PKGS=(
 	libjansson-dev                          # NDJSON output
 	libcmocka-dev                           # unit tests
 	pahole                                  # BTF fixtures (pahole -J)
+	libclang-rt-14-dev                      # ASan, UBSan, libFuzzer
 	python3 python3-jsonschema              # JSON Schema validation in tests
 	mandoc                                  # man page lint
 	gzip procps util-linux

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * libFuzzer target: arbitrary bytes as a kernel log, through the parser,
+ * the engine and both views, under ASan and UBSan.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "engine.h"
+#include "kmsg.h"
+#include "report.h"
+
+static FILE *sink;
+
+static void feed(void *ctx, const struct smmu_event *ev)
+{
+	engine_feed(ctx, ev);
+}
+
+static void run(const uint8_t *data, size_t size, enum report_fmt fmt)
+{
+	struct report_filter none = { 0 };
+	struct run_info ri = { .final = true };
+	struct kmsg_parser p;
+	struct engine *e;
+	struct report r;
+
+	report_init(&r, fmt, sink, SRC_LOG, "fuzz");
+	r.filt = none;
+	e = engine_new(NULL, report_incident, &r);
+	if (!e)
+		return;
+	kmsg_parser_init(&p, 2026, feed, e);
+	kmsg_parse_block(&p, (const char *)data, size, true);
+	kmsg_parser_finish(&p);
+	engine_finish(e);
+	report_summary(&r, e, &ri);
+	engine_free(e);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (!sink)
+		sink = fopen("/dev/null", "w");
+	run(data, size, FMT_JSON);
+	run(data, size, FMT_TEXT);
+	return 0;
+}
