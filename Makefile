@@ -63,8 +63,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all clean install test test-unit test-bpf test-live e2e demo bench accuracy \
-	deps fuzz check-style
+.PHONY: all clean install test test-unit test-docs demo deps
 .DEFAULT_GOAL := all
 
 all: $(OUTPUT)/smmutrace
@@ -114,12 +113,20 @@ test-unit: $(UNIT_TESTS) $(OUTPUT)/smmutrace
 	$(Q)tests/cli/run.sh $(OUTPUT)/smmutrace
 
 # fragments in mk/ add their test stages to TEST_STAGES
-TEST_STAGES := test-unit
+TEST_STAGES := test-unit test-docs
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)set -e; for t in $(TEST_STAGES); do \
 		echo "== $$t"; $(MAKE) --no-print-directory $$t; done
+
+# until the emulated arm64 demo lands: attribute the example host log
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(OUTPUT)/smmutrace replay tests/fixtures/logs/example-host.log
+
+test-docs:
+	$(Q)mandoc -Tlint -Wwarning man/smmutrace.8
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8
