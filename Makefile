@@ -45,12 +45,14 @@ ALL_LDFLAGS := $(LDFLAGS) $(SYS_LDFLAGS)
 # pure logic: no I/O, unit-tested, also linked into tests, fuzzers and benchmarks
 CORE_SRCS := src/decode.c src/kmsg.c src/engine.c src/report.c src/out_text.c \
 	     src/out_json.c
+# file formats with their I/O: also linked into tests and fuzzers
+IO_SRCS := src/logread.c src/capture.c src/out_prom.c
 # sources, sinks and commands
-TOOL_SRCS := src/main.c src/replay.c src/logread.c src/live.c src/check.c
+TOOL_SRCS := src/main.c src/replay.c src/live.c src/check.c
 BPF_SRCS := bpf/smmutrace.bpf.c
 BPF_HDRS := $(wildcard bpf/*.h) src/events.h vmlinux/$(BPF_ARCH)/vmlinux.h
 
-CORE_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(CORE_SRCS))
+CORE_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(CORE_SRCS) $(IO_SRCS))
 TOOL_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(TOOL_SRCS))
 SKEL := $(OUTPUT)/smmutrace.skel.h
 BPF_OBJ := $(OUTPUT)/smmutrace.bpf.o
@@ -100,7 +102,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/
 $(OUTPUT)/tests/%: tests/unit/%.c tests/unit/testutil.h $(CORE_OBJS) | $(OUTPUT)/tests
 	$(call msg,TEST-CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(CORE_OBJS) $(ALL_LDFLAGS) -ljansson \
-		-lcmocka -o $@
+		-lz -lcmocka -o $@
 
 deps:
 	$(Q)scripts/install-deps.sh
@@ -110,7 +112,7 @@ test-unit: $(UNIT_TESTS) $(OUTPUT)/smmutrace
 		printf '  %-8s %s\n' RUN $$t; \
 		CMOCKA_MESSAGE_OUTPUT=stdout TZ=UTC $$t; \
 	done
-	$(Q)tests/cli/run.sh $(OUTPUT)/smmutrace
+	$(Q)PROMTOOL=$$(scripts/get-promtool.sh) tests/cli/run.sh $(OUTPUT)/smmutrace
 
 # fragments in mk/ add their test stages to TEST_STAGES
 TEST_STAGES := test-unit test-docs

@@ -15,14 +15,14 @@ TEST_STAGES += test-asan test-fuzz
 $(FUZZ_DIR):
 	$(Q)mkdir -p $@
 
-$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRCS) $(wildcard src/*.h) | $(FUZZ_DIR)
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRCS) $(IO_SRCS) $(wildcard src/*.h) | $(FUZZ_DIR)
 	$(call msg,FUZZ-CC,$@)
-	$(Q)$(CLANG) $(SAN_FLAGS) -fsanitize=fuzzer -std=gnu11 -D_GNU_SOURCE -Isrc $< $(CORE_SRCS) \
+	$(Q)$(CLANG) $(SAN_FLAGS) -fsanitize=fuzzer -std=gnu11 -D_GNU_SOURCE -Isrc $< $(CORE_SRCS) $(IO_SRCS) \
 		-ljansson -lz -o $@
 
-$(FUZZ_DIR)/asan_%: tests/unit/%.c tests/unit/testutil.h $(CORE_SRCS) $(wildcard src/*.h) | $(FUZZ_DIR)
+$(FUZZ_DIR)/asan_%: tests/unit/%.c tests/unit/testutil.h $(CORE_SRCS) $(IO_SRCS) $(wildcard src/*.h) | $(FUZZ_DIR)
 	$(call msg,ASAN-CC,$@)
-	$(Q)$(CLANG) $(SAN_FLAGS) -std=gnu11 -D_GNU_SOURCE -Isrc -Itests/unit $< $(CORE_SRCS) \
+	$(Q)$(CLANG) $(SAN_FLAGS) -std=gnu11 -D_GNU_SOURCE -Isrc -Itests/unit $< $(CORE_SRCS) $(IO_SRCS) \
 		-ljansson -lcmocka -lz -o $@
 
 test-asan: $(ASAN_TESTS)

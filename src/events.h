@@ -257,6 +257,7 @@ struct smmu_ev_stats {
 	__u64 ctx[SMMU_CTX_MAX];
 	__u32 max_n_shift;
 	__u32 pad;
+	__u64 lat_sum_ns;	/* sum of the sync calls' durations */
 };
 
 struct smmu_ev_lost {

@@ -10,24 +10,33 @@
 #include "logread.h"
 
 #define CHUNK	(1u << 20)
+#define SLICE	(16u << 10)
 
 int input_open(struct input *in, const char *path)
 {
-	struct stat st;
 	int fd;
 
-	memset(in, 0, sizeof(*in));
-	in->name = path;
-	if (!strcmp(path, "-")) {
+	if (!strcmp(path, "-"))
 		fd = dup(STDIN_FILENO);
-	} else {
+	else
 		fd = open(path, O_RDONLY | O_CLOEXEC);
-	}
 	if (fd < 0) {
+		memset(in, 0, sizeof(*in));
+		in->name = path;
 		in->err = errno;
 		snprintf(in->errmsg, sizeof(in->errmsg), "cannot open: %s", strerror(errno));
 		return -in->err;
 	}
+	return input_open_fd(in, fd, path);
+}
+
+/* takes ownership of fd */
+int input_open_fd(struct input *in, int fd, const char *name)
+{
+	struct stat st;
+
+	memset(in, 0, sizeof(*in));
+	in->name = name;
 	if (!fstat(fd, &st) && S_ISDIR(st.st_mode)) {
 		close(fd);
 		in->err = EISDIR;
@@ -49,7 +58,7 @@ int input_open(struct input *in, const char *path)
 		snprintf(in->errmsg, sizeof(in->errmsg), "out of memory");
 		return -ENOMEM;
 	}
-	gzbuffer(in->gz, 256 * 1024);
+	gzbuffer(in->gz, 16 * 1024);
 	return 0;
 }
 
@@ -65,6 +74,7 @@ void input_close(struct input *in)
 /* move unconsumed bytes to the front and read more; false at EOF/error */
 static bool fill(struct input *in)
 {
+	unsigned int want;
 	int n, zerr;
 
 	if (in->eof || in->err)
@@ -76,13 +86,24 @@ static bool fill(struct input *in)
 	}
 	if (in->len == in->cap)
 		return false;
-	n = gzread(in->gz, in->buf + in->len, in->cap - in->len);
+	/* small reads: on corrupt gzip data zlib drops what the failing call
+	 * had decoded, so keep that loss to one slice */
+	want = in->cap - in->len;
+	if (want > SLICE && !gzdirect(in->gz))
+		want = SLICE;
+	n = gzread(in->gz, in->buf + in->len, want);
 	if (n < 0) {
 		const char *msg = gzerror(in->gz, &zerr);
 
-		in->err = zerr == Z_ERRNO ? errno : EINVAL;
-		snprintf(in->errmsg, sizeof(in->errmsg), "read error: %s",
-			 zerr == Z_ERRNO ? strerror(errno) : msg);
+		if (zerr == Z_ERRNO) {
+			in->err = errno;
+			snprintf(in->errmsg, sizeof(in->errmsg), "read error: %s",
+				 strerror(errno));
+		} else {
+			in->err = EBADMSG;
+			snprintf(in->errmsg, sizeof(in->errmsg),
+				 "corrupt compressed data (%s)", msg);
+		}
 		return false;
 	}
 	if (n == 0) {

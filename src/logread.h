@@ -26,6 +26,7 @@ struct input {
 };
 
 int input_open(struct input *in, const char *path);
+int input_open_fd(struct input *in, int fd, const char *name);
 void input_close(struct input *in);
 /* peek at the first bytes (after gzip decoding) without consuming them */
 size_t input_peek(struct input *in, const void **data, size_t want);

@@ -212,6 +212,25 @@ void json_incident(struct report *r, const struct incident *inc)
 	emit(r, o);
 }
 
+static json_t *contexts_json(const struct smmu_ev_stats *st)
+{
+	json_t *o = json_object();
+
+	for (int c = 0; c < SMMU_CTX_MAX; c++)
+		set(o, smmu_ctx_name(c), json_integer(st->ctx[c]));
+	return o;
+}
+
+static json_t *lost_json(const struct smmu_ev_lost *lost)
+{
+	json_t *o = json_object();
+
+	set(o, "ringbuf", json_integer(lost->ringbuf));
+	set(o, "map_full", json_integer(lost->map_full));
+	set(o, "truncated", json_integer(lost->truncated));
+	return o;
+}
+
 static json_t *smmus_json(const struct engine *e)
 {
 	json_t *a = json_array();
@@ -242,6 +261,8 @@ static json_t *smmus_json(const struct engine *e)
 			for (int j = 0; j < SMMU_LAT_BUCKETS; j++)
 				json_array_append_new(lat, json_integer(s->stats.lat[j]));
 			set(st, "sync_latency_log2_ns", lat);
+			set(st, "sync_latency_sum_ns", json_integer(s->stats.lat_sum_ns));
+			set(st, "contexts", contexts_json(&s->stats));
 			set(o, "issuer", st);
 		}
 		json_array_append_new(a, o);
@@ -306,6 +327,7 @@ void json_summary(struct report *r, const struct engine *e, const struct run_inf
 	if (ri->records)
 		set(o, "records", json_integer(ri->records));
 	set(o, "truncated", json_boolean(ri->truncated));
+	set(o, "lost", lost_json(engine_lost(e)));
 	set_time(o, "time", "mono_ns", &now);
 	emit(r, o);
 }

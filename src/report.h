@@ -72,5 +72,8 @@ void text_summary(struct report *r, const struct engine *e, const struct run_inf
 void json_incident(struct report *r, const struct incident *inc);
 void json_summary(struct report *r, const struct engine *e, const struct run_info *ri);
 void json_lost(struct report *r, const struct smmu_ev_lost *lost, const struct run_info *ri);
+/* Prometheus textfile, written atomically; 0 or -errno with err filled */
+int prom_write(const char *path, const struct engine *e, const struct run_info *ri,
+	       char *err, size_t errlen);
 
 #endif /* SMMUTRACE_REPORT_H */

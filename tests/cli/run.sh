@@ -33,8 +33,14 @@ contains() { # FILE TEXT
 	if grep -qF -- "$2" "$1"; then ok; else bad "$1 lacks '$2'"; fi
 }
 
+JSONDIR=${JSON_OUT:-$TMP/json}
+mkdir -p "$JSONDIR"
+njson=0
+
 # json_check 'python expression over recs (list of dicts)' DESCRIPTION
 json_check() {
+	njson=$((njson + 1))
+	cp "$TMP/out" "$JSONDIR/cli-$njson.ndjson"
 	if python3 - "$TMP/out" "$1" <<'EOF'; then ok; else bad "json: $2"; fi
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
@@ -98,8 +104,9 @@ json_check 'len(inc) == 1' "--smmu"
 
 echo "  CLI      bad input"
 : >"$TMP/empty.log"
-expect 0 "$BIN" replay --json "$TMP/empty.log"
-json_check 'len(inc) == 0 and summ["lines"] == 0' "empty file"
+expect 1 "$BIN" replay --json "$TMP/empty.log"
+contains "$TMP/err" "empty.log: file is empty"
+json_check 'len(inc) == 0 and summ["lines"] == 0' "empty file still gets a summary"
 expect 0 "$BIN" replay "$BIN"
 contains "$TMP/err" "binary data"
 contains "$TMP/out" "No SMMU command-queue incidents found."
@@ -125,6 +132,95 @@ json_check 'summ["truncated"] is True and 10 <= len(inc) < 180' "truncated gzip 
 expect 1 "$BIN" replay --json "$FIX/atc-dmesg.log" "$TMP/nope.log"
 json_check 'len(inc) == 2' "good file reported despite a bad one"
 
+echo "  CLI      captures"
+# strip what legitimately differs between a run and its replay
+norm() {
+	python3 -c '
+import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    for k in ("source", "lines", "driver_messages", "malformed", "long_lines", "records"):
+        r.pop(k, None)
+    print(json.dumps(r, sort_keys=True))' "$1"
+}
+expect 0 "$BIN" replay --json --record "$TMP/a.cap" "$FIX/example-host.log" "$FIX/atc-dmesg.log"
+cp "$TMP/out" "$TMP/from-log.json"
+if [[ $(stat -c %a "$TMP/a.cap") == 600 ]]; then ok; else bad "capture mode $(stat -c %a "$TMP/a.cap")"; fi
+expect 0 "$BIN" replay --json "$TMP/a.cap"
+json_check 'all(i["source"] == "capture" for i in inc) and summ["records"] > 0' "capture replay source"
+if diff <(norm "$TMP/from-log.json") <(norm "$TMP/out") >"$TMP/diff"; then ok; else
+	bad "capture replay differs from log replay"; head -20 "$TMP/diff" >&2; fi
+expect 0 "$BIN" replay "$FIX/example-host.log" "$FIX/atc-dmesg.log"
+cp "$TMP/out" "$TMP/from-log.txt"
+expect 0 "$BIN" replay "$TMP/a.cap"
+if diff <(grep -v 'lines read' "$TMP/from-log.txt") <(grep -v 'lines read' "$TMP/out") >"$TMP/diff"; then ok
+else bad "text report of capture differs"; head -20 "$TMP/diff" >&2; fi
+expect 0 bash -c "'$BIN' replay --json - <'$TMP/a.cap'"
+json_check 'len(inc) == 5' "capture on stdin"
+# a capture of a capture replays the same
+expect 0 "$BIN" replay --json --record "$TMP/b.cap" "$TMP/a.cap"
+expect 0 "$BIN" replay --json "$TMP/b.cap"
+if diff <(norm "$TMP/from-log.json") <(norm "$TMP/out") >/dev/null; then ok; else bad "re-recorded capture differs"; fi
+# never overwrite without --force, and leave the old file untouched
+sum_before=$(md5sum <"$TMP/a.cap")
+expect 1 "$BIN" replay --record "$TMP/a.cap" "$FIX/atc-dmesg.log"
+contains "$TMP/err" "File exists (use --force to overwrite)"
+if [[ $(md5sum <"$TMP/a.cap") == "$sum_before" ]]; then ok; else bad "existing capture was modified"; fi
+expect 0 "$BIN" replay --json --force --record "$TMP/a.cap" "$FIX/atc-dmesg.log"
+expect 0 "$BIN" replay --json "$TMP/a.cap"
+json_check 'len(inc) == 2' "--force overwrote"
+expect 2 "$BIN" replay --force "$FIX/atc-dmesg.log"
+# truncated: replays up to the last whole record, says so, exits 1
+for i in $(seq 40); do cat "$FIX/example-host.log"; done >"$TMP/big.log"
+expect 0 "$BIN" replay --json --record "$TMP/big.cap" "$TMP/big.log"
+total=$(python3 -c 'import json,sys; print(len([1 for l in open(sys.argv[1]) if json.loads(l)["type"] == "incident"]))' "$TMP/out")
+head -c $(($(stat -c %s "$TMP/big.cap") / 2)) "$TMP/big.cap" >"$TMP/half.cap"
+expect 1 "$BIN" replay --json "$TMP/half.cap"
+contains "$TMP/err" "replayed up to the last whole record"
+json_check "summ['truncated'] is True and 0 < len(inc) < $total" "truncated capture"
+# corrupt: flip bytes in the middle of the compressed stream
+python3 - "$TMP/big.cap" "$TMP/bad.cap" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+for i in range(len(b) // 2, len(b) // 2 + 64):
+    b[i] ^= 0x5a
+open(sys.argv[2], "wb").write(b)
+PY
+expect 1 "$BIN" replay --json "$TMP/bad.cap"
+contains "$TMP/err" "corrupt capture"
+json_check 'summ["truncated"] is True' "corrupt capture keeps what was read"
+# a newer format version and a bad magic are refused with a clear message
+python3 - "$TMP" <<'PY'
+import gzip, struct, sys
+hdr = b'{"tool":"smmutrace 9"}'
+open(sys.argv[1] + "/v2.cap", "wb").write(gzip.compress(b"SMMUTRC\0" + struct.pack("<II", 2, len(hdr)) + hdr))
+open(sys.argv[1] + "/magic.cap", "wb").write(gzip.compress(b"SMMUTRX\0" + struct.pack("<II", 1, 2) + b"{}"))
+open(sys.argv[1] + "/hdr.cap", "wb").write(gzip.compress(b"SMMUTRC\0" + struct.pack("<II", 1, 5) + b"{nope"))
+open(sys.argv[1] + "/rec.cap", "wb").write(gzip.compress(b"SMMUTRC\0" + struct.pack("<II", 1, 2) + b"{}" + struct.pack("<I", 999999)))
+PY
+expect 1 "$BIN" replay "$TMP/v2.cap"
+contains "$TMP/err" "capture format version 2 is not supported"
+expect 1 "$BIN" replay "$TMP/magic.cap"
+contains "$TMP/err" "bad magic"
+expect 1 "$BIN" replay "$TMP/hdr.cap"
+contains "$TMP/err" "capture header is not valid JSON"
+expect 1 "$BIN" replay "$TMP/rec.cap"
+contains "$TMP/err" "record of 999999 bytes: corrupt capture"
+
+echo "  CLI      prometheus"
+expect 0 "$BIN" replay --prom "$TMP/m.prom" "$FIX/example-host.log"
+contains "$TMP/m.prom" 'smmutrace_incidents_total{smmu="arm-smmu-v3.0.auto",kind="atc_timeout"} 2'
+contains "$TMP/m.prom" 'smmutrace_suppressed_messages_total{function="arm_smmu_cmdq_issue_cmdlist"} 12'
+if ls "$TMP"/m.prom.tmp.* >/dev/null 2>&1; then bad "temp file left behind"; else ok; fi
+if [[ -n "${PROMTOOL:-}" ]]; then
+	if "$PROMTOOL" check metrics <"$TMP/m.prom" >"$TMP/promtool" 2>&1; then ok
+	else bad "promtool check metrics"; cat "$TMP/promtool" >&2; fi
+else
+	bad "PROMTOOL not set: cannot check the metrics"
+fi
+expect 1 "$BIN" replay --prom /nonexistent/dir/m.prom "$FIX/atc-dmesg.log"
+contains "$TMP/err" "--prom /nonexistent/dir/m.prom"
+
 echo "  CLI      usage"
 expect 2 "$BIN" --bogus
 expect 2 "$BIN" replay
@@ -139,6 +235,9 @@ contains "$TMP/out" "EXAMPLES:"
 contains "$TMP/out" "smmutrace replay"
 expect 0 "$BIN" --version
 contains "$TMP/out" "smmutrace "
+
+echo "  CLI      JSON schema"
+if python3 "$HERE/../schema/validate.py" "$JSONDIR"; then ok; else bad "schema validation"; fi
 
 echo "  CLI      $pass passed, $fail failed"
 [[ $fail -eq 0 ]]

@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Verifier tests of the BPF programs, as root on the build machine.
+ *
+ * Each driver layout (6.1, 6.12, 6.12 + atc_sync_timeouts, 7.x) comes as a
+ * BTF fixture: the running kernel's vmlinux BTF plus the arm-smmu types
+ * (tests/bpf/fixtures, merged by btfmerge).  With it as btf_custom_path,
+ * every program of smmutrace.bpf.o must pass the running kernel's
+ * verifier (kprobe programs load without being attached), and the CO-RE
+ * decisions must match the layouts of smmuv3-reference.md section 2.
+ * A fixture missing a field the programs need must make the load fail,
+ * naming the field.
+ *
+ *   test_bpf [FIXTURE_DIR]      (default .output/<arch>/tests/bpf/btf)
+ */
+#include <errno.h>
+#include <glob.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/types.h>
+
+#include "events.h"
+#include "decode.h"
+#include "cmdq.h"
+#include "core_probe.h"
+#include "smmutrace.skel.h"
+#include "core_probe.skel.h"
+#include "ambiguous.skel.h"
+
+static const char *fixture_dir = ".output/x86/tests/bpf/btf";
+
+/* libbpf's log of the current load, for assertions and for failure reports */
+static char logbuf[1 << 20];
+static size_t loglen;
+
+static int log_fn(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	int n;
+
+	if (loglen >= sizeof(logbuf) - 1)
+		return 0;
+	n = vsnprintf(logbuf + loglen, sizeof(logbuf) - loglen, fmt, ap);
+	if (n > 0)
+		loglen += (size_t)n < sizeof(logbuf) - loglen ? (size_t)n
+							      : sizeof(logbuf) - loglen - 1;
+	return 0;
+}
+
+static void log_reset(void)
+{
+	loglen = 0;
+	logbuf[0] = '\0';
+}
+
+/* the last lines of the log, printed when an assertion is about to fail */
+static void log_dump(const char *why)
+{
+	const char *p = logbuf + (loglen > 4000 ? loglen - 4000 : 0);
+	const char *full = getenv("SMMUTRACE_TEST_LOG");
+	FILE *f;
+
+	/* SMMUTRACE_TEST_LOG=FILE keeps the whole verifier log */
+	if (full && (f = fopen(full, "a"))) {
+		fprintf(f, "==== %s\n%s\n", why, logbuf);
+		fclose(f);
+	}
+
+	fprintf(stderr, "---- libbpf log (%s), tail ----\n%s\n----\n", why, p);
+}
+
+static void fixture_path(char *buf, size_t len, const char *name)
+{
+	snprintf(buf, len, "%s/%s.btf", fixture_dir, name);
+}
+
+/* ---- the real object against each layout ------------------------------- */
+
+static int load_smmutrace(const char *btf, bool kprobes, struct smmutrace_bpf **out)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = btf);
+	struct smmutrace_bpf *skel;
+	struct bpf_program *prog;
+	int err;
+
+	log_reset();
+	skel = smmutrace_bpf__open_opts(&opts);
+	if (!skel)
+		return -errno;
+	bpf_object__for_each_program(prog, skel->obj)
+		if (bpf_program__type(prog) == BPF_PROG_TYPE_KPROBE)
+			bpf_program__set_autoload(prog, kprobes);
+	err = smmutrace_bpf__load(skel);
+	if (err) {
+		smmutrace_bpf__destroy(skel);
+		return err;
+	}
+	*out = skel;
+	return 0;
+}
+
+static void assert_all_loaded(const char *name)
+{
+	struct smmutrace_bpf *skel = NULL;
+	struct bpf_program *prog;
+	char path[512];
+	int err, n = 0;
+
+	fixture_path(path, sizeof(path), name);
+	err = load_smmutrace(path, true, &skel);
+	if (err)
+		log_dump(name);
+	assert_int_equal(err, 0);
+	bpf_object__for_each_program(prog, skel->obj) {
+		if (bpf_program__fd(prog) < 0)
+			fprintf(stderr, "%s: program %s not loaded\n", name,
+				bpf_program__name(prog));
+		assert_true(bpf_program__fd(prog) >= 0);
+		n++;
+	}
+	/* issue entry/exit, write_entries, 2 ISR entries, ISR exit, atc_inv_master, 3 tp */
+	assert_int_equal(n, 10);
+	printf("  %-8s all %d programs passed the verifier\n", name, n);
+	smmutrace_bpf__destroy(skel);
+}
+
+/* ---- what the relocations resolved to ---------------------------------- */
+
+struct layout {
+	unsigned int v612, atc, invs, master_streams, master_num_streams, atc_off;
+};
+
+static void run_core_probe(const char *btf, struct core_probe_bpf **out)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = btf);
+	LIBBPF_OPTS(bpf_test_run_opts, run);
+	struct core_probe_bpf *skel;
+	int err;
+
+	log_reset();
+	skel = core_probe_bpf__open_opts(&opts);
+	assert_non_null(skel);
+	err = core_probe_bpf__load(skel);
+	if (err)
+		log_dump(btf);
+	assert_int_equal(err, 0);
+	err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.core_probe), &run);
+	assert_int_equal(err, 0);
+	assert_int_equal(skel->bss->res.ran, 1);
+	*out = skel;
+}
+
+static void check_layout(const char *btf, const struct layout *want)
+{
+	struct core_probe_bpf *skel;
+	const struct core_result *r;
+
+	run_core_probe(btf, &skel);
+	r = &skel->bss->res;
+	assert_int_equal(r->types, 1);
+	assert_int_equal(r->v612, want->v612);
+	assert_int_equal(r->atc_bitmap, want->atc);
+	assert_int_equal(r->invs_7x, want->invs);
+	/* identical in every layout (reference section 2) */
+	assert_int_equal(r->dev_cmdq, 64);
+	assert_int_equal(r->llq_prod, 0);
+	assert_int_equal(r->llq_max_n_shift, 64);
+	assert_int_equal(r->queue_base, 136);
+	assert_int_equal(r->queue_base_dma, 144);
+	assert_int_equal(r->stream_id, 0);
+	assert_int_equal(r->stream_master, 8);
+	assert_int_equal(r->stream_node, 16);
+	assert_int_equal(r->master_smmu, 0);
+	assert_int_equal(r->master_dev, 8);
+	/* per version */
+	assert_int_equal(r->master_streams, want->master_streams);
+	assert_int_equal(r->master_num_streams, want->master_num_streams);
+	assert_int_equal(r->cmdq_atc_bitmap, want->atc_off);
+	assert_true(r->dev_streams > r->dev_cmdq);
+	printf("  %-8s v612=%u atc_bitmap=%u invs=%u cmdq@%u max_n_shift@%u base@%u "
+	       "master.streams@%u num_streams@%u\n", strrchr(btf, '/') + 1, r->v612,
+	       r->atc_bitmap, r->invs_7x, r->dev_cmdq, r->llq_max_n_shift, r->queue_base,
+	       r->master_streams, r->master_num_streams);
+	core_probe_bpf__destroy(skel);
+}
+
+static const struct layout l601 = { 0, 0, 0, 40, 48, 0 };
+static const struct layout l612 = { 1, 0, 0, 16, 64, 0 };
+static const struct layout l612atc = { 1, 1, 0, 16, 64, 208 };
+static const struct layout l701 = { 1, 0, 1, 16, 80, 0 };
+
+static void layout_test(const char *name, const struct layout *l)
+{
+	char path[512];
+
+	fixture_path(path, sizeof(path), name);
+	check_layout(path, l);
+	assert_all_loaded(name);
+}
+
+static void test_layout_6_1(void **state)
+{
+	layout_test("k601", &l601);
+}
+
+static void test_layout_6_12_with_smmuv2(void **state)
+{
+	layout_test("k612", &l612);
+}
+
+static void test_layout_6_12_atc_bitmap(void **state)
+{
+	layout_test("k612atc", &l612atc);
+}
+
+static void test_layout_7_x_with_smmuv2(void **state)
+{
+	layout_test("k701", &l701);
+}
+
+/* ---- failures that must be loud ----------------------------------------- */
+
+static void test_missing_field_fails(void **state)
+{
+	struct smmutrace_bpf *skel = NULL;
+	char path[512];
+	int err;
+
+	fixture_path(path, sizeof(path), "kbroken");
+	err = load_smmutrace(path, true, &skel);
+	assert_int_not_equal(err, 0);
+	/* libbpf names the relocation it could not resolve */
+	if (!strstr(logbuf, "max_n_shift"))
+		log_dump("kbroken");
+	assert_non_null(strstr(logbuf, "max_n_shift"));
+	assert_non_null(strstr(logbuf, "failed to resolve CO-RE relocation"));
+	{
+		const char *l = strstr(logbuf, "failed to resolve CO-RE relocation");
+		const char *e = strchr(l, '\n');
+
+		printf("  kbroken  load failed as required: %.*s\n",
+		       e ? (int)(e - l) : 160, l);
+	}
+}
+
+static void test_unanchored_relocation_is_ambiguous(void **state)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts);
+	struct ambiguous_bpf *skel;
+	char path[512];
+	int err;
+
+	/* with both drivers' arm_smmu_device in BTF: refused */
+	fixture_path(path, sizeof(path), "k612");
+	opts.btf_custom_path = path;
+	log_reset();
+	skel = ambiguous_bpf__open_opts(&opts);
+	assert_non_null(skel);
+	err = ambiguous_bpf__load(skel);
+	ambiguous_bpf__destroy(skel);
+	assert_int_not_equal(err, 0);
+	if (!strstr(logbuf, "ambiguous"))
+		log_dump("ambiguous");
+	assert_non_null(strstr(logbuf, "ambiguous"));
+	printf("  k612     v2+v3 arm_smmu_device: `features` relocation refused as ambiguous\n");
+
+	/* with v3 alone the same program loads: v2 is what made it ambiguous */
+	fixture_path(path, sizeof(path), "k601");
+	log_reset();
+	skel = ambiguous_bpf__open_opts(&opts);
+	assert_non_null(skel);
+	err = ambiguous_bpf__load(skel);
+	ambiguous_bpf__destroy(skel);
+	assert_int_equal(err, 0);
+}
+
+/* this machine's own BTF: no driver types, the tracepoint programs still load */
+static void test_running_kernel_log_capture(void **state)
+{
+	struct smmutrace_bpf *skel = NULL;
+	int err;
+
+	err = load_smmutrace(NULL, false, &skel);
+	if (err)
+		log_dump("running kernel, tracepoints");
+	assert_int_equal(err, 0);
+	assert_true(bpf_program__fd(skel->progs.console) >= 0);
+	assert_true(bpf_program__fd(skel->progs.aer_event) >= 0);
+	assert_true(bpf_program__fd(skel->progs.io_page_fault) >= 0);
+	assert_true(bpf_program__fd(skel->progs.issue_entry) < 0);
+	smmutrace_bpf__destroy(skel);
+
+	/* and the kprobe programs cannot: that is why the loader disables them */
+	err = load_smmutrace(NULL, true, &skel);
+	assert_int_not_equal(err, 0);
+	assert_non_null(strstr(logbuf, "arm_smmu_"));
+	printf("  running kernel (%s): tracepoint programs load; kprobe programs fail "
+	       "without driver BTF, as expected\n", "no arm-smmu-v3 types");
+}
+
+/* Debian's real arm64 kernels, when scripts/qemu/fetch.sh has cached their BTF */
+static void real_btf(const char *pattern, const struct layout *l)
+{
+	glob_t g;
+
+	if (glob(pattern, 0, NULL, &g) || !g.gl_pathc) {
+		globfree(&g);
+		skip();
+	}
+	for (size_t i = 0; i < g.gl_pathc; i++)
+		check_layout(g.gl_pathv[i], l);
+	globfree(&g);
+}
+
+static void test_real_debian_6_1_btf(void **state)
+{
+	real_btf("/var/cache/smmutrace/btf/vmlinux-6.1.*-arm64.btf", &l601);
+}
+
+static void test_real_debian_6_12_btf(void **state)
+{
+	real_btf("/var/cache/smmutrace/btf/vmlinux-6.12.*-arm64.btf", &l612);
+}
+
+/* bpf/cmdq.h's table and src/decode.c agree on every opcode */
+static void test_op_class_table_matches_decode(void **state)
+{
+	for (int op = 0; op < 256; op++)
+		assert_int_equal(smmu_op_class_tab[op], smmu_op_class(op));
+	assert_int_equal(smmu_sync_slot(0xffff, 1, 16), 0x10000);
+	assert_int_equal(smmu_sync_slot(0x1ffff, 1, 16), 0);
+	assert_int_equal(smmu_sync_slot(0x1fffe, 1, 16), 0x1ffff);
+	assert_int_equal(smmu_lat_bucket(1), 0);
+	assert_int_equal(smmu_lat_bucket(1024), 10);
+	assert_int_equal(smmu_lat_bucket(~0ULL), SMMU_LAT_BUCKETS - 1);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_op_class_table_matches_decode),
+		cmocka_unit_test(test_layout_6_1),
+		cmocka_unit_test(test_layout_6_12_with_smmuv2),
+		cmocka_unit_test(test_layout_6_12_atc_bitmap),
+		cmocka_unit_test(test_layout_7_x_with_smmuv2),
+		cmocka_unit_test(test_missing_field_fails),
+		cmocka_unit_test(test_unanchored_relocation_is_ambiguous),
+		cmocka_unit_test(test_running_kernel_log_capture),
+		cmocka_unit_test(test_real_debian_6_1_btf),
+		cmocka_unit_test(test_real_debian_6_12_btf),
+	};
+
+	if (argc > 1)
+		fixture_dir = argv[1];
+	if (geteuid()) {
+		fprintf(stderr, "test_bpf: needs root (loads BPF programs)\n");
+		return 1;
+	}
+	libbpf_set_print(log_fn);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
