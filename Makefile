@@ -129,11 +129,27 @@ demo: deps
 
 test-docs:
 	$(Q)mandoc -Tlint -Wwarning man/smmutrace.8
+	$(Q)bash -n scripts/smmutrace.bash-completion
+	$(Q)rm -rf $(OUTPUT)/install-test && $(MAKE) --no-print-directory install \
+		DESTDIR=$(CURDIR)/$(OUTPUT)/install-test PREFIX=/opt/st >/dev/null
+	$(Q)test -x $(OUTPUT)/install-test/opt/st/sbin/smmutrace && \
+		test -f $(OUTPUT)/install-test/opt/st/share/man/man8/smmutrace.8 && \
+		grep -q 'exec /opt/st/sbin/smmutrace' \
+			$(OUTPUT)/install-test/opt/st/lib/systemd/system/smmutrace.service && \
+		echo "  DOCS     man page lint clean; make install honours DESTDIR and PREFIX"
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/smmutrace $(DESTDIR)$(PREFIX)/lib/systemd/system
 	install -m 0755 $(OUTPUT)/smmutrace $(DESTDIR)$(PREFIX)/sbin/smmutrace
 	install -m 0644 man/smmutrace.8 $(DESTDIR)$(PREFIX)/share/man/man8/smmutrace.8
+	install -m 0644 scripts/smmutrace.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/smmutrace
+	install -m 0644 man/smmutrace-ndjson.schema.json $(DESTDIR)$(PREFIX)/share/smmutrace/
+	sed 's,/usr/local/sbin,$(PREFIX)/sbin,' scripts/smmutrace.service \
+		>$(DESTDIR)$(PREFIX)/lib/systemd/system/smmutrace.service
+	chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/smmutrace.service
 
 clean:
 	$(call msg,CLEAN,.output)
