@@ -293,14 +293,21 @@ static json_t *devices_json(const struct engine *e)
 	return a;
 }
 
+/* live records carry the time they were written; replay has none */
+static void run_now(const struct run_info *ri, struct evtime *now)
+{
+	now->mono_ns = ri->now_mono_ns;
+	now->wall_ns = ri->now_wall_ns;
+	now->flags = (ri->now_mono_ns ? SMMU_EVF_MONO : 0) |
+		     (ri->now_wall_ns ? SMMU_EVF_WALL : 0);
+}
+
 void json_summary(struct report *r, const struct engine *e, const struct run_info *ri)
 {
 	json_t *o = json_object(), *k = json_object(), *f = json_object();
-	struct evtime now = {
-		.mono_ns = ri->now_mono_ns, .wall_ns = ri->now_wall_ns,
-		.flags = (ri->now_mono_ns ? SMMU_EVF_MONO : 0) |
-			 (ri->now_wall_ns ? SMMU_EVF_WALL : 0),
-	};
+	struct evtime now;
+
+	run_now(ri, &now);
 
 	set_meta(r, o, "summary");
 	set(o, "final", json_boolean(ri->final));
@@ -335,11 +342,9 @@ void json_summary(struct report *r, const struct engine *e, const struct run_inf
 void json_lost(struct report *r, const struct smmu_ev_lost *lost, const struct run_info *ri)
 {
 	json_t *o = json_object();
-	struct evtime now = {
-		.mono_ns = ri->now_mono_ns, .wall_ns = ri->now_wall_ns,
-		.flags = (ri->now_mono_ns ? SMMU_EVF_MONO : 0) |
-			 (ri->now_wall_ns ? SMMU_EVF_WALL : 0),
-	};
+	struct evtime now;
+
+	run_now(ri, &now);
 
 	set_meta(r, o, "lost");
 	set(o, "ringbuf", json_integer(lost->ringbuf));
