@@ -48,7 +48,7 @@ CORE_SRCS := src/decode.c src/kmsg.c src/engine.c src/report.c src/out_text.c \
 # file formats with their I/O: also linked into tests and fuzzers
 IO_SRCS := src/logread.c src/capture.c src/out_prom.c
 # sources, sinks and commands
-TOOL_SRCS := src/main.c src/replay.c src/live.c src/check.c
+TOOL_SRCS := src/main.c src/replay.c src/live.c src/check.c src/loader.c
 BPF_SRCS := bpf/smmutrace.bpf.c
 BPF_HDRS := $(wildcard bpf/*.h) src/events.h vmlinux/$(BPF_ARCH)/vmlinux.h
 
@@ -89,7 +89,7 @@ $(OUTPUT)/%.o: src/%.c $(wildcard src/*.h) | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-# live.o check.o loader.o: $(SKEL)  (enabled with the BPF programs)
+$(OUTPUT)/live.o $(OUTPUT)/check.o $(OUTPUT)/loader.o: $(SKEL)
 
 $(OUTPUT)/smmutrace: $(CORE_OBJS) $(TOOL_OBJS)
 	$(call msg,BINARY,$@)

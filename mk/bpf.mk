@@ -5,6 +5,8 @@
 #
 #   make test-bpf     every program through this kernel's verifier, per driver layout
 #   make test-live    smmutrace --live --json on printk:console + smmutrace check
+#   make test-live-arm64  full mode (kprobes) on Debian's arm64 6.1 and 6.12 under
+#                     QEMU with injected faults (slow, TCG; not part of `make test`)
 #   make bench-bpf    issuer hot-path cost per call vs empty program and bpftrace
 
 BPFT_OUT := $(OUTPUT)/tests/bpf
@@ -15,7 +17,7 @@ BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(BPF_ARCH) \
 KERNEL_BTF ?= /sys/kernel/btf/vmlinux
 KREL := $(shell uname -r)
 
-.PHONY: test-bpf test-live bench-bpf
+.PHONY: test-bpf test-live test-live-arm64 bench-bpf
 
 $(BPFT_OUT) $(BTF_FIX) $(BENCH_OUT):
 	$(Q)mkdir -p $@
@@ -101,6 +103,11 @@ test-live: $(OUTPUT)/smmutrace
 	$(Q)printf '  %-8s %s\n' RUN tests/live/run.sh
 	$(Q)tests/live/run.sh $(OUTPUT)/smmutrace
 
+test-live-arm64:
+	$(Q)$(MAKE) --no-print-directory ARCH=arm64 all
+	$(Q)ln -sf .output/$(HOST_ARCH)/smmutrace smmutrace
+	$(Q)tests/live/arm64.sh .output/arm64/smmutrace
+
 # ---- benchmark --------------------------------------------------------------
 $(BENCH_OUT)/bench_issue: bench/bench_issue.c $(BENCH_OUT)/issue_bench.skel.h $(BPF_HDRS)
 	$(call msg,CC,$@)
@@ -111,3 +118,4 @@ bench-bpf: $(BENCH_OUT)/bench_issue $(BTF_FIX)/k612.btf
 	$(Q)bench/run-bpf.sh $(BENCH_OUT)/bench_issue $(BTF_FIX)/k612.btf
 
 TEST_STAGES += test-bpf test-live
+BENCH_STAGES += bench-bpf

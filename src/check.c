@@ -1,10 +1,130 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * smmutrace check: what this kernel offers and which mode `smmutrace --live`
+ * would run in, with the reasons.  Uses the loader's survey and plan, so
+ * the answer is the one live tracing acts on; when privileged it also loads
+ * the planned programs through the verifier (without attaching them).
+ *
+ * Exit status: 0 if some mode can run (full, log capture, or /dev/kmsg
+ * follow), 1 if nothing can.
+ */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "loader.h"
 #include "main.h"
+
+static const char *yes(bool b)
+{
+	return b ? "yes" : "no";
+}
+
+static void print_kernel(const struct kinfo *ki)
+{
+	printf("kernel:       %s %s\n", ki->release, ki->machine);
+	printf("privileges:   %s%s\n", ki->root ? "root" : "not root",
+	       ki->caps_ok ? ", may load BPF" : ", cannot load BPF (needs CAP_BPF+CAP_PERFMON "
+					       "or CAP_SYS_ADMIN: use sudo)");
+	printf("lockdown:     %s\n", ki->lockdown[0] ? ki->lockdown
+						   : "not reported (securityfs not mounted)");
+	printf("BTF:          %s: %s\n", ki->btf_path, ki->btf ? "yes" : "no (CO-RE impossible)");
+}
+
+static void print_driver(const struct kinfo *ki)
+{
+	printf("driver:       arm-smmu-v3 symbols in kallsyms: %s%s; types in BTF: %s%s\n",
+	       ki->kallsyms ? yes(ki->driver_syms) : "unknown (no /proc/kallsyms)",
+	       ki->driver_module ? " (module)" : "", yes(ki->driver_types),
+	       ki->btf_module ? " (/sys/kernel/btf/arm_smmu_v3)" : "");
+	if (ki->driver_types) {
+		printf("layout:       %s; atc_sync_timeouts bitmap (quarantine series): %s; "
+		       "arm_smmu_invs (7.x): %s\n",
+		       ki->layout_v612 ? "6.12+ (issue_cmdlist takes cmdq, 5 arguments)"
+				       : "<= 6.11 (issue_cmdlist takes 4 arguments)",
+		       yes(ki->atc_bitmap), yes(ki->invs_7x));
+		if (ki->smmu_device_structs > 1)
+			printf("              %d struct arm_smmu_device in BTF (SMMUv2 too): "
+			       "relocations are anchored on v3-only fields\n",
+			       ki->smmu_device_structs);
+	}
+	printf("instances:    ");
+	if (!ki->n_smmus)
+		printf("none (no /sys/bus/platform/drivers/arm-smmu-v3, no "
+		       "/sys/class/iommu/smmu3.*)\n");
+	for (int i = 0; i < ki->n_smmus; i++)
+		printf("%s%s", ki->smmus[i], i + 1 < ki->n_smmus ? ", " : "\n");
+}
+
+static void print_hooks(const struct kinfo *ki)
+{
+	printf("kprobes:      %s%s%s\n", ki->kprobes ? "yes, " : "no", ki->kprobe_how,
+	       ki->kprobes ? "" : " (kernel built without CONFIG_KPROBES/CONFIG_KPROBE_EVENTS)");
+	printf("tracepoints:  printk:console %s, ras:aer_event %s, iommu:io_page_fault %s%s\n",
+	       yes(ki->tp_console), yes(ki->tp_aer), yes(ki->tp_iopf),
+	       ki->tracefs ? "" : " (tracefs not mounted; from BTF)");
+	printf("/dev/kmsg:    %s\n", ki->kmsg_readable ? "readable" : "not readable");
+}
+
+static void print_mode(struct loader *l)
+{
+	char why[512];
+
+	printf("mode:         %s\n", loader_mode_name(l->mode));
+	switch (l->mode) {
+	case MODE_FULL:
+		printf("  issuer batches, queue walks at the error interrupt, latency histograms "
+		       "and the driver's messages\n");
+		break;
+	case MODE_LOG:
+		printf("  smmutrace --live will run in log-capture mode: the driver's messages "
+		       "through the printk:console tracepoint,\n  with no issuer, queue-walk or "
+		       "latency data,\n");
+		loader_why_not_full(l, why, sizeof(why));
+		printf("  because %s\n", why);
+		break;
+	case MODE_KMSG:
+		printf("  no BPF (%s): smmutrace --live follows /dev/kmsg\n", l->mode_why);
+		break;
+	default:
+		printf("  nothing can run: %s\n", l->mode_why);
+		break;
+	}
+}
+
+static void print_verifier(struct loader *l)
+{
+	int err;
+
+	if (l->mode < MODE_LOG)
+		return;
+	err = loader_dry_run(l);
+	if (!err)
+		printf("verifier:     the planned programs load on this kernel\n");
+	else
+		printf("verifier:     load failed (%s); smmutrace -v --live shows libbpf's log\n",
+		       strerror(-err));
+}
 
 int cmd_check(void)
 {
-	fprintf(stderr, "smmutrace: check is not in this build yet\n");
-	return EXIT_RUNTIME;
+	struct loader_cfg cfg = {
+		.btf_path = env.btf_path,
+		.no_kprobes = env.no_kprobes,
+		.slow_ns = env.slow_us * 1000,
+		.verbose = env.verbose,
+		.sync_slot = loader_env_flag("SMMUTRACE_SYNC_SLOT"),
+	};
+	struct loader l;
+
+	loader_init(&l, &cfg);
+	loader_probe(&l);
+	print_kernel(&l.ki);
+	print_driver(&l.ki);
+	print_hooks(&l.ki);
+	printf("probes:\n");
+	loader_print_probes(&l, stdout);
+	print_verifier(&l);
+	print_mode(&l);
+	return l.mode == MODE_NONE ? EXIT_RUNTIME : EXIT_OK;
 }

@@ -1,10 +1,572 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * smmutrace --live: the BPF ring buffer (or, without BPF, /dev/kmsg) as an
+ * event source for the same engine and views that replay uses.
+ *
+ * Every event the engine sees goes through deliver(): records from the
+ * kernel side, events parsed from the driver's log text, clock ticks,
+ * periodic per-SMMU stats and loss reports.  A capture writer hooks there.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "engine.h"
+#include "events.h"
+#include "kmsg.h"
+#include "loader.h"
 #include "main.h"
+#include "../bpf/smmutrace.h"
+#include "util.h"
+
+#define NSEC		1000000000ULL
+#define POLL_MS		200
+#define SID_REWALK_NS	(30 * NSEC)	/* hot-plugged devices get names */
+
+struct live {
+	struct loader ld;
+	struct ring_buffer *rb;
+	int kmsg_fd;			/* MODE_KMSG */
+	struct engine *eng;
+	struct report rep;
+	struct run_info ri;
+	struct kmsg_parser kp;
+	int64_t wall_off;		/* CLOCK_REALTIME - CLOCK_MONOTONIC */
+	bool drop_log_aer;		/* ras:aer_event reports AER already */
+	bool backlog;			/* parsing old /dev/kmsg records */
+	int ncpus;
+	struct smmu_ev_lost lost_seen;
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * NSEC + ts.tv_nsec;
+}
+
+static void clock_sync(struct live *l)
+{
+	struct timespec rt, mt;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mt);
+	l->wall_off = (int64_t)(rt.tv_sec - mt.tv_sec) * (int64_t)NSEC +
+		      (rt.tv_nsec - mt.tv_nsec);
+}
+
+/* BPF and /dev/kmsg stamp the monotonic clock; views want wall time too */
+static void stamp_wall(const struct live *l, struct smmu_ev_hdr *h)
+{
+	if ((h->flags & SMMU_EVF_MONO) && !(h->flags & SMMU_EVF_WALL)) {
+		h->wall_ns = (int64_t)h->mono_ns + l->wall_off;
+		h->flags |= SMMU_EVF_WALL;
+	}
+}
+
+static void deliver(struct live *l, const struct smmu_event *ev)
+{
+	engine_feed(l->eng, ev);
+}
+
+static void init_event(struct live *l, struct smmu_event *ev, enum smmu_ev_type type,
+		       uint64_t now)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->hdr.type = type;
+	ev->hdr.size = sizeof(*ev);
+	ev->hdr.flags = SMMU_EVF_MONO;
+	ev->hdr.mono_ns = now;
+	stamp_wall(l, &ev->hdr);
+}
+
+/* ---- the driver's log text ------------------------------------------------ */
+
+static void on_parsed(void *ctx, const struct smmu_event *pev)
+{
+	struct live *l = ctx;
+	struct smmu_event ev = *pev;
+
+	if (l->backlog && ev.hdr.type != SMMU_EV_QUEUE_INFO && ev.hdr.type != SMMU_EV_FEATURES)
+		return;		/* old incidents are replay's business */
+	if (l->drop_log_aer && ev.hdr.type == SMMU_EV_AER)
+		return;		/* counted once, from ras:aer_event */
+	stamp_wall(l, &ev.hdr);
+	deliver(l, &ev);
+}
+
+static void kmsg_record(struct live *l, char *buf, size_t len)
+{
+	char *p = buf, *e = buf + len;
+
+	while (p < e) {
+		char *nl = memchr(p, '\n', e - p);
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(e - p);
+
+		kmsg_parse_line(&l->kp, p, n);
+		p += n + 1;
+	}
+}
+
+/*
+ * The records already in the kernel's ring: only what describes the SMMUs
+ * (queue sizes, features) is kept, so CONS values decode from the start.
+ * Returns the fd positioned after them, for MODE_KMSG.
+ */
+static int kmsg_backlog(struct live *l)
+{
+	char buf[8192];
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	l->backlog = true;
+	for (;;) {
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EPIPE)
+			continue;	/* overwritten while reading: skip ahead */
+		if (n <= 0)
+			break;
+		kmsg_record(l, buf, n);
+	}
+	kmsg_parser_finish(&l->kp);
+	l->backlog = false;
+	kmsg_parser_init(&l->kp, current_year(), on_parsed, l);
+	return fd;
+}
+
+/* ---- BPF records ---------------------------------------------------------------- */
+
+static void on_log_text(struct live *l, const struct smmu_event *ev)
+{
+	struct kmsg_ts ts = {
+		.mono_ns = ev->hdr.mono_ns,
+		.wall_ns = ev->hdr.wall_ns,
+		.flags = ev->hdr.flags & (SMMU_EVF_MONO | SMMU_EVF_WALL),
+	};
+	size_t len = strnlen(ev->log_text.text, sizeof(ev->log_text.text));
+
+	kmsg_parse_message(&l->kp, ev->log_text.text, len, &ts, ev->hdr.cpu);
+}
+
+/* -v: one line per kernel record, for field debugging; strings escaped */
+static void trace_record(const struct smmu_event *ev)
+{
+	const struct smmu_ev_issue *is = &ev->issue;
+	const struct smmu_ev_queue_walk *w = &ev->walk;
+	char smmu[4 * SMMU_NAME_LEN], s[4 * SMMU_TEXT_LEN];
+
+	text_escape(smmu, sizeof(smmu), ev->hdr.smmu);
+	switch (ev->hdr.type) {
+	case SMMU_EV_ISSUE:
+		text_escape(s, sizeof(s), is->comm);
+		fprintf(stderr, "smmutrace: bpf issue %s cpu=%u ctx=%u pid=%u comm=%s n=%u "
+			"sync=%u ret=%d dur=%lluns prod=0x%x..0x%x sync_prod=0x%x n_atc=%u "
+			"why=0x%x\n", smmu, ev->hdr.cpu, is->ctx, is->pid, s, is->n, is->sync,
+			is->ret, (unsigned long long)is->duration_ns, is->prod_entry,
+			is->prod_exit, is->sync_prod, is->n_atc, is->why);
+		break;
+	case SMMU_EV_QUEUE_WALK:
+		fprintf(stderr, "smmutrace: bpf walk %s cons=0x%08x shift=%u slot=0x%016llx "
+			"stop=%u walked=%u n_atc=%u bitmap=%u\n", smmu, w->cons, w->max_n_shift,
+			(unsigned long long)w->sync_cmd[0], w->stop, w->walked, w->n_atc,
+			w->bitmap);
+		break;
+	case SMMU_EV_SID_MAP:
+		text_escape(s, sizeof(s), ev->sid_map.dev);
+		fprintf(stderr, "smmutrace: bpf sid %s 0x%x -> %s\n", smmu, ev->sid_map.sid, s);
+		break;
+	case SMMU_EV_LOG_TEXT:
+		text_escape(s, sizeof(s), ev->log_text.text);
+		fprintf(stderr, "smmutrace: bpf log %s\n", s);
+		break;
+	default:
+		fprintf(stderr, "smmutrace: bpf record type %u %s\n", ev->hdr.type, smmu);
+		break;
+	}
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct live *l = ctx;
+	struct smmu_event ev;
+
+	if (size < sizeof(struct smmu_ev_hdr))
+		return 0;
+	memset(&ev, 0, sizeof(ev));
+	memcpy(&ev, data, size < sizeof(ev) ? size : sizeof(ev));
+	ev.hdr.smmu[sizeof(ev.hdr.smmu) - 1] = '\0';
+	if (ev.hdr.type == SMMU_EV_LOG_TEXT)
+		ev.log_text.text[sizeof(ev.log_text.text) - 1] = '\0';
+	stamp_wall(l, &ev.hdr);
+	if (env.verbose)
+		trace_record(&ev);
+	if (ev.hdr.type == SMMU_EV_LOG_TEXT)
+		on_log_text(l, &ev);
+	else if (ev.hdr.type > SMMU_EV_NONE && ev.hdr.type < SMMU_EV_MAX)
+		deliver(l, &ev);
+	return 0;
+}
+
+/* ---- periodic: stats, losses, ticks -------------------------------------------- */
+
+static void add_stats(struct smmu_ev_stats *sum, const struct smmu_ev_stats *s)
+{
+	sum->calls += s->calls;
+	sum->sync_calls += s->sync_calls;
+	sum->failed_calls += s->failed_calls;
+	for (int i = 0; i < SMMU_OP_CLASSES; i++)
+		sum->ops[i] += s->ops[i];
+	for (int i = 0; i < SMMU_LAT_BUCKETS; i++)
+		sum->lat[i] += s->lat[i];
+	for (int i = 0; i < SMMU_CTX_MAX; i++)
+		sum->ctx[i] += s->ctx[i];
+	sum->lat_sum_ns += s->lat_sum_ns;
+	if (s->max_n_shift)
+		sum->max_n_shift = s->max_n_shift;
+}
+
+struct smmu_sum {
+	__u64 smmu;
+	struct smmu_ev_stats s;
+};
+
+/* this slot's per-CPU values, added to the SMMU they belong to */
+static int stats_slot(struct live *l, int fd, __u32 slot, struct smmu_pcpu_stats *vals,
+		      struct smmu_sum *sums, int n)
+{
+	if (bpf_map_lookup_elem(fd, &slot, vals))
+		return n;
+	for (int c = 0; c < l->ncpus; c++) {
+		__u64 smmu = vals[c].s.smmu_ptr;
+		int i;
+
+		if (!smmu)
+			continue;
+		for (i = 0; i < n && sums[i].smmu != smmu; i++)
+			;
+		if (i == n) {
+			if (n == SMMUTRACE_MAX_SMMUS)
+				continue;
+			sums[n++].smmu = smmu;
+		}
+		add_stats(&sums[i].s, &vals[c].s);
+	}
+	return n;
+}
+
+static void stats_deliver(struct live *l, int meta_fd, const struct smmu_sum *sum, uint64_t now)
+{
+	struct smmu_meta meta = {};
+	struct smmu_event ev;
+
+	init_event(l, &ev, SMMU_EV_STATS, now);
+	ev.stats = sum->s;
+	ev.stats.smmu_ptr = sum->smmu;
+	if (!bpf_map_lookup_elem(meta_fd, &sum->smmu, &meta)) {
+		meta.name[sizeof(meta.name) - 1] = '\0';
+		str_copy(ev.hdr.smmu, sizeof(ev.hdr.smmu), meta.name);
+		if (meta.max_n_shift)
+			ev.stats.max_n_shift = meta.max_n_shift;
+	}
+	deliver(l, &ev);
+}
+
+/* the per-CPU issuer counters, summed, as one SMMU_EV_STATS per SMMU */
+static void read_stats(struct live *l, uint64_t now)
+{
+	int fd = loader_map_fd(&l->ld, "smmu_stats");
+	int meta_fd = loader_map_fd(&l->ld, "smmu_meta");
+	struct smmu_pcpu_stats *vals;
+	struct smmu_sum *sums;
+	int n = 0;
+
+	if (fd < 0 || meta_fd < 0)
+		return;
+	vals = calloc(l->ncpus, sizeof(*vals));
+	sums = calloc(SMMUTRACE_MAX_SMMUS, sizeof(*sums));
+	for (__u32 slot = 0; vals && sums && slot < SMMUTRACE_STAT_SLOTS; slot++)
+		n = stats_slot(l, fd, slot, vals, sums, n);
+	for (int i = 0; i < n; i++)
+		stats_deliver(l, meta_fd, &sums[i], now);
+	free(vals);
+	free(sums);
+}
+
+static void read_lost(struct live *l, uint64_t now)
+{
+	int fd = loader_map_fd(&l->ld, "drops");
+	struct smmu_ev_lost *vals, sum = {}, d;
+	struct smmu_event ev;
+	__u32 zero = 0;
+
+	if (fd < 0 || !(vals = calloc(l->ncpus, sizeof(*vals))))
+		return;
+	if (!bpf_map_lookup_elem(fd, &zero, vals)) {
+		for (int c = 0; c < l->ncpus; c++) {
+			sum.ringbuf += vals[c].ringbuf;
+			sum.map_full += vals[c].map_full;
+			sum.truncated += vals[c].truncated;
+		}
+	}
+	free(vals);
+	d.ringbuf = sum.ringbuf - l->lost_seen.ringbuf;
+	d.map_full = sum.map_full - l->lost_seen.map_full;
+	d.truncated = sum.truncated - l->lost_seen.truncated;
+	if (!d.ringbuf && !d.map_full && !d.truncated)
+		return;
+	l->lost_seen = sum;
+	init_event(l, &ev, SMMU_EV_LOST, now);
+	ev.lost = d;
+	deliver(l, &ev);
+	l->ri.now_mono_ns = now;
+	l->ri.now_wall_ns = (int64_t)now + l->wall_off;
+	report_lost(&l->rep, &d, &l->ri);
+}
+
+static void tick(struct live *l, uint64_t now)
+{
+	struct smmu_event ev;
+
+	clock_sync(l);
+	init_event(l, &ev, SMMU_EV_TICK, now);
+	deliver(l, &ev);
+}
+
+static void summary(struct live *l, uint64_t now, bool final)
+{
+	l->ri.lines = l->kp.stats.lines;
+	l->ri.messages = l->kp.stats.messages;
+	l->ri.malformed = l->kp.stats.malformed;
+	l->ri.long_lines = l->kp.stats.long_lines;
+	l->ri.now_mono_ns = now;
+	l->ri.now_wall_ns = (int64_t)now + l->wall_off;
+	l->ri.final = final;
+	report_summary(&l->rep, l->eng, &l->ri);
+}
+
+/* ---- setup --------------------------------------------------------------------- */
+
+static void banner(struct live *l)
+{
+	char why[512];
+
+	fprintf(stderr, "smmutrace: mode: %s\n", loader_mode_name(l->ld.mode));
+	if (l->ld.mode == MODE_KMSG) {
+		fprintf(stderr, "smmutrace:   because: %s\n", l->ld.mode_why);
+	} else if (l->ld.mode != MODE_FULL) {
+		loader_why_not_full(&l->ld, why, sizeof(why));
+		fprintf(stderr, "smmutrace:   because %s\n", why);
+	}
+	if (l->ld.mode == MODE_LOG)
+		fprintf(stderr, "smmutrace:   incidents come from the driver's messages; no "
+			"issuer, queue-walk or latency data\n");
+	if (l->ld.mode != MODE_KMSG) {
+		fprintf(stderr, "smmutrace: probes:\n");
+		loader_print_probes(&l->ld, stderr);
+	}
+}
+
+static int setup_source(struct live *l)
+{
+	struct loader_cfg cfg = {
+		.btf_path = env.btf_path,
+		.no_kprobes = env.no_kprobes,
+		.tgid = env.pid,
+		.have_sid = env.filt.have_sid,
+		.sid = env.filt.sid,
+		.slow_ns = env.slow_us * 1000,
+		.all_atc = env.all_atc,
+		.verbose = env.verbose,
+		.sync_slot = loader_env_flag("SMMUTRACE_SYNC_SLOT"),
+	};
+	int err;
+
+	loader_init(&l->ld, &cfg);
+	loader_probe(&l->ld);
+	if (l->ld.mode >= MODE_LOG) {
+		err = loader_start(&l->ld);
+		if (err && l->ld.ki.kmsg_readable) {
+			fprintf(stderr, "smmutrace: BPF setup failed: %s\n", l->ld.mode_why);
+			l->ld.mode = MODE_KMSG;
+		} else if (err) {
+			fprintf(stderr, "smmutrace: cannot trace: %s\n", l->ld.mode_why);
+			return -1;
+		}
+	}
+	if (l->ld.mode == MODE_NONE) {
+		fprintf(stderr, "smmutrace: cannot trace: %s\n", l->ld.mode_why);
+		return -1;
+	}
+	l->drop_log_aer = l->ld.probes[P_AER].attached;
+	if (l->ld.mode == MODE_KMSG)
+		return 0;
+	l->rb = ring_buffer__new(loader_ringbuf_fd(&l->ld), on_record, l, NULL);
+	if (!l->rb) {
+		fprintf(stderr, "smmutrace: ring buffer: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int setup(struct live *l)
+{
+	struct engine_opts o;
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	l->kmsg_fd = -1;
+	l->ncpus = libbpf_num_possible_cpus();
+	if (l->ncpus <= 0)
+		l->ncpus = 1;
+	clock_sync(l);
+	report_init(&l->rep, env.json ? FMT_JSON : FMT_TEXT, stdout, SRC_LIVE, host_name());
+	l->rep.filt = env.filt;
+	l->rep.stream = true;
+	engine_default_opts(&o);
+	o.source = SRC_LIVE;
+	l->eng = engine_new(&o, report_incident, &l->rep);
+	if (!l->eng) {
+		fprintf(stderr, "smmutrace: out of memory\n");
+		return -1;
+	}
+	l->ri.mode = "live";
+	l->ri.host = host_name();
+	kmsg_parser_init(&l->kp, current_year(), on_parsed, l);
+	if (setup_source(l))
+		return -1;
+	l->kmsg_fd = kmsg_backlog(l);
+	if (l->rb && l->kmsg_fd >= 0) {
+		close(l->kmsg_fd);
+		l->kmsg_fd = -1;
+	} else if (l->kmsg_fd < 0 && !l->rb) {
+		fprintf(stderr, "smmutrace: /dev/kmsg: %s\n", strerror(errno));
+		return -1;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	banner(l);
+	return 0;
+}
+
+static void teardown(struct live *l)
+{
+	ring_buffer__free(l->rb);
+	loader_stop(&l->ld);
+	if (l->kmsg_fd >= 0)
+		close(l->kmsg_fd);
+	engine_free(l->eng);
+}
+
+/* ---- the loop ------------------------------------------------------------------ */
+
+/* without BPF: new /dev/kmsg records, one per read() */
+static int kmsg_poll(struct live *l, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = l->kmsg_fd, .events = POLLIN };
+	char buf[8192];
+	ssize_t n;
+	int err = poll(&pfd, 1, timeout_ms);
+
+	if (err <= 0)
+		return err < 0 && errno != EINTR ? -errno : 0;
+	for (;;) {
+		n = read(l->kmsg_fd, buf, sizeof(buf));
+		if (n < 0 && errno == EPIPE)
+			continue;
+		if (n <= 0)
+			return 0;
+		kmsg_record(l, buf, n);
+	}
+}
+
+static int run(struct live *l)
+{
+	uint64_t now = mono_ns(), next_tick = now + NSEC, next_walk = now + SID_REWALK_NS;
+	uint64_t interval = env.interval_s * NSEC, next_sum = now + interval;
+	uint64_t end = env.duration_s ? now + env.duration_s * NSEC : 0;
+	int err = 0;
+
+	fprintf(stderr, "smmutrace: tracing%s; Ctrl-C to stop\n",
+		env.duration_s ? " for --duration" : "");
+	while (!stop_signal) {
+		if (l->rb)
+			err = ring_buffer__poll(l->rb, POLL_MS);
+		else
+			err = kmsg_poll(l, POLL_MS);
+		if (err < 0 && err != -EINTR) {
+			fprintf(stderr, "smmutrace: polling: %s\n", strerror(-err));
+			return err;
+		}
+		now = mono_ns();
+		if (now >= next_tick) {
+			tick(l, now);
+			read_lost(l, now);
+			next_tick = now + NSEC;
+		}
+		if (interval && now >= next_sum) {
+			read_stats(l, now);
+			summary(l, now, false);
+			next_sum = now + interval;
+		}
+		if (now >= next_walk) {
+			loader_request_sid_walk(&l->ld);
+			next_walk = now + SID_REWALK_NS;
+		}
+		if (end && now >= end)
+			break;
+	}
+	return 0;
+}
+
+static void finish(struct live *l)
+{
+	uint64_t now;
+
+	if (l->rb)
+		ring_buffer__consume(l->rb);
+	now = mono_ns();
+	read_stats(l, now);
+	read_lost(l, now);
+	kmsg_parser_finish(&l->kp);
+	engine_finish(l->eng);
+	summary(l, now, true);
+}
 
 int cmd_live(void)
 {
-	fprintf(stderr, "smmutrace: live tracing is not in this build yet\n");
-	return EXIT_RUNTIME;
+	struct live *l = calloc(1, sizeof(*l));
+	int err;
+
+	if (!l) {
+		fprintf(stderr, "smmutrace: out of memory\n");
+		return EXIT_RUNTIME;
+	}
+	err = setup(l);
+	if (!err)
+		err = run(l);
+	if (!err)
+		finish(l);
+	if (stop_signal && !err)
+		fprintf(stderr, "smmutrace: stopped by %s\n", strsignal(stop_signal));
+	teardown(l);
+	free(l);
+	return err ? EXIT_RUNTIME : EXIT_OK;
 }

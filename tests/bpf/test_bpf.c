@@ -119,16 +119,27 @@ static void assert_all_loaded(const char *name)
 	if (err)
 		log_dump(name);
 	assert_int_equal(err, 0);
+	char counts[512] = "";
+	size_t o = 0;
+
 	bpf_object__for_each_program(prog, skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
 		if (bpf_program__fd(prog) < 0)
 			fprintf(stderr, "%s: program %s not loaded\n", name,
 				bpf_program__name(prog));
 		assert_true(bpf_program__fd(prog) >= 0);
+		assert_int_equal(bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len), 0);
+		if (o < sizeof(counts))
+			o += snprintf(counts + o, sizeof(counts) - o, " %s:%u",
+				      bpf_program__name(prog), info.verified_insns);
 		n++;
 	}
 	/* issue entry/exit, write_entries, 2 ISR entries, ISR exit, atc_inv_master, 3 tp */
 	assert_int_equal(n, 10);
-	printf("  %-8s all %d programs passed the verifier\n", name, n);
+	printf("  %-8s all %d programs passed the verifier (insns processed:%s)\n", name, n,
+	       counts);
 	smmutrace_bpf__destroy(skel);
 }
 

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The arm-smmu-v3 driver's types as CO-RE flavors: only the fields the
+ * programs read, matched by name (the "___x" suffix is ignored) against the
+ * running kernel's BTF: vmlinux when the driver is built in,
+ * /sys/kernel/btf/arm_smmu_v3 when it is a module.  vmlinux.h does not need
+ * to hold them, so one object serves 5.15 to 7.x.
+ *
+ * Anchoring: vmlinux can also hold SMMUv2's struct arm_smmu_device (Debian's
+ * arm64 kernels do), and libbpf refuses a relocation that resolves to
+ * different offsets in two candidates.  So nothing here names a field of
+ * arm_smmu_device that v2 has elsewhere: cmdq and streams exist only in v3,
+ * and dev sits at offset 0 in both.  Do not add features/options/base here;
+ * reach them through a v3-only path if ever needed.
+ */
+#ifndef SMMUTRACE_SMMU_TYPES_H
+#define SMMUTRACE_SMMU_TYPES_H
+
+#define __core __attribute__((preserve_access_index))
+
+struct arm_smmu_ll_queue___st {
+	union {
+		__u64 val;
+		struct {
+			__u32 prod;
+			__u32 cons;
+		};
+	};
+	__u32 max_n_shift;
+} __core;
+
+struct arm_smmu_queue___st {
+	struct arm_smmu_ll_queue___st llq;
+	__le64 *base;
+	dma_addr_t base_dma;
+} __core;
+
+struct arm_smmu_cmdq___st {
+	struct arm_smmu_queue___st q;
+} __core;
+
+/* 6.12+: Tegra241 CMDQV support; issue_cmdlist takes cmdq as a parameter */
+struct arm_smmu_cmdq___v612 {
+	void *supports_cmd;
+} __core;
+
+/* the quarantine series ("Mark ATC invalidate timeouts via lockless bitmap") */
+struct arm_smmu_cmdq___atc {
+	unsigned long *atc_sync_timeouts;
+} __core;
+
+struct arm_smmu_device___st {
+	struct device *dev;
+	struct arm_smmu_cmdq___st cmdq;
+	struct rb_root streams;
+} __core;
+
+struct arm_smmu_master___st;
+
+struct arm_smmu_stream___st {
+	__u32 id;
+	struct arm_smmu_master___st *master;
+	struct rb_node node;
+} __core;
+
+struct arm_smmu_master___st {
+	struct arm_smmu_device___st *smmu;
+	struct device *dev;
+	struct arm_smmu_stream___st *streams;
+	unsigned int num_streams;
+} __core;
+
+/* 7.x: per-domain invalidation arrays (informational) */
+struct arm_smmu_invs___st {
+	__u64 num_invs;
+} __core;
+
+static __always_inline bool smmu_layout_v612(void)
+{
+	return bpf_core_field_exists(struct arm_smmu_cmdq___v612, supports_cmd);
+}
+
+static __always_inline bool smmu_has_atc_bitmap(void)
+{
+	return bpf_core_field_exists(struct arm_smmu_cmdq___atc, atc_sync_timeouts);
+}
+
+/* the driver's types are in the kernel BTF at all (false on x86) */
+static __always_inline bool smmu_types_present(void)
+{
+	return bpf_core_field_exists(struct arm_smmu_cmdq___st, q);
+}
+
+#endif /* SMMUTRACE_SMMU_TYPES_H */

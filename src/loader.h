@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The BPF source's setup: what the running kernel offers (BTF, symbols,
+ * kprobes, tracepoints, lockdown, privileges), which attach point each
+ * program gets, then open -> configure -> load -> attach with fallbacks.
+ * `smmutrace check` prints the same plan that `smmutrace --live` uses.
+ */
+#ifndef SMMUTRACE_LOADER_H
+#define SMMUTRACE_LOADER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define LOADER_MAX_SMMUS	16
+
+enum probe_id {
+	P_ISSUE = 0,		/* kprobe arm_smmu_cmdq_issue_cmdlist */
+	P_ISSUE_RET,		/* kretprobe, same function */
+	P_WRITE_ENTRIES,	/* kprobe arm_smmu_cmdq_write_entries (sync slot) */
+	P_ISR,			/* kprobe __arm_smmu_cmdq_skip_err or gerror_handler */
+	P_ISR_RET,		/* kretprobe, same function */
+	P_SID,			/* kprobe arm_smmu_atc_inv_master[.isra.N] */
+	P_CONSOLE,		/* raw tracepoint printk:console */
+	P_AER,			/* raw tracepoint ras:aer_event */
+	P_IOPF,			/* raw tracepoint iommu:io_page_fault */
+	P_COUNT
+};
+
+enum trace_mode {
+	MODE_NONE = 0,		/* nothing can run */
+	MODE_KMSG,		/* no BPF: follow /dev/kmsg */
+	MODE_LOG,		/* BPF on tracepoints only: log capture */
+	MODE_FULL,		/* kprobes on the driver + tracepoints */
+};
+
+struct probe {
+	const char *what;	/* "issuer entry" */
+	bool kprobe;		/* else a raw tracepoint */
+	bool retprobe;
+	bool optional;		/* its absence does not change the mode */
+	char target[128];	/* symbol or tracepoint name, "" = none */
+	bool planned;		/* will be loaded and attached */
+	bool attached;
+	char why[200];		/* why not planned / not attached, or a note */
+};
+
+struct kinfo {
+	char release[65];
+	char machine[65];
+	bool root;
+	bool caps_ok;		/* CAP_SYS_ADMIN, or CAP_BPF + CAP_PERFMON */
+	char lockdown[32];	/* "none", "integrity", "confidentiality", "" = unknown */
+	/* BTF */
+	char btf_path[256];
+	bool btf;		/* a kernel BTF was found and parsed */
+	bool btf_module;	/* the driver's types come from /sys/kernel/btf/arm_smmu_v3 */
+	bool driver_types;	/* struct arm_smmu_cmdq is in it */
+	bool layout_v612;	/* cmdq->supports_cmd: 5-argument issue_cmdlist */
+	bool atc_bitmap;	/* cmdq->atc_sync_timeouts: the quarantine series */
+	bool invs_7x;		/* struct arm_smmu_invs */
+	int smmu_device_structs;	/* struct arm_smmu_device definitions (v2 + v3) */
+	/* symbols and kprobes */
+	bool kallsyms;
+	bool driver_syms;	/* kallsyms knows arm_smmu_cmdq_issue_cmdlist */
+	bool driver_module;	/* ... tagged [arm_smmu_v3] */
+	bool kprobes;
+	char kprobe_how[48];	/* "perf kprobe PMU", "tracefs kprobe_events" */
+	bool blacklist_read;
+	bool ftrace_list_read;
+	/* tracepoints */
+	bool tracefs;
+	bool tp_console, tp_aer, tp_iopf;
+	/* instances */
+	int n_smmus;
+	char smmus[LOADER_MAX_SMMUS][64];
+	bool kmsg_readable;
+};
+
+struct loader_cfg {
+	const char *btf_path;	/* --btf */
+	bool no_kprobes;
+	uint32_t tgid;		/* --pid */
+	bool have_sid;
+	uint32_t sid;
+	uint64_t slow_ns;
+	bool all_atc;
+	bool verbose;
+	bool sync_slot;		/* also kprobe arm_smmu_cmdq_write_entries */
+};
+
+struct smmutrace_bpf;
+
+struct loader {
+	struct loader_cfg cfg;
+	struct kinfo ki;
+	struct probe probes[P_COUNT];
+	enum trace_mode mode;
+	char mode_why[400];	/* why not a fuller mode */
+	struct smmutrace_bpf *skel;
+};
+
+void loader_init(struct loader *l, const struct loader_cfg *cfg);
+/* an environment switch: set, non-empty and not "0" */
+bool loader_env_flag(const char *name);
+/* read-only survey of the kernel and the plan derived from it */
+void loader_probe(struct loader *l);
+/* open, configure, load, attach; falls back to tracepoints-only on failure */
+int loader_start(struct loader *l);
+void loader_stop(struct loader *l);
+/* load the planned programs and unload them: does the verifier accept them here? */
+int loader_dry_run(struct loader *l);
+
+const char *loader_mode_name(enum trace_mode m);
+/* every reason the full mode is out of reach, "; "-separated ("" if none) */
+void loader_why_not_full(const struct loader *l, char *buf, size_t len);
+void loader_print_probes(const struct loader *l, FILE *f);
+int loader_ringbuf_fd(const struct loader *l);
+int loader_map_fd(const struct loader *l, const char *name);
+/* ask the kernel side to (re)walk each SMMU's stream tree */
+void loader_request_sid_walk(struct loader *l);
+
+#endif /* SMMUTRACE_LOADER_H */
