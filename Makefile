@@ -94,7 +94,7 @@ $(OUTPUT)/live.o $(OUTPUT)/check.o $(OUTPUT)/loader.o: $(SKEL)
 $(OUTPUT)/smmutrace: $(CORE_OBJS) $(TOOL_OBJS)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $^ $(ALL_LDFLAGS) $(LIBS) -o $@
-	$(Q)ln -sf $(OUTPUT)/smmutrace smmutrace 2>/dev/null || true
+	$(Q)if [ "$(ARCH)" = "$(HOST_ARCH)" ]; then ln -sf $(OUTPUT)/smmutrace smmutrace; fi
 
 # ---- tests --------------------------------------------------------------
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))

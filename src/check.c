@@ -113,7 +113,7 @@ int cmd_check(void)
 		.no_kprobes = env.no_kprobes,
 		.slow_ns = env.slow_us * 1000,
 		.verbose = env.verbose,
-		.sync_slot = loader_env_flag("SMMUTRACE_SYNC_SLOT"),
+		.sync_slot = env.sync_slot,
 	};
 	struct loader l;
 

@@ -396,7 +396,7 @@ static int setup_source(struct live *l)
 		.slow_ns = env.slow_us * 1000,
 		.all_atc = env.all_atc,
 		.verbose = env.verbose,
-		.sync_slot = loader_env_flag("SMMUTRACE_SYNC_SLOT"),
+		.sync_slot = env.sync_slot,
 	};
 	int err;
 

@@ -69,13 +69,6 @@ static void why(struct probe *p, const char *fmt, ...)
 	va_end(ap);
 }
 
-bool loader_env_flag(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v && v[0] && strcmp(v, "0");
-}
-
 void loader_init(struct loader *l, const struct loader_cfg *cfg)
 {
 	memset(l, 0, sizeof(*l));
@@ -471,7 +464,7 @@ static void plan_kprobes(struct loader *l, struct symtab *st)
 		plan_symbol(l, st, &p[P_WRITE_ENTRIES], "arm_smmu_cmdq_write_entries", false);
 	else
 		why(&p[P_WRITE_ENTRIES], "off: one more kprobe per call "
-		    "(SMMUTRACE_SYNC_SLOT=1 enables); issuers match by prod window");
+		    "(--sync-slot enables); issuers match by prod window");
 	if (l->cfg.sync_slot && !p[P_WRITE_ENTRIES].planned)
 		str_copy(p[P_WRITE_ENTRIES].why + strlen(p[P_WRITE_ENTRIES].why),
 			 sizeof(p->why) - strlen(p[P_WRITE_ENTRIES].why),

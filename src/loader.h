@@ -102,7 +102,6 @@ struct loader {
 
 void loader_init(struct loader *l, const struct loader_cfg *cfg);
 /* an environment switch: set, non-empty and not "0" */
-bool loader_env_flag(const char *name);
 /* read-only survey of the kernel and the plan derived from it */
 void loader_probe(struct loader *l);
 /* open, configure, load, attach; falls back to tracepoints-only on failure */

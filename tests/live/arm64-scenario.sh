@@ -25,7 +25,7 @@ echo "rc=$?" >>"$R/check.txt"
 
 # the tool on CPU1 with the load; the injecting shell stays on CPU0
 taskset -p 1 $$ >/dev/null 2>&1
-SMMUTRACE_SYNC_SLOT=${SYNC_SLOT:-} taskset 2 /bin/smmutrace --live --json --interval 5 -v \
+taskset 2 /bin/smmutrace --live --json --interval 5 -v ${SYNC_SLOT:+--sync-slot} \
 	>"$R/live.ndjson" 2>"$R/live.err" &
 PID=$!
 i=0

@@ -21,7 +21,7 @@ for k in "${KERNELS[@]}"; do
 		scen=$(mktemp)
 		# the guest does not inherit our environment: bake the variant in
 		{ echo '#!/bin/sh'; echo "SYNC_SLOT=$slot"; tail -n +2 "$HERE/arm64-scenario.sh"; } >"$scen"
-		echo "== $k${slot:+ (SMMUTRACE_SYNC_SLOT=1)}: $out"
+		echo "== $k${slot:+ (--sync-slot)}: $out"
 		if "$ROOT/scripts/qemu/boot.sh" -k "$k" -t 240 -s "$scen" \
 			--add "$BIN:/bin/smmutrace" -o "$out"; then
 			python3 "$HERE/check_arm64.py" "$out/results" "$k" "$slot" || rc=1
