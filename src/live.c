@@ -20,6 +20,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "capture.h"
 #include "engine.h"
 #include "events.h"
 #include "kmsg.h"
@@ -45,6 +46,9 @@ struct live {
 	bool backlog;			/* parsing old /dev/kmsg records */
 	int ncpus;
 	struct smmu_ev_lost lost_seen;
+	struct capture_writer *rec;	/* --record */
+	int rec_err;
+	int out_err;			/* --record or --prom failed */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -81,8 +85,18 @@ static void stamp_wall(const struct live *l, struct smmu_ev_hdr *h)
 	}
 }
 
+/*
+ * A failed capture write stops recording, never tracing: what is recorded
+ * so far stays readable, and the exit status says it failed.
+ */
 static void deliver(struct live *l, const struct smmu_event *ev)
 {
+	if (l->rec && !l->rec_err) {
+		l->rec_err = capture_write(l->rec, ev);
+		if (l->rec_err)
+			fprintf(stderr, "smmutrace: --record %s: %s; recording stopped, "
+				"tracing goes on\n", env.record, strerror(-l->rec_err));
+	}
 	engine_feed(l->eng, ev);
 }
 
@@ -349,6 +363,21 @@ static void tick(struct live *l, uint64_t now)
 	clock_sync(l);
 	init_event(l, &ev, SMMU_EV_TICK, now);
 	deliver(l, &ev);
+	/* a capture being written replays up to its last flush */
+	if (l->rec && !l->rec_err)
+		l->rec_err = capture_flush(l->rec);
+}
+
+static void write_prom(struct live *l)
+{
+	char err[300];
+
+	if (!env.prom)
+		return;
+	if (prom_write(env.prom, l->eng, &l->ri, err, sizeof(err))) {
+		fprintf(stderr, "smmutrace: --prom %s\n", err);
+		l->out_err = -EIO;
+	}
 }
 
 static void summary(struct live *l, uint64_t now, bool final)
@@ -361,9 +390,82 @@ static void summary(struct live *l, uint64_t now, bool final)
 	l->ri.now_wall_ns = (int64_t)now + l->wall_off;
 	l->ri.final = final;
 	report_summary(&l->rep, l->eng, &l->ri);
+	write_prom(l);
 }
 
 /* ---- setup --------------------------------------------------------------------- */
+
+static void read_line(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "re");
+
+	buf[0] = '\0';
+	if (!f)
+		return;
+	if (fgets(buf, size, f))
+		buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
+/* what replay on another machine should know about this one */
+static void capture_meta_fill(const struct live *l, struct capture_meta *m)
+{
+	const struct kinfo *ki = &l->ld.ki;
+	struct timespec ts;
+
+	snprintf(m->tool, sizeof(m->tool), "smmutrace %s", SMMUTRACE_VERSION);
+	str_copy(m->host, sizeof(m->host), host_name());
+	str_copy(m->kernel, sizeof(m->kernel), ki->release);
+	str_copy(m->arch, sizeof(m->arch), ki->machine);
+	read_line("/proc/sys/kernel/random/boot_id", m->boot_id, sizeof(m->boot_id));
+	snprintf(m->source, sizeof(m->source), "live");
+	clock_gettime(CLOCK_REALTIME, &ts);
+	m->created_wall_ns = ts.tv_sec * (int64_t)NSEC + ts.tv_nsec;
+	snprintf(m->features, sizeof(m->features),
+		 "{\"mode\":\"%s\",\"kprobes\":%s,\"btf\":%s,\"driver_types\":%s,"
+		 "\"issue_cmdlist_5_args\":%s,\"atc_sync_timeouts\":%s,\"invs_7x\":%s}",
+		 loader_mode_name(l->ld.mode), ki->kprobes ? "true" : "false",
+		 ki->btf ? "true" : "false", ki->driver_types ? "true" : "false",
+		 ki->layout_v612 ? "true" : "false", ki->atc_bitmap ? "true" : "false",
+		 ki->invs_7x ? "true" : "false");
+	for (int i = 0; i < ki->n_smmus && i < CAPTURE_MAX_SMMUS; i++)
+		str_copy(m->smmus[m->n_smmus++].name, SMMU_NAME_LEN, ki->smmus[i]);
+}
+
+static int setup_record(struct live *l)
+{
+	struct capture_meta *m;
+	char err[300];
+
+	if (!env.record)
+		return 0;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	capture_meta_fill(l, m);
+	l->rec = capture_create(env.record, env.force, m, err, sizeof(err));
+	free(m);
+	if (!l->rec) {
+		fprintf(stderr, "smmutrace: --record %s\n", err);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int close_record(struct live *l)
+{
+	char err[300];
+	int ret = l->rec_err;
+
+	if (!l->rec)
+		return 0;
+	if (capture_close(l->rec, err, sizeof(err))) {
+		fprintf(stderr, "smmutrace: --record %s\n", err);
+		ret = -EIO;
+	}
+	l->rec = NULL;
+	return ret;
+}
 
 static void banner(struct live *l)
 {
@@ -452,6 +554,9 @@ static int setup(struct live *l)
 	kmsg_parser_init(&l->kp, current_year(), on_parsed, l);
 	if (setup_source(l))
 		return -1;
+	/* before the backlog: its queue sizes belong in the capture too */
+	if (setup_record(l))
+		return -1;
 	l->kmsg_fd = kmsg_backlog(l);
 	if (l->rb && l->kmsg_fd >= 0) {
 		close(l->kmsg_fd);
@@ -468,6 +573,8 @@ static int setup(struct live *l)
 
 static void teardown(struct live *l)
 {
+	if (close_record(l))
+		l->out_err = -EIO;
 	ring_buffer__free(l->rb);
 	loader_stop(&l->ld);
 	if (l->kmsg_fd >= 0)
@@ -567,6 +674,8 @@ int cmd_live(void)
 	if (stop_signal && !err)
 		fprintf(stderr, "smmutrace: stopped by %s\n", strsignal(stop_signal));
 	teardown(l);
+	if (l->out_err)
+		err = l->out_err;
 	free(l);
 	return err ? EXIT_RUNTIME : EXIT_OK;
 }

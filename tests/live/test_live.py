@@ -283,6 +283,63 @@ def test_live_json():
         os.unlink(path)
 
 
+def normalized(recs):
+    """What must match between a live run and the replay of its capture."""
+    out = []
+    for r in recs:
+        if r["type"] == "incident":
+            r = dict(r, source=None)
+        elif r["type"] == "summary" and r["final"]:
+            r = {k: v for k, v in r.items()
+                 if k not in ("lines", "driver_messages", "malformed", "long_lines",
+                              "records", "time", "mono_ns")}
+        else:
+            continue
+        out.append(json.dumps(r, sort_keys=True))
+    return out
+
+
+def test_record_replay():
+    print("== --record and --prom, then replay of the capture")
+    cap = "/tmp/smmutrace-live-test.cap"
+    prom = "/tmp/smmutrace-live-test.prom"
+    for f in (cap, prom):
+        if os.path.exists(f):
+            os.unlink(f)
+    r = Run(["--json", "--record", cap, "--prom", prom, "--interval", "1"])
+    if not check(r.wait_for(lambda: b"tracing" in r.err, 20), "ready"):
+        r.finish(signal.SIGKILL)
+        return
+    scenario()
+    r.wait_for(lambda: len(r.incidents()) >= EXPECTED_INCIDENTS, 12)
+    # the capture is readable while it is being written
+    mid = subprocess.run([BIN, "replay", "--json", cap], capture_output=True, text=True)
+    check(mid.returncode in (0, 1) and '"type":"summary"' in mid.stdout,
+          "a capture being written replays up to its last flush")
+    check(os.path.exists(prom) and "smmutrace_incidents_total" in open(prom).read(),
+          "--prom written every --interval")
+    rc = r.finish(signal.SIGINT)
+    check(rc == 0, f"recording run exit status {rc}")
+    check(oct(os.stat(cap).st_mode & 0o777) == "0o600", "capture created 0600")
+    rep = subprocess.run([BIN, "replay", "--json", cap], capture_output=True, text=True)
+    check(rep.returncode == 0, f"replay of the capture: exit {rep.returncode} {rep.stderr}")
+    live = normalized(r.records())
+    replayed = normalized(json.loads(x) for x in rep.stdout.splitlines())
+    check(len(live) > 1 and live == replayed,
+          f"replay of the capture equals the live report ({len(live)} records)")
+    if live != replayed:
+        for a, b in zip(live, replayed):
+            if a != b:
+                print("  live:   " + a[:400] + "\n  replay: " + b[:400], file=sys.stderr)
+                break
+    again = subprocess.run([BIN, "--json", "--duration", "1", "--record", cap],
+                           capture_output=True, text=True)
+    check(again.returncode == 1 and "use --force" in again.stderr,
+          "an existing capture is not overwritten without --force")
+    os.unlink(cap)
+    os.unlink(prom)
+
+
 def test_duration_filter():
     print("== --duration 3 --smmu 9050000.smmuv3 -v")
     r = Run(["--json", "--duration", "3", "--smmu", DT, "-v"])
@@ -345,6 +402,7 @@ def main():
     t0 = time.time()
     test_check()
     test_live_json()
+    test_record_replay()
     test_duration_filter()
     test_without_bpf_privileges()
     print(f"  live tests: {passed} passed, {failed} failed ({time.time() - t0:.1f} s)")
