@@ -5,7 +5,32 @@
  * places that arrive in any order: the ISR's "CMDQ error (cons ...)", the
  * issuer's "CMD_SYNC timeout at ..." or patched "CMD_SYNC for ATC_INV
  * timeout at prod=...", and what the BPF programs saw (queue walk, issuer
- * batches).  They are joined on (SMMU, queue position, time).
+ * batches).  They are joined on (SMMU, queue, position, time); the evidence
+ * is weighed only when the incident settles, because the issuers' records
+ * arrive after the error they waited through.
+ *
+ * Trust rules, applied when an incident settles:
+ *  - a queue walk names exactly the ATC_INVs the SMMU was waiting for, but
+ *    only if the ring was not rewritten before the ISR read it: the driver
+ *    can run a lap ahead of the hardware after a software timeout (the last
+ *    reader's llq.cons jumps to its own CMD_SYNC) or when the queue fills
+ *    behind a stalled CMD_SYNC.  Such walks are "untrusted".  A trusted,
+ *    complete walk naming one device is the only "confirmed" for ATC
+ *    timeouts (besides the patched issuer when no walk exists at all);
+ *  - the issuer whose CMD_SYNC sits at the failing position queued only its
+ *    own commands there, but another CPU's sync-less chunk (batches over 64
+ *    commands) may sit between the previous CMD_SYNC and them, and a list
+ *    cut at SMMU_MAX_ATC hides the rest of a batch;
+ *  - an issuer's window [prod at entry, prod at return) also holds other
+ *    CPUs' commands;
+ *  - a software timeout behind another failing CMD_SYNC ("collateral")
+ *    names nothing: its batch did not fail;
+ *  - on patched kernels, a bit the ISR set after its issuer gave up is
+ *    found by the next CMD_SYNC at that index: a "stale" report;
+ *  - across incidents, a device that explains every failing batch is the
+ *    culprit even when each batch alone is ambiguous (maximum likelihood over
+ *    the suspect sets, see narrow_em()); sets that may miss the culprit
+ *    ("weak") only confirm a device stronger evidence implicated.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -19,14 +44,35 @@
 #define AER_RING	64
 #define ISSUE_RING	256
 #define WALK_RING	32
+#define SWTO_RING	64
+#define RECENT_RING	64
+#define STALE_RING	32
+#define OPEN_RECS	32
+#define MAX_SETS	1024
+#define EM_ROUNDS	60
 #define NSEC		1000000000ULL
+#define MSEC		1000000ULL
 /* an unpatched issuer only returns an error after the 1 s poll timeout */
-#define SW_TIMEOUT_NS	(900ULL * 1000 * 1000)
+#define SW_TIMEOUT_NS	(900ULL * MSEC)
+/* clock slack between a printk and a BPF timestamp of the same moment */
+#define SLACK_NS	MSEC
+/*
+ * A software timeout this long before a walk, at or after the failing
+ * position, means the driver's llq.cons ran ahead of the hardware while the
+ * CMD_SYNC was pending: the ring slots may hold a later lap.
+ */
+#define HAZARD_WINDOW_NS (2 * NSEC)
+/* a walk record can precede its "CMDQ error" line by this much at most */
+#define WALK_EARLY_NS	(10 * MSEC)
+/* posterior (permille) a suspect needs to be named the likely culprit */
+#define TOP_PERMILLE	750
 
 struct smmu_priv {
 	struct smmu_info info;
 	uint32_t last_gerror;
 	struct evtime last_gerror_t;
+	struct evtime last_full;	/* last "CMDQ timeout": a CPU waited for space */
+	bool carriers;			/* its issuers split batches into sync-less chunks */
 };
 
 struct sid_entry {
@@ -50,12 +96,79 @@ struct issue_entry {
 struct walk_entry {
 	char smmu[SMMU_NAME_LEN];
 	struct evtime t;
+	uint32_t cpu;
+	uint64_t used_by;		/* incident it was applied to: a walk is one ISR's */
 	struct smmu_ev_queue_walk w;
+};
+
+/* a software timeout: from the issuer's line or its -ETIMEDOUT record */
+struct swto_entry {
+	char smmu[SMMU_NAME_LEN];
+	uint64_t cmdq;			/* 0 = from a log line, queue unknown */
+	uint32_t pos;
+	struct evtime t;
+};
+
+/* a settled CMDQ-error incident, for sync timeouts that queued behind it */
+struct recent_entry {
+	char smmu[SMMU_NAME_LEN];
+	uint64_t cmdq;
+	uint32_t cons;
+	uint32_t shift;
+	uint64_t id;
+	struct evtime t;
+	struct evtime last;
+};
+
+/*
+ * atc_sync_timeouts bits a late ISR set after the issuer had given up: the
+ * next CMD_SYNC on that index, a lap later, is told it failed.
+ */
+struct stale_entry {
+	char smmu[SMMU_NAME_LEN];
+	uint32_t pos;
+	uint32_t shift;
+	struct evtime t;
+	bool used;
+};
+
+struct qshift {
+	uint64_t cmdq;
+	uint32_t shift;
+};
+
+struct dev_entry {
+	struct device_stat st;		/* first: engine_device() hands it out */
+	double p;			/* EM: share of all failures caused by it */
+	double w;			/* EM: expected incidents caused by it */
+	double present;			/* suspect sets that list it */
+	uint64_t strong;		/* of which from evidence that cannot miss the culprit */
+};
+
+/* a distinct suspect set and how many incidents had it */
+struct set_entry {
+	int n;
+	int dev[INC_MAX_SUSPECTS];
+	uint64_t count;
 };
 
 struct func_count {
 	char func[SMMU_FUNC_LEN];
 	uint64_t count;
+};
+
+struct open_inc {
+	struct incident inc;		/* first: handed out as is */
+	bool have_walk;
+	struct walk_entry walk;
+	int n_recs;
+	struct issue_entry recs[OPEN_RECS];	/* issuers matching or in flight */
+	struct evtime cons_t;		/* when the CMDQ error line came */
+	bool stale;			/* a patched report of a bit left by a late ISR */
+	bool from_record;		/* opened by an issuer's return: its line came before */
+	bool weak;			/* its suspects may not include the culprit */
+	bool superseded;		/* another error on this SMMU came after it */
+	bool progressed;		/* a CMD_SYNC behind it completed: no retry now */
 };
 
 struct engine {
@@ -65,17 +178,22 @@ struct engine {
 	uint64_t next_id;
 	uint64_t events;
 
-	struct incident *open[MAX_OPEN];
+	struct open_inc *open[MAX_OPEN];
 	int n_open;
 
 	struct smmu_priv *smmus;
 	int n_smmus;
-	struct device_stat *devs;
+	struct dev_entry *devs;
 	int n_devs;
 	struct sid_entry *sids;
 	int n_sids;
 	struct func_count *funcs;
 	int n_funcs;
+	struct qshift *qs;
+	int n_qs;
+	struct set_entry *sets;
+	int n_sets;
+	uint64_t sets_dropped;
 
 	struct aer_entry aer[AER_RING];
 	unsigned int aer_head;
@@ -83,6 +201,12 @@ struct engine {
 	unsigned int issue_head;
 	struct walk_entry walks[WALK_RING];
 	unsigned int walk_head;
+	struct swto_entry swto[SWTO_RING];
+	unsigned int swto_head;
+	struct recent_entry recent[RECENT_RING];
+	unsigned int recent_head;
+	struct stale_entry stale[STALE_RING];
+	unsigned int stale_head;
 
 	uint64_t by_kind[INC_KINDS];
 	uint64_t suppressed;
@@ -109,6 +233,19 @@ static const char *const evidence_names[EVD_KINDS] = {
 	"aer_completion_timeout",
 };
 
+static const char *const flag_names[INCF_KINDS] = {
+	"walk_untrusted", "walk_partial", "foreign_chunk_risk", "collateral",
+	"stale_bitmap", "narrowed",
+};
+
+static const char *const verdict_names[VERDICT_LEVELS] = {
+	[VERDICT_NONE]	   = "none",
+	[VERDICT_CLEARED]  = "cleared",
+	[VERDICT_POSSIBLE] = "possible",
+	[VERDICT_LIKELY]   = "likely",
+	[VERDICT_CULPRIT]  = "culprit",
+};
+
 const char *incident_kind_name(enum incident_kind k)
 {
 	return (unsigned int)k < INC_KINDS ? kind_names[k] : "?";
@@ -122,6 +259,16 @@ const char *confidence_name(enum confidence c)
 const char *evidence_name(unsigned int bit)
 {
 	return bit < EVD_KINDS ? evidence_names[bit] : "?";
+}
+
+const char *incident_flag_name(unsigned int bit)
+{
+	return bit < INCF_KINDS ? flag_names[bit] : "?";
+}
+
+const char *verdict_name(enum verdict v)
+{
+	return (unsigned int)v < VERDICT_LEVELS ? verdict_names[v] : "?";
 }
 
 void engine_default_opts(struct engine_opts *o)
@@ -165,6 +312,16 @@ static bool near(const struct evtime *a, const struct evtime *b, uint64_t w)
 	if (!tdiff(a, b, &d))
 		return true;
 	return (d < 0 ? -(uint64_t)d : (uint64_t)d) <= w;
+}
+
+/* a is at most w before b (and not after it by more than the slack) */
+static bool before_within(const struct evtime *a, const struct evtime *b, uint64_t w)
+{
+	int64_t d;
+
+	if (!tdiff(b, a, &d))
+		return true;
+	return d >= -(int64_t)SLACK_NS && d <= (int64_t)w;
 }
 
 static void evtime_max(struct evtime *dst, const struct evtime *t)
@@ -234,34 +391,79 @@ static void sid_map_add(struct engine *e, const char *smmu, uint32_t sid, const 
 	s->sid = sid;
 }
 
-/* a device row: by name when known, else by (SMMU, SID) */
-static struct device_stat *dev_get(struct engine *e, const char *smmu, const char *dev,
-				   bool have_sid, uint32_t sid)
+/* a device row: by name when known, else by (SMMU, SID); -1 when out of memory */
+static int dev_idx(struct engine *e, const char *smmu, const char *dev, bool have_sid,
+		   uint32_t sid)
 {
-	struct device_stat *d;
+	struct dev_entry *d;
+	int i;
 
-	for (int i = 0; i < e->n_devs; i++) {
-		d = &e->devs[i];
-		if (dev[0] ? !strcmp(d->dev, dev)
-			   : (!d->dev[0] && d->have_sid == have_sid && d->sid == sid &&
-			      !strcmp(d->smmu, smmu)))
+	for (i = 0; i < e->n_devs; i++) {
+		struct device_stat *st = &e->devs[i].st;
+
+		if (dev[0] ? !strcmp(st->dev, dev)
+			   : (!st->dev[0] && st->have_sid == have_sid && st->sid == sid &&
+			      !strcmp(st->smmu, smmu)))
 			goto found;
 	}
 	d = grow(e->devs, e->n_devs, sizeof(*d));
 	if (!d)
-		return NULL;
+		return -1;
 	e->devs = d;
-	d = &e->devs[e->n_devs++];
-	memset(d, 0, sizeof(*d));
-	str_copy(d->dev, sizeof(d->dev), dev);
+	i = e->n_devs++;
+	memset(&e->devs[i], 0, sizeof(e->devs[i]));
+	str_copy(e->devs[i].st.dev, sizeof(e->devs[i].st.dev), dev);
 found:
-	if (smmu[0] && !d->smmu[0])
-		str_copy(d->smmu, sizeof(d->smmu), smmu);
-	if (have_sid && !d->have_sid) {
-		d->sid = sid;
-		d->have_sid = true;
+	d = &e->devs[i];
+	if (smmu[0] && !d->st.smmu[0])
+		str_copy(d->st.smmu, sizeof(d->st.smmu), smmu);
+	if (have_sid && !d->st.have_sid) {
+		d->st.sid = sid;
+		d->st.have_sid = true;
 	}
-	return d;
+	return i;
+}
+
+static struct device_stat *dev_get(struct engine *e, const char *smmu, const char *dev,
+				   bool have_sid, uint32_t sid)
+{
+	int i = dev_idx(e, smmu, dev, have_sid, sid);
+
+	return i < 0 ? NULL : &e->devs[i].st;
+}
+
+static uint32_t smmu_shift(struct engine *e, const char *name)
+{
+	struct smmu_priv *s = smmu_get(e, name);
+
+	return s ? s->info.max_n_shift : 0;
+}
+
+/* queues of one SMMU (Tegra241 VCMDQs) have their own sizes */
+static void qshift_set(struct engine *e, uint64_t cmdq, uint32_t shift)
+{
+	struct qshift *q;
+
+	if (!cmdq || !shift)
+		return;
+	for (int i = 0; i < e->n_qs; i++)
+		if (e->qs[i].cmdq == cmdq) {
+			e->qs[i].shift = shift;
+			return;
+		}
+	q = grow(e->qs, e->n_qs, sizeof(*q));
+	if (!q)
+		return;
+	e->qs = q;
+	e->qs[e->n_qs++] = (struct qshift){ cmdq, shift };
+}
+
+static uint32_t qshift_get(const struct engine *e, uint64_t cmdq)
+{
+	for (int i = 0; cmdq && i < e->n_qs; i++)
+		if (e->qs[i].cmdq == cmdq)
+			return e->qs[i].shift;
+	return 0;
 }
 
 /* ---- incidents --------------------------------------------------------- */
@@ -270,11 +472,9 @@ static struct incident *inc_new(struct engine *e, enum incident_kind kind,
 				const struct smmu_event *ev);
 static void inc_settle(struct engine *e, int i);
 
-static uint32_t smmu_shift(struct engine *e, const char *name)
+static struct open_inc *oi_of(struct incident *inc)
 {
-	struct smmu_priv *s = smmu_get(e, name);
-
-	return s ? s->info.max_n_shift : 0;
+	return (struct open_inc *)inc;
 }
 
 static struct suspect *suspect_add(struct incident *inc, bool have_sid, uint32_t sid,
@@ -325,27 +525,77 @@ static bool inc_pos(const struct incident *inc, uint32_t *pos)
 	return false;
 }
 
-static void add_issuer(struct incident *inc, const struct issue_entry *ie)
+/* 1 .. size-1 slots ahead of 'from' on the same lap or the next */
+static bool pos_after(uint32_t from, uint32_t pos, uint32_t shift)
 {
-	struct issuer *is;
+	uint32_t d = smmu_q_dist(from, pos, shift);
 
-	for (int i = 0; i < inc->n_issuers; i++)
-		if (inc->issuers[i].tid == ie->is.tid &&
-		    inc->issuers[i].sync_prod == ie->is.sync_prod &&
-		    inc->issuers[i].duration_ns == ie->is.duration_ns)
-			return;
-	if (inc->n_issuers == INC_MAX_ISSUERS)
-		return;
-	is = &inc->issuers[inc->n_issuers++];
-	is->pid = ie->is.pid;
-	is->tid = ie->is.tid;
-	memcpy(is->comm, ie->is.comm, sizeof(is->comm));
-	is->comm[sizeof(is->comm) - 1] = '\0';
-	is->ctx = ie->is.ctx;
-	is->ret = ie->is.ret;
-	is->duration_ns = ie->is.duration_ns;
-	is->cpu = ie->cpu;
-	is->sync_prod = ie->is.sync_prod;
+	return shift && shift <= SMMU_MAX_N_SHIFT && d && d < (1u << shift);
+}
+
+static bool same_queue(const struct incident *inc, const struct issue_entry *ie)
+{
+	return !strcmp(ie->smmu, inc->smmu) && (!inc->cmdq || inc->cmdq == ie->is.cmdq);
+}
+
+static uint32_t issue_shift(const struct engine *e, const struct incident *inc,
+			    const struct smmu_ev_issue *is)
+{
+	uint32_t s = qshift_get(e, is->cmdq);
+
+	if (inc->cmdq == is->cmdq && inc->max_n_shift)
+		return inc->max_n_shift;
+	return s ? s : is->max_n_shift ? is->max_n_shift : inc->max_n_shift;
+}
+
+static void issue_start(const struct issue_entry *ie, struct evtime *start)
+{
+	*start = ie->t;
+	start->mono_ns -= ie->is.duration_ns;
+	start->wall_ns -= ie->is.duration_ns;
+}
+
+/* was the call spinning when the error was reported? */
+static bool in_flight(const struct incident *inc, const struct issue_entry *ie)
+{
+	struct evtime start;
+	int64_t d;
+
+	issue_start(ie, &start);
+	if (tdiff(&inc->first, &start, &d) && d < -(int64_t)SLACK_NS)
+		return false;
+	if (tdiff(&ie->t, &inc->first, &d) && d < -(int64_t)SLACK_NS)
+		return false;
+	return true;
+}
+
+/* does this issuer's call cover the incident's CMD_SYNC? 2 = exactly, 1 = window */
+static int issue_matches(struct engine *e, const struct incident *inc,
+			 const struct issue_entry *ie)
+{
+	const struct smmu_ev_issue *is = &ie->is;
+	uint32_t pos, shift;
+	struct evtime start;
+	int64_t d;
+
+	if (!is->sync || !same_queue(inc, ie) || !inc_pos(inc, &pos))
+		return 0;
+	/* the call must have been in flight when the error was seen */
+	issue_start(ie, &start);
+	if (tdiff(&inc->first, &start, &d) && d < -(int64_t)SLACK_NS)
+		return 0;
+	if (tdiff(&ie->t, &inc->first, &d) && d < -(int64_t)SLACK_NS &&
+	    inc->kind != INC_SYNC_TIMEOUT)
+		return 0;
+	if (!near(&ie->t, &inc->first, e->o.join_window_ns))
+		return 0;
+	shift = issue_shift(e, inc, is);
+	if (is->sync_prod != SMMU_NO_POS)
+		return smmu_q_same_pos(is->sync_prod, pos, shift) ? 2 : 0;
+	if (smmu_q_in_window(pos, is->prod_entry, is->prod_exit, shift) ||
+	    smmu_q_same_pos(pos, is->prod_exit, shift))
+		return 1;
+	return 0;
 }
 
 /* a fast error return from the issuer can only come from the patched bitmap */
@@ -355,97 +605,104 @@ static bool issue_bitmap_confirms(const struct smmu_ev_issue *is)
 	       (is->ret == -ETIMEDOUT && is->duration_ns < SW_TIMEOUT_NS);
 }
 
-/* does this issuer's call cover the incident's CMD_SYNC? 2 = exactly, 1 = window */
-static int issue_matches(struct engine *e, const struct incident *inc,
-			 const struct issue_entry *ie)
+static bool issue_sw_timeout(const struct smmu_ev_issue *is)
 {
-	const struct smmu_ev_issue *is = &ie->is;
-	uint32_t pos, shift = inc->max_n_shift;
-	struct evtime start = ie->t;
+	return is->sync && is->ret == -ETIMEDOUT && is->duration_ns >= SW_TIMEOUT_NS;
+}
+
+static bool same_record(const struct issue_entry *a, const struct issue_entry *b)
+{
+	return a->is.tid == b->is.tid && a->is.duration_ns == b->is.duration_ns &&
+	       a->is.sync_prod == b->is.sync_prod && a->t.mono_ns == b->t.mono_ns &&
+	       a->is.cmdq == b->is.cmdq;
+}
+
+static bool carries_chunks(const struct smmu_ev_issue *is);
+
+/* did the call return no earlier than 'w' before t? */
+static bool ended_after(const struct issue_entry *ie, const struct evtime *t, uint64_t w)
+{
 	int64_t d;
 
-	if (!is->sync || strcmp(ie->smmu, inc->smmu) || !inc_pos(inc, &pos))
-		return 0;
-	/* the call must have been in flight when the error was seen */
-	start.mono_ns -= is->duration_ns;
-	start.wall_ns -= is->duration_ns;
-	if (tdiff(&inc->first, &start, &d) && d < -(int64_t)NSEC / 100)
-		return 0;
-	if (tdiff(&ie->t, &inc->first, &d) && d < -(int64_t)NSEC / 100 &&
-	    inc->kind != INC_SYNC_TIMEOUT)
-		return 0;
-	if (!near(&ie->t, &inc->first, e->o.join_window_ns))
-		return 0;
-	if (!shift)
-		shift = is->max_n_shift;
-	if (is->sync_prod != SMMU_NO_POS)
-		return smmu_q_same_pos(is->sync_prod, pos, shift) ? 2 : 0;
-	if (smmu_q_in_window(pos, is->prod_entry, is->prod_exit, shift) ||
-	    smmu_q_same_pos(pos, is->prod_exit, shift))
-		return 1;
-	return 0;
+	return !tdiff(&ie->t, t, &d) || d >= -(int64_t)w;
 }
 
-static void apply_issue(struct engine *e, struct incident *inc, const struct issue_entry *ie)
+/* keep a record the incident may need when it settles */
+static void offer_issue(struct engine *e, struct open_inc *oi, const struct issue_entry *ie)
 {
-	const struct smmu_ev_issue *is = &ie->is;
-	int m = issue_matches(e, inc, ie);
-	uint32_t ev = EVD_ISSUER;
+	struct incident *inc = &oi->inc;
 
-	if (!m)
+	if (strcmp(ie->smmu, inc->smmu) || !ie->is.sync)
 		return;
-	add_issuer(inc, ie);
-	if (m == 2) {
-		inc->issuer_notified = is->ret != 0;
-		if (is->ret && issue_bitmap_confirms(is))
-			ev |= EVD_BITMAP;
-		if (is->ret && inc->kind == INC_SYNC_TIMEOUT)
-			inc->detect_ns = is->duration_ns;
-	} else if (is->ret) {
-		inc->issuer_notified = 1;
-	}
-	for (int i = 0; i < is->n_atc_rec && i < SMMU_MAX_ATC; i++) {
-		struct suspect *s = suspect_add(inc, true, is->atc[i].sid, NULL, ev);
-
-		if (s)
-			s->atc_count++;
-	}
+	/* a chunk carrier may have given up before a late ISR's line */
+	if (!issue_matches(e, inc, ie) && !in_flight(inc, ie) &&
+	    !(carries_chunks(&ie->is) && ended_after(ie, &inc->first, 2 * NSEC)))
+		return;
+	for (int i = 0; i < oi->n_recs; i++)
+		if (same_record(&oi->recs[i], ie))
+			return;
+	if (oi->n_recs < OPEN_RECS)
+		oi->recs[oi->n_recs++] = *ie;
 }
 
-static void apply_walk(struct incident *inc, const struct walk_entry *we)
-{
-	const struct smmu_ev_queue_walk *w = &we->w;
-
-	inc->have_walk = true;
-	inc->walk_stop = w->stop;
-	inc->bitmap = w->bitmap;
-	if (w->stop == SMMU_WALK_NOT_SYNC || w->stop == SMMU_WALK_FAULT)
-		return;		/* the slot was reused or unreadable: no evidence */
-	for (int i = 0; i < w->n_atc_rec && i < SMMU_MAX_ATC; i++) {
-		uint32_t ev = EVD_QUEUE_WALK | (w->bitmap == 1 ? EVD_BITMAP : 0);
-		struct suspect *s = suspect_add(inc, true, w->atc[i].sid, NULL, ev);
-
-		if (s)
-			s->atc_count++;
-	}
-	if (!inc->max_n_shift)
-		inc->max_n_shift = w->max_n_shift;
-}
-
+/* the ISR walks right after printing CONS */
 static bool walk_matches(const struct incident *inc, const struct walk_entry *we)
 {
 	return inc->have_cons && we->w.cons == inc->cons && !strcmp(we->smmu, inc->smmu) &&
-	       near(&we->t, &inc->first, NSEC);
+	       near(&we->t, &oi_of((struct incident *)inc)->cons_t, NSEC);
 }
 
-static void attach_recent(struct engine *e, struct incident *inc)
+static void apply_walk(struct engine *e, struct open_inc *oi, struct walk_entry *we)
 {
-	for (unsigned int i = 0; i < WALK_RING; i++)
-		if (e->walks[i].t.flags && walk_matches(inc, &e->walks[i]))
-			apply_walk(inc, &e->walks[i]);
+	struct incident *inc = &oi->inc;
+
+	if (we->used_by)
+		return;
+	/* a retry walks the same slots again: keep the first, but own the walk */
+	we->used_by = inc->id;
+	if (oi->have_walk)
+		return;
+	oi->have_walk = true;
+	oi->walk = *we;
+	inc->have_walk = true;
+	inc->walk_stop = we->w.stop;
+	inc->bitmap = we->w.bitmap;
+	if (we->w.cmdq)
+		inc->cmdq = we->w.cmdq;
+	/* the walk read this queue's own size */
+	if (we->w.max_n_shift)
+		inc->max_n_shift = we->w.max_n_shift;
+}
+
+/* |a - b|, or 0 without a common clock */
+static uint64_t tdist(const struct evtime *a, const struct evtime *b)
+{
+	int64_t d;
+
+	if (!tdiff(a, b, &d))
+		return 0;
+	return d < 0 ? -(uint64_t)d : (uint64_t)d;
+}
+
+static void attach_recent(struct engine *e, struct open_inc *oi)
+{
+	struct walk_entry *best = NULL;
+
+	/* a walk usually follows its line; an unused one just before it may be its own */
+	for (unsigned int i = 0; i < WALK_RING; i++) {
+		struct walk_entry *we = &e->walks[i];
+
+		if (!we->t.flags || we->used_by || !walk_matches(&oi->inc, we) ||
+		    !before_within(&we->t, &oi->cons_t, WALK_EARLY_NS))
+			continue;
+		if (!best || tdist(&we->t, &oi->cons_t) < tdist(&best->t, &oi->cons_t))
+			best = we;
+	}
+	if (best)
+		apply_walk(e, oi, best);
 	for (unsigned int i = 0; i < ISSUE_RING; i++)
 		if (e->issues[i].t.flags)
-			apply_issue(e, inc, &e->issues[i]);
+			offer_issue(e, oi, &e->issues[i]);
 }
 
 static void attach_aer(struct engine *e, struct incident *inc)
@@ -465,13 +722,15 @@ static struct incident *inc_new(struct engine *e, enum incident_kind kind,
 				const struct smmu_event *ev)
 {
 	struct smmu_priv *s = smmu_get(e, ev->hdr.smmu);
+	struct open_inc *oi;
 	struct incident *inc;
 
 	if (e->n_open == MAX_OPEN)
 		inc_settle(e, 0);
-	inc = calloc(1, sizeof(*inc));
-	if (!inc)
+	oi = calloc(1, sizeof(*oi));
+	if (!oi)
 		return NULL;
+	inc = &oi->inc;
 	inc->id = ++e->next_id;
 	inc->kind = kind;
 	str_copy(inc->smmu, sizeof(inc->smmu), ev->hdr.smmu);
@@ -479,6 +738,7 @@ static struct incident *inc_new(struct engine *e, enum incident_kind kind,
 	inc->prod = SMMU_NO_POS;
 	inc->issuer_notified = -1;
 	inc->bitmap = 2;
+	inc->top = -1;
 	inc->source = e->o.source;
 	inc->seq = ev->hdr.seq;
 	evtime_of(ev, &inc->first);
@@ -487,45 +747,17 @@ static struct incident *inc_new(struct engine *e, enum incident_kind kind,
 		inc->gerror = s->last_gerror;
 		s->last_gerror = 0;
 	}
-	e->open[e->n_open++] = inc;
+	e->open[e->n_open++] = oi;
 	return inc;
 }
 
-/* ---- settling: narrowing suspects and the confidence ------------------- */
+/* ---- settling: which evidence to believe ----------------------------- */
 
 static bool same_device(const struct suspect *a, const struct suspect *b)
 {
 	if (a->dev[0] && b->dev[0])
 		return !strcmp(a->dev, b->dev);
 	return a->have_sid && b->have_sid && a->sid == b->sid;
-}
-
-/*
- * Keep the suspects of the strongest evidence present: the queue walk and
- * the patched bitmap are exact, the skipped command names itself, issuer
- * windows and AER are circumstantial.
- */
-static void narrow(struct incident *inc)
-{
-	static const uint32_t order[] = {
-		EVD_QUEUE_WALK | EVD_BITMAP, EVD_QUEUE_WALK, EVD_BITMAP,
-		EVD_SKIPPED_CMD,
-	};
-	int n = 0;
-
-	for (unsigned int k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
-		for (int i = 0; i < inc->n_suspects; i++)
-			if ((inc->suspects[i].evidence & order[k]) == order[k])
-				n++;
-		if (!n)
-			continue;
-		for (int i = 0, j = 0; i < inc->n_suspects; i++) {
-			if ((inc->suspects[i].evidence & order[k]) == order[k])
-				inc->suspects[j++] = inc->suspects[i];
-		}
-		inc->n_suspects = n;
-		return;
-	}
 }
 
 static int count_devices(const struct incident *inc)
@@ -557,24 +789,685 @@ static void resolve_names(struct engine *e, struct incident *inc)
 	}
 }
 
-static enum confidence confidence_of(const struct incident *inc)
+/* tiers of evidence, strongest first: the incident keeps the first one present */
+enum tier {
+	T_SKIPPED = 1 << 0,	/* the skipped command names itself */
+	T_WALK = 1 << 1,	/* trusted queue walk */
+	T_EXACT = 1 << 2,	/* the issuer of the failing CMD_SYNC, and foreign chunks */
+	T_WINDOW = 1 << 3,	/* issuers whose window holds it */
+	T_UNTRUSTED = 1 << 4,	/* a walk over slots that may be rewritten */
+	T_AER = 1 << 5,
+};
+
+/* the suspects being gathered, and the tiers that named each */
+struct cands {
+	struct incident *inc;
+	uint32_t tier[INC_MAX_SUSPECTS];
+};
+
+/* what the issuers' records said */
+struct issuer_evd {
+	bool exact;		/* the call whose CMD_SYNC failed was seen */
+	bool bitmap;		/* it returned early with an error: the patched bitmap */
+	bool foreign;		/* another call's sync-less chunk may precede it */
+	bool cut;		/* a batch held more ATC_INVs than its record lists */
+	int windows;		/* calls whose window holds the position */
+};
+
+static void cand_add(struct cands *c, uint32_t sid, uint32_t evidence, uint32_t tier,
+		     bool count_atc)
 {
-	const uint32_t direct = EVD_QUEUE_WALK | EVD_BITMAP | EVD_SKIPPED_CMD;
-	int ndev = count_devices(inc);
+	struct incident *inc = c->inc;
+	int before = inc->n_suspects;
+	struct suspect *s = suspect_add(inc, true, sid, NULL, evidence);
+
+	if (!s)
+		return;
+	if (inc->n_suspects > before)
+		c->tier[inc->n_suspects - 1] = 0;
+	c->tier[s - inc->suspects] |= tier;
+	if (count_atc)
+		s->atc_count++;
+}
+
+/* was the failing CMD_SYNC queued less than 'w' before 't'? */
+static bool queued_within(struct engine *e, const struct open_inc *oi, const struct evtime *t,
+			  uint64_t w)
+{
+	for (int i = 0; i < oi->n_recs; i++) {
+		const struct issue_entry *ie = &oi->recs[i];
+		struct evtime start;
+		int64_t d;
+
+		if (!issue_matches(e, &oi->inc, ie))
+			continue;
+		issue_start(ie, &start);
+		if (tdiff(t, &start, &d) && d < (int64_t)w)
+			return true;
+	}
+	return false;
+}
+
+/* the walk is over the slots of this CMD_SYNC's lap, not a later one */
+static bool walk_trusted(struct engine *e, const struct open_inc *oi)
+{
+	const struct incident *inc = &oi->inc;
+	const struct smmu_ev_queue_walk *w = &oi->walk.w;
+	uint32_t shift = w->max_n_shift ? w->max_n_shift : inc->max_n_shift;
+	uint32_t size, c = w->cons;
+
+	if (!shift || shift > SMMU_MAX_N_SHIFT)
+		return false;
+	size = 1u << shift;
+	/*
+	 * Only a CMD_SYNC queued after this one, and polled for a whole second
+	 * before the walk, can have timed out and moved llq.cons past it.  Any
+	 * issuer whose window holds the failing position entered before it was
+	 * queued: if one did so less than a second before the walk, no such
+	 * timeout can have happened.
+	 */
+	if (queued_within(e, oi, &oi->walk.t, SW_TIMEOUT_NS))
+		goto fill;
+	for (unsigned int i = 0; i < SWTO_RING; i++) {
+		const struct swto_entry *s = &e->swto[i];
+
+		if (!s->t.flags || strcmp(s->smmu, inc->smmu))
+			continue;
+		if (s->cmdq && w->cmdq && s->cmdq != w->cmdq)
+			continue;
+		if (!before_within(&s->t, &oi->walk.t, HAZARD_WINDOW_NS))
+			continue;
+		if (smmu_q_same_pos(s->pos, c, shift) || pos_after(c, s->pos, shift))
+			return false;
+	}
+fill:
+	/* the queue filled behind the stalled sync: its lap-old neighbours reused */
+	for (int i = 0; i < oi->n_recs; i++) {
+		const struct issue_entry *ie = &oi->recs[i];
+
+		if (!same_queue(inc, ie) || !in_flight(inc, ie))
+			continue;
+		if (smmu_q_dist(c, ie->is.prod_exit, shift) + w->walked + 1 >= size)
+			return false;
+	}
+	return true;
+}
+
+/* SIDs of other calls' sync-less chunks that may sit before the failing sync */
+static bool carries_chunks(const struct smmu_ev_issue *is)
+{
+	return is->n && is->n_atc > is->n;
+}
+
+static void add_walk(struct cands *c, const struct smmu_ev_queue_walk *w, uint32_t ev,
+		     uint32_t tier)
+{
+	for (int i = 0; i < w->n_atc_rec && i < SMMU_MAX_ATC; i++)
+		cand_add(c, w->atc[i].sid, ev | (w->bitmap == 1 ? EVD_BITMAP : 0), tier, true);
+}
+
+/* the earliest entry of a call whose window holds the failing position */
+static struct evtime queued_after(struct engine *e, const struct open_inc *oi)
+{
+	struct evtime lo = oi->inc.first;
+
+	for (int i = 0; i < oi->n_recs; i++) {
+		struct evtime start;
+		int64_t d;
+
+		if (!issue_matches(e, &oi->inc, &oi->recs[i]))
+			continue;
+		issue_start(&oi->recs[i], &start);
+		if (tdiff(&start, &lo, &d) && d < 0)
+			lo = start;
+	}
+	return lo;
+}
+
+static void issuer_add(struct incident *inc, const struct issue_entry *ie)
+{
+	const struct smmu_ev_issue *is = &ie->is;
+	struct issuer *r;
+
+	if (inc->n_issuers == INC_MAX_ISSUERS)
+		return;
+	r = &inc->issuers[inc->n_issuers++];
+	r->pid = is->pid;
+	r->tid = is->tid;
+	memcpy(r->comm, is->comm, sizeof(r->comm));
+	r->comm[sizeof(r->comm) - 1] = '\0';
+	r->ctx = is->ctx;
+	r->ret = is->ret;
+	r->duration_ns = is->duration_ns;
+	r->cpu = ie->cpu;
+	r->sync_prod = is->sync_prod;
+}
+
+/* a call that did not queue the failing sync but carried chunks past it */
+static void add_foreign(struct cands *c, const struct issue_entry *ie,
+			const struct evtime *lo, struct issuer_evd *ev)
+{
+	const struct smmu_ev_issue *is = &ie->is;
+
+	if (!carries_chunks(is) || !same_queue(c->inc, ie) || !ended_after(ie, lo, SLACK_NS))
+		return;
+	ev->foreign = true;
+	ev->cut |= is->n_atc > is->n_atc_rec;
+	for (int k = 0; k < is->n_atc_rec && k < SMMU_MAX_ATC; k++)
+		cand_add(c, is->atc[k].sid, EVD_ISSUER, T_EXACT, false);
+}
+
+/* issuer evidence: the issuers of the incident and their batches */
+static void add_issuers(struct engine *e, struct open_inc *oi, struct cands *c,
+			struct issuer_evd *ev)
+{
+	struct incident *inc = &oi->inc;
+	struct evtime lo = queued_after(e, oi);
+
+	for (int i = 0; i < oi->n_recs; i++) {
+		const struct issue_entry *ie = &oi->recs[i];
+		const struct smmu_ev_issue *is = &ie->is;
+		int m = issue_matches(e, inc, ie);
+		uint32_t evd = EVD_ISSUER;
+
+		if (!m) {
+			add_foreign(c, ie, &lo, ev);
+			continue;
+		}
+		if (!inc->cmdq)
+			inc->cmdq = is->cmdq;
+		issuer_add(inc, ie);
+		if (m == 2) {
+			ev->exact = true;
+			inc->issuer_notified = is->ret != 0;
+			if (is->ret && issue_bitmap_confirms(is)) {
+				evd |= EVD_BITMAP;
+				ev->bitmap = true;
+			}
+			if (is->ret && inc->kind == INC_SYNC_TIMEOUT)
+				inc->detect_ns = is->duration_ns;
+		} else {
+			ev->windows++;
+			if (is->ret)
+				inc->issuer_notified = 1;
+		}
+		ev->cut |= is->n_atc > is->n_atc_rec;
+		for (int k = 0; k < is->n_atc_rec && k < SMMU_MAX_ATC; k++)
+			cand_add(c, is->atc[k].sid, evd, m == 2 ? T_EXACT : T_WINDOW, true);
+	}
+}
+
+/* keep only the suspects of the given tier, and say how many devices remain */
+static int keep_tier(struct cands *c, uint32_t tier)
+{
+	struct incident *inc = c->inc;
+	int j = 0;
+
+	for (int i = 0; i < inc->n_suspects; i++)
+		if (c->tier[i] & tier) {
+			c->tier[j] = c->tier[i];
+			inc->suspects[j++] = inc->suspects[i];
+		}
+	inc->n_suspects = j;
+	return count_devices(inc);
+}
+
+static bool has_tier(const struct cands *c, uint32_t tier)
+{
+	for (int i = 0; i < c->inc->n_suspects; i++)
+		if (c->tier[i] & tier)
+			return true;
+	return false;
+}
+
+/*
+ * Could the SMMU have been stuck on o's CMD_SYNC while inc's issuer polled
+ * (the second before inc->first)?  o's stall began by its first report and
+ * ended with its ISR, whose line is o's last report.
+ */
+static bool stalled_during(const struct engine *e, const struct evtime *o_first,
+			   const struct evtime *o_last, const struct incident *inc)
+{
+	int64_t d;
+
+	if (tdiff(o_last, &inc->first, &d) && d < -(int64_t)(NSEC + SLACK_NS))
+		return false;
+	if (tdiff(o_first, &inc->first, &d) && d > (int64_t)e->o.join_window_ns)
+		return false;
+	return true;
+}
+
+/*
+ * A sync timeout whose issuer saw CERROR in CONS at its own CMD_SYNC: that
+ * CMD_SYNC failed.  CONS at it without CERROR proves nothing: the SMMU may
+ * just have reached it after a long stall elsewhere.
+ */
+static bool failed_here(const struct incident *inc)
+{
+	return !inc->have_cons && inc->have_hw && smmu_cons_cerror(inc->hwcons) &&
+	       smmu_q_same_pos(inc->hwcons, inc->prod, inc->max_n_shift);
+}
+
+/* where an incident held the SMMU: its CONS, or a timed-out sync CONS stopped on */
+static bool stall_at(const struct incident *o, uint32_t *at)
+{
+	if (o->have_cons) {
+		*at = o->cons;
+		return true;
+	}
+	if (failed_here(o)) {
+		*at = o->prod;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * A sync timeout that waited behind another failing CMD_SYNC.  Its own
+ * batch says nothing about the failure, so it gets no suspects.  The
+ * issuer's line names where the hardware was (hwcons); without the line
+ * (ratelimited), another error of the same queue during its poll decides.
+ */
+static bool collateral(struct engine *e, struct open_inc *oi)
+{
+	struct incident *inc = &oi->inc;
+	uint32_t shift = inc->max_n_shift, p = inc->prod, blocked = 0;
+	bool have_blocked = false;
+
+	if (inc->have_cons || p == SMMU_NO_POS)
+		return false;
+	if (inc->have_hw) {
+		if (smmu_q_same_pos(inc->hwcons, p, shift))
+			return false;	/* the SMMU sat on this very CMD_SYNC */
+		blocked = inc->hwcons;
+		have_blocked = true;
+	}
+	for (int i = 0; i < e->n_open; i++) {
+		const struct incident *o = &e->open[i]->inc;
+		struct evtime end = o->last;
+		uint32_t at;
+
+		if (o == inc || !stall_at(o, &at) || strcmp(o->smmu, inc->smmu) ||
+		    (inc->cmdq && o->cmdq && o->cmdq != inc->cmdq))
+			continue;
+		if (!o->have_cons)
+			end.mono_ns += e->o.retry_window_ns;	/* its ISR is still to come */
+		if (!stalled_during(e, &o->first, &end, inc))
+			continue;
+		if (have_blocked ? smmu_q_same_pos(at, blocked, shift)
+				 : !smmu_q_same_pos(at, p, shift)) {
+			inc->blocked_by = o->id;
+			return true;
+		}
+	}
+	for (unsigned int i = 0; i < RECENT_RING; i++) {
+		const struct recent_entry *r = &e->recent[i];
+
+		if (!r->id || strcmp(r->smmu, inc->smmu) ||
+		    (inc->cmdq && r->cmdq && r->cmdq != inc->cmdq) ||
+		    !stalled_during(e, &r->t, &r->last, inc))
+			continue;
+		if (have_blocked ? smmu_q_same_pos(r->cons, blocked, shift)
+				 : !smmu_q_same_pos(r->cons, p, shift)) {
+			inc->blocked_by = r->id;
+			return true;
+		}
+	}
+	return have_blocked;
+}
+
+static enum confidence decide(struct cands *c, uint32_t tier, bool complete,
+			      const struct issuer_evd *ev, bool lone_bitmap)
+{
+	int ndev = keep_tier(c, tier);
 
 	if (!ndev)
 		return CONF_UNKNOWN;
 	if (ndev > 1)
 		return CONF_SUSPECT;
+	/* the primary tier decides; the others only widen the set */
+	switch (tier & -tier) {
+	case T_SKIPPED:
+		return CONF_CONFIRMED;
+	case T_WALK:
+		return complete ? CONF_CONFIRMED : CONF_SUSPECT;
+	case T_EXACT:
+		return lone_bitmap ? CONF_CONFIRMED : CONF_PROBABLE;
+	case T_WINDOW:
+		return ev->windows == 1 ? CONF_PROBABLE : CONF_SUSPECT;
+	case T_AER:
+		return CONF_PROBABLE;
+	}
+	return CONF_SUSPECT;
+}
+
+/*
+ * Still a CPU waiting for queue space ("CMDQ timeout") once the error was
+ * handled: the stall did not clear, and a call that queued a chunk before
+ * the failing CMD_SYNC may still be spinning, with no record yet.
+ */
+static bool queue_stuck(struct engine *e, const struct incident *inc)
+{
+	struct smmu_priv *s = smmu_get(e, inc->smmu);
+	int64_t d;
+
+	if (!s || !s->carriers || !s->last_full.flags)
+		return false;
+	return !tdiff(&s->last_full, &inc->last, &d) || d >= 0;
+}
+
+/* what the walk is worth: T_WALK, T_UNTRUSTED, or 0 when it names nobody */
+static uint32_t walk_tier(struct engine *e, struct open_inc *oi, bool *complete)
+{
+	const struct smmu_ev_queue_walk *w = &oi->walk.w;
+	bool trusted;
+
+	*complete = false;
+	if (!oi->have_walk || w->stop == SMMU_WALK_NOT_SYNC || w->stop == SMMU_WALK_FAULT ||
+	    !w->n_atc_rec)
+		return 0;
+	trusted = walk_trusted(e, oi);
+	*complete = w->stop != SMMU_WALK_BOUND && w->n_atc == w->n_atc_rec;
+	if (!*complete)
+		oi->inc.flags |= INCF_WALK_PARTIAL;
+	if (!trusted)
+		oi->inc.flags |= INCF_WALK_UNTRUSTED;
+	return trusted ? T_WALK : T_UNTRUSTED;
+}
+
+/* the strongest evidence present, and what may only widen it */
+static uint32_t pick_tier(const struct cands *c, uint32_t walk, bool complete,
+			  const struct issuer_evd *ev)
+{
+	uint32_t untrusted = walk == T_UNTRUSTED ? T_UNTRUSTED : 0;
+
+	if (has_tier(c, T_SKIPPED))
+		return T_SKIPPED;
+	if (walk == T_WALK && complete)
+		return T_WALK;
+	if (walk == T_WALK)
+		/* the ATC_INVs it did not list are older: other calls' chunks */
+		return T_WALK | T_EXACT | T_WINDOW;
+	if (ev->exact)
+		return T_EXACT | untrusted;
+	if (has_tier(c, T_WINDOW))
+		return T_WINDOW | (ev->foreign ? T_EXACT : 0) | untrusted;
+	return untrusted ? untrusted : T_AER;
+}
+
+/*
+ * Can this suspect set miss the culprit?  A walk over rewritten slots,
+ * windows full of other CPUs' commands, a batch widened by chunks that
+ * merely happened to be in flight (a busy device sits in every such set),
+ * members only weaker evidence named, lists cut short, or a carrier that
+ * may still be spinning with no record yet.
+ */
+static bool weak_set(struct engine *e, const struct cands *c, uint32_t tier,
+		     const struct issuer_evd *ev)
+{
+	uint32_t primary = tier & -tier;
+
+	if (primary == T_UNTRUSTED || (primary == T_WINDOW && ev->windows > 1) ||
+	    (primary == T_EXACT && ev->foreign))
+		return true;
+	for (int i = 0; i < c->inc->n_suspects; i++)
+		if (!(c->tier[i] & primary))
+			return true;
+	return !(tier & (T_SKIPPED | T_WALK)) && (ev->cut || queue_stuck(e, c->inc));
+}
+
+static void attribute(struct engine *e, struct open_inc *oi)
+{
+	struct incident *inc = &oi->inc;
+	struct cands c = { .inc = inc };
+	struct issuer_evd ev = { 0 };
+	uint32_t walk, tier;
+	bool complete;
+
+	/* suspects added as events arrived: the skipped command and AER */
 	for (int i = 0; i < inc->n_suspects; i++)
-		if (!(inc->suspects[i].evidence & direct))
-			return CONF_PROBABLE;
-	return CONF_CONFIRMED;
+		c.tier[i] = inc->suspects[i].evidence & EVD_SKIPPED_CMD ? T_SKIPPED : T_AER;
+	walk = walk_tier(e, oi, &complete);
+	add_issuers(e, oi, &c, &ev);
+	if (inc->kind == INC_SYNC_TIMEOUT && collateral(e, oi)) {
+		inc->flags |= INCF_COLLATERAL;
+		keep_tier(&c, 0);
+		return;
+	}
+	if (inc->patched_line && !inc->have_cons) {
+		/* every real failure prints "CMDQ error" first: the bit was a lap old */
+		inc->flags |= INCF_STALE_BITMAP;
+		keep_tier(&c, 0);
+		return;
+	}
+	if (walk)
+		add_walk(&c, &oi->walk.w, EVD_QUEUE_WALK, walk);
+	if (ev.foreign)
+		inc->flags |= INCF_FOREIGN_RISK;
+	resolve_names(e, inc);	/* alias SIDs of one device must count once */
+	tier = pick_tier(&c, walk, complete, &ev);
+	/* the design's patched rule: no walk at all, the issuer told, one device */
+	inc->confidence = decide(&c, tier, complete, &ev, !oi->have_walk && ev.bitmap &&
+				 !ev.foreign && inc->kind == INC_ATC_TIMEOUT);
+	oi->weak = weak_set(e, &c, tier, &ev);
+	/* a sync timeout not known to be the failing CMD_SYNC may have queued behind it */
+	if (inc->confidence == CONF_PROBABLE && inc->kind == INC_SYNC_TIMEOUT && !failed_here(inc))
+		inc->confidence = CONF_SUSPECT;
+	/* issuer lists that may not hold the culprit confirm nothing */
+	if (!(tier & (T_SKIPPED | T_WALK)) && (ev.cut || queue_stuck(e, inc)) &&
+	    inc->confidence > CONF_SUSPECT)
+		inc->confidence = CONF_SUSPECT;
+}
+
+/* ---- narrowing across incidents ------------------------------------------ */
+
+/*
+ * Each failing batch says "one of these devices failed".  Treat the devices
+ * as independent failure sources with unknown rates and find the rates that
+ * best explain every set seen (EM for a mixture: a set credits its devices in
+ * proportion to their current rates).  A device present in every failing
+ * batch ends with all the credit; two devices that always appear together
+ * keep equal shares, so neither is singled out.
+ */
+static void narrow_em(struct engine *e)
+{
+	double total = 0;
+
+	for (int s = 0; s < e->n_sets; s++)
+		total += e->sets[s].count;
+	if (!total)
+		return;
+	for (int d = 0; d < e->n_devs; d++) {
+		e->devs[d].p = e->devs[d].present ? 1.0 : 0.0;
+		e->devs[d].w = 0;
+	}
+	for (int r = 0; r < EM_ROUNDS; r++) {
+		for (int d = 0; d < e->n_devs; d++)
+			e->devs[d].w = 0;
+		for (int s = 0; s < e->n_sets; s++) {
+			const struct set_entry *se = &e->sets[s];
+			double z = 0;
+
+			for (int k = 0; k < se->n; k++)
+				z += e->devs[se->dev[k]].p;
+			for (int k = 0; k < se->n; k++) {
+				struct dev_entry *d = &e->devs[se->dev[k]];
+
+				d->w += z > 0 ? se->count * d->p / z : (double)se->count / se->n;
+			}
+		}
+		for (int d = 0; d < e->n_devs; d++)
+			e->devs[d].p = e->devs[d].w / total;
+	}
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+static void set_record(struct engine *e, const int *devs, int n, bool weak)
+{
+	int sorted[INC_MAX_SUSPECTS];
+	struct set_entry *se;
+
+	memcpy(sorted, devs, n * sizeof(*devs));
+	qsort(sorted, n, sizeof(*sorted), cmp_int);
+	for (int s = 0; s < e->n_sets; s++) {
+		se = &e->sets[s];
+		if (se->n == n && !memcmp(se->dev, sorted, n * sizeof(*sorted))) {
+			se->count++;
+			goto counted;
+		}
+	}
+	if (e->n_sets == MAX_SETS) {
+		e->sets_dropped++;	/* memory stays bounded; the oldest kinds still count */
+		return;
+	}
+	se = grow(e->sets, e->n_sets, sizeof(*se));
+	if (!se)
+		return;
+	e->sets = se;
+	se = &e->sets[e->n_sets++];
+	memset(se, 0, sizeof(*se));
+	se->n = n;
+	memcpy(se->dev, sorted, n * sizeof(*sorted));
+	se->count = 1;
+counted:
+	for (int k = 0; k < n; k++) {
+		e->devs[sorted[k]].present++;
+		if (!weak)
+			e->devs[sorted[k]].strong++;
+	}
+}
+
+static void verdicts(struct engine *e)
+{
+	for (int i = 0; i < e->n_devs; i++) {
+		struct dev_entry *d = &e->devs[i];
+		struct device_stat *st = &d->st;
+		uint32_t score = d->present ? (uint32_t)(1000 * d->w / d->present + 0.5) : 0;
+
+		st->score = score > 1000 ? 1000 : score;
+		st->attributed = (uint64_t)(d->w + 0.5);
+		st->failing_batches = (uint64_t)d->present;
+		if (st->sole_confirmed)
+			st->verdict = VERDICT_CULPRIT;
+		else if (!d->present)
+			st->verdict = VERDICT_NONE;
+		else if (st->score >= 900 && d->strong &&
+			 (st->by_conf[CONF_PROBABLE] || d->present >= 3))
+			st->verdict = VERDICT_LIKELY;
+		else if (st->score <= 100)
+			st->verdict = VERDICT_CLEARED;
+		else
+			st->verdict = VERDICT_POSSIBLE;
+	}
+	for (int i = 0; i < e->n_devs; i++) {
+		struct device_stat *st = &e->devs[i].st;
+		double n = 0;
+
+		for (int s = 0; s < e->n_sets; s++) {
+			const struct set_entry *se = &e->sets[s];
+
+			for (int k = 0; k < se->n; k++)
+				if (!strcmp(e->devs[se->dev[k]].st.smmu, st->smmu)) {
+					n += se->count;
+					break;
+				}
+		}
+		st->smmu_failing = (uint64_t)n;
+	}
+}
+
+/* device rows of the suspects (alias SIDs share one), and the distinct ones */
+static int suspect_devs(struct engine *e, const struct incident *inc, int *idx, int *uniq)
+{
+	int m = 0;
+
+	for (int i = 0; i < inc->n_suspects; i++) {
+		const struct suspect *s = &inc->suspects[i];
+		int j;
+
+		idx[i] = dev_idx(e, inc->smmu, s->dev, s->have_sid, s->sid);
+		if (idx[i] < 0)
+			return -1;
+		for (j = 0; j < m && uniq[j] != idx[i]; j++)
+			;
+		if (j == m)
+			uniq[m++] = idx[i];
+	}
+	return m;
+}
+
+/*
+ * Put the incident's suspects in the EM table and rank them by their
+ * posterior.  Weak evidence may miss the culprit altogether: its sets keep
+ * an "unlisted device" alternative, so they narrow only together with
+ * stronger incidents.
+ */
+static void narrow(struct engine *e, struct open_inc *oi)
+{
+	struct incident *inc = &oi->inc;
+	int idx[INC_MAX_SUSPECTS], uniq[INC_MAX_SUSPECTS], n, best = -1;
+	double z;
+
+	n = suspect_devs(e, inc, idx, uniq);
+	if (n <= 0)
+		return;
+	set_record(e, uniq, n, oi->weak);
+	narrow_em(e);
+	verdicts(e);
+	z = 0;
+	for (int k = 0; k < n; k++)
+		z += e->devs[uniq[k]].p;
+	for (int i = 0; i < inc->n_suspects; i++) {
+		double q = n == 1 ? 1.0 : z > 0 ? e->devs[idx[i]].p / z : 1.0 / n;
+
+		inc->suspects[i].score = (uint32_t)(1000 * q + 0.5);
+		if (best < 0 || inc->suspects[i].score > inc->suspects[best].score)
+			best = i;
+	}
+	/* a sync timeout may have queued behind the failure: its batch is no culprit */
+	if (inc->kind == INC_SYNC_TIMEOUT && !failed_here(inc))
+		return;
+	/* weak evidence only confirms a device stronger incidents implicated */
+	if (oi->weak && !e->devs[idx[best]].strong)
+		return;
+	if (n == 1) {
+		inc->top = best;
+		return;
+	}
+	/* singled out: most of the posterior, and seen failing before */
+	if (inc->suspects[best].score >= TOP_PERMILLE && e->devs[idx[best]].present >= 2) {
+		inc->top = best;
+		inc->flags |= INCF_NARROWED;
+	}
+}
+
+/* strongest first, so views can print the list as is */
+static void sort_suspects(struct incident *inc)
+{
+	for (int i = 1; i < inc->n_suspects; i++) {
+		struct suspect s = inc->suspects[i];
+		int j = i;
+
+		while (j > 0 && inc->suspects[j - 1].score < s.score) {
+			inc->suspects[j] = inc->suspects[j - 1];
+			j--;
+		}
+		inc->suspects[j] = s;
+		if (inc->top == i)
+			inc->top = j;
+		else if (inc->top >= j && inc->top < i)
+			inc->top++;
+	}
 }
 
 static void account(struct engine *e, const struct incident *inc)
 {
 	struct smmu_priv *s = smmu_get(e, inc->smmu);
+	int ndev = count_devices(inc);
 
 	e->by_kind[inc->kind]++;
 	if (s)
@@ -596,32 +1489,83 @@ static void account(struct engine *e, const struct incident *inc)
 		d->by_conf[inc->confidence]++;
 		d->by_kind[inc->kind]++;
 		d->evidence |= su->evidence;
-		if (inc->n_suspects == 1 || count_devices(inc) == 1)
+		if (ndev == 1)
 			d->sole_suspect++;
+		if (ndev == 1 && inc->confidence == CONF_CONFIRMED && inc->kind == INC_ATC_TIMEOUT)
+			d->sole_confirmed++;
+		if (inc->top == i)
+			d->top++;
 	}
+	/* a sole confirmed suspect makes a culprit at once */
+	if (inc->confidence == CONF_CONFIRMED)
+		verdicts(e);
+}
+
+static void remember(struct engine *e, const struct incident *inc)
+{
+	struct recent_entry *r;
+	uint32_t at;
+
+	if (!stall_at(inc, &at))
+		return;
+	r = &e->recent[e->recent_head++ % RECENT_RING];
+	str_copy(r->smmu, sizeof(r->smmu), inc->smmu);
+	r->cmdq = inc->cmdq;
+	r->cons = at;
+	r->shift = inc->max_n_shift;
+	r->id = inc->id;
+	r->t = inc->first;
+	r->last = inc->last;
+	if (!inc->have_cons)
+		r->last.mono_ns += e->o.retry_window_ns;	/* no ISR seen yet */
 }
 
 static void inc_settle(struct engine *e, int idx)
 {
-	struct incident *inc = e->open[idx];
+	struct open_inc *oi = e->open[idx];
+	struct incident *inc = &oi->inc;
 
-	memmove(&e->open[idx], &e->open[idx + 1], (e->n_open - idx - 1) * sizeof(inc));
+	memmove(&e->open[idx], &e->open[idx + 1], (e->n_open - idx - 1) * sizeof(oi));
 	e->n_open--;
-	resolve_names(e, inc);
-	narrow(inc);
-	inc->confidence = confidence_of(inc);
+	attribute(e, oi);
+	if (!inc->n_suspects)
+		inc->confidence = CONF_UNKNOWN;
+	if (inc->n_suspects && (inc->kind == INC_ATC_TIMEOUT || inc->kind == INC_SYNC_TIMEOUT)) {
+		narrow(e, oi);
+	} else if (count_devices(inc) == 1) {
+		inc->top = 0;
+		for (int i = 0; i < inc->n_suspects; i++)
+			inc->suspects[i].score = 1000;
+	}
+	sort_suspects(inc);
 	account(e, inc);
+	remember(e, inc);
 	if (e->fn)
 		e->fn(e->ctx, inc);
-	free(inc);
+	free(oi);
+}
+
+/*
+ * A sync timeout waits for the error that explains it: its own ISR (CONS
+ * showed CERROR at its position) or the one it queued behind, which a
+ * CPU spinning with IRQs off can hold off for seconds.
+ */
+static uint64_t settle_after(const struct engine *e, const struct incident *inc)
+{
+	if (inc->have_cons || inc->prod == SMMU_NO_POS)
+		return e->o.settle_ns;
+	if (!inc->have_hw || smmu_cons_cerror(inc->hwcons))
+		return e->o.retry_window_ns;
+	return e->o.settle_ns;
 }
 
 void engine_tick(struct engine *e, const struct evtime *now)
 {
 	for (int i = 0; i < e->n_open;) {
+		const struct incident *inc = &e->open[i]->inc;
 		int64_t d;
 
-		if (tdiff(now, &e->open[i]->last, &d) && d > (int64_t)e->o.settle_ns)
+		if (tdiff(now, &inc->last, &d) && d > (int64_t)settle_after(e, inc))
 			inc_settle(e, i);
 		else
 			i++;
@@ -642,19 +1586,25 @@ static struct incident *find_open(struct engine *e, const char *smmu,
 				  const struct smmu_event *ev)
 {
 	for (int i = e->n_open - 1; i >= 0; i--)
-		if (!strcmp(e->open[i]->smmu, smmu) && pred(e, e->open[i], ev))
-			return e->open[i];
+		if (!strcmp(e->open[i]->inc.smmu, smmu) && pred(e, &e->open[i]->inc, ev))
+			return &e->open[i]->inc;
 	return NULL;
 }
 
+/*
+ * The SMMU re-executes the CMD_SYNC at CONS after the ISR: the same CONS
+ * again is a retry, unless the queue moved on in between (another error, or
+ * a CMD_SYNC behind it completed) and came round to the same position.
+ */
 static bool is_retry(struct engine *e, const struct incident *inc,
 		     const struct smmu_event *ev)
 {
+	const struct open_inc *oi = oi_of((struct incident *)inc);
 	struct evtime t;
 
 	evtime_of(ev, &t);
-	return inc->have_cons && inc->cons == ev->cmdq_error.cons &&
-	       near(&t, &inc->last, e->o.retry_window_ns);
+	return inc->have_cons && inc->cons == ev->cmdq_error.cons && !oi->superseded &&
+	       !oi->progressed && near(&t, &inc->last, e->o.retry_window_ns);
 }
 
 /* an issuer-side line already opened this incident at the same position */
@@ -664,9 +1614,68 @@ static bool joins_issuer(struct engine *e, const struct incident *inc,
 	struct evtime t;
 
 	evtime_of(ev, &t);
-	return !inc->have_cons && inc->prod != SMMU_NO_POS &&
-	       smmu_q_same_pos(inc->prod, ev->cmdq_error.cons, inc->max_n_shift) &&
-	       near(&t, &inc->first, e->o.join_window_ns);
+	if (inc->have_cons || inc->prod == SMMU_NO_POS || oi_of((struct incident *)inc)->stale ||
+	    !smmu_q_same_pos(inc->prod, ev->cmdq_error.cons, inc->max_n_shift))
+		return false;
+	/* it gave up while the SMMU sat elsewhere: failing here later is news */
+	if (inc->have_hw && !smmu_q_same_pos(inc->hwcons, inc->prod, inc->max_n_shift))
+		return false;
+	/*
+	 * The ISR can be seconds late: the GERROR CPU spins with IRQs off, for
+	 * its own CMD_SYNC or for queue space.  The same position is the same
+	 * CMD_SYNC while the queue has not moved past it (no CMD_SYNC behind it
+	 * completed), and certainly when the issuer saw this error in CONS.
+	 */
+	if ((inc->have_hw && inc->hwcons == ev->cmdq_error.cons) ||
+	    !oi_of((struct incident *)inc)->progressed)
+		return near(&t, &inc->first, e->o.retry_window_ns);
+	return near(&t, &inc->first, e->o.join_window_ns);
+}
+
+static void supersede(struct engine *e, const struct smmu_event *ev)
+{
+	for (int i = 0; i < e->n_open; i++) {
+		struct open_inc *oi = e->open[i];
+
+		if (oi->inc.have_cons && oi->inc.cons != ev->cmdq_error.cons &&
+		    !strcmp(oi->inc.smmu, ev->hdr.smmu))
+			oi->superseded = true;
+	}
+}
+
+static void stale_add(struct engine *e, const struct incident *inc,
+		      const struct smmu_event *ev)
+{
+	struct stale_entry *s = &e->stale[e->stale_head++ % STALE_RING];
+
+	str_copy(s->smmu, sizeof(s->smmu), inc->smmu);
+	s->pos = ev->cmdq_error.cons;
+	/* the line that opened it may have come before any record told the size */
+	s->shift = inc->max_n_shift ? inc->max_n_shift : smmu_shift(e, inc->smmu);
+	evtime_of(ev, &s->t);
+	if (!s->t.flags)
+		s->t.flags = SMMU_EVF_MONO;
+	s->used = false;
+}
+
+/* is a patched report at prod the bit a late ISR left behind? (consumes it) */
+static bool stale_take(struct engine *e, const struct smmu_event *ev, uint32_t prod)
+{
+	struct evtime t;
+
+	evtime_of(ev, &t);
+	for (unsigned int i = 0; i < STALE_RING; i++) {
+		struct stale_entry *s = &e->stale[i];
+		uint32_t mask = smmu_q_idx_mask(s->shift);
+
+		if (!s->t.flags || s->used || strcmp(s->smmu, ev->hdr.smmu) ||
+		    (s->pos & mask) != (prod & mask) ||
+		    !before_within(&s->t, &t, e->o.retry_window_ns))
+			continue;
+		s->used = true;
+		return true;
+	}
+	return false;
 }
 
 static void on_cmdq_error(struct engine *e, const struct smmu_event *ev)
@@ -682,8 +1691,12 @@ static void on_cmdq_error(struct engine *e, const struct smmu_event *ev)
 		evtime_max(&inc->last, &t);
 		return;
 	}
+	supersede(e, ev);
 	inc = find_open(e, ev->hdr.smmu, joins_issuer, ev);
 	if (inc) {
+		/* the issuer gave up (and cleared its bit) before this ISR ran */
+		if (inc->kind == INC_SYNC_TIMEOUT)
+			stale_add(e, inc, ev);
 		inc->kind = kind;
 		inc->issuer_notified = 1;
 		evtime_max(&inc->last, &t);
@@ -695,7 +1708,8 @@ static void on_cmdq_error(struct engine *e, const struct smmu_event *ev)
 	inc->have_cons = true;
 	inc->cons = ev->cmdq_error.cons;
 	inc->cerror = ev->cmdq_error.cerror;
-	attach_recent(e, inc);
+	oi_of(inc)->cons_t = t;
+	attach_recent(e, oi_of(inc));
 	if (kind == INC_ATC_TIMEOUT)
 		attach_aer(e, inc);
 }
@@ -712,33 +1726,59 @@ static bool joins_error(struct engine *e, const struct incident *inc,
 	       near(&t, &inc->first, e->o.join_window_ns);
 }
 
+/*
+ * The other line of the same call: a call prints at most one of each kind,
+ * and an incident opened by its return record has had its lines already.
+ */
 static bool same_issuer_line(struct engine *e, const struct incident *inc,
 			     const struct smmu_event *ev)
 {
-	uint32_t prod = ev->hdr.type == SMMU_EV_SYNC_TIMEOUT ? ev->sync_timeout.prod
-							     : ev->atc_sync_fail.prod;
+	bool patched = ev->hdr.type == SMMU_EV_ATC_SYNC_FAIL;
+	uint32_t prod = patched ? ev->atc_sync_fail.prod : ev->sync_timeout.prod;
 	struct evtime t;
 
 	evtime_of(ev, &t);
-	return !inc->have_cons && inc->prod == prod &&
-	       near(&t, &inc->first, e->o.join_window_ns);
+	if (inc->have_cons || inc->prod != prod || oi_of((struct incident *)inc)->from_record ||
+	    (patched ? inc->patched_line : inc->sync_timeout_line))
+		return false;
+	return near(&t, &inc->first, e->o.join_window_ns);
+}
+
+static void swto_add(struct engine *e, const char *smmu, uint64_t cmdq, uint32_t pos,
+		     const struct evtime *t)
+{
+	struct swto_entry *s = &e->swto[e->swto_head++ % SWTO_RING];
+
+	str_copy(s->smmu, sizeof(s->smmu), smmu);
+	s->cmdq = cmdq;
+	s->pos = pos;
+	s->t = *t;
+	if (!s->t.flags)
+		s->t.flags = SMMU_EVF_MONO;
 }
 
 /* "CMD_SYNC timeout at" (software timeout) and the patched kernel's line */
 static void on_issuer_line(struct engine *e, const struct smmu_event *ev)
 {
-	bool patched = ev->hdr.type == SMMU_EV_ATC_SYNC_FAIL;
+	bool patched = ev->hdr.type == SMMU_EV_ATC_SYNC_FAIL, stale = false;
 	struct incident *inc;
 	struct evtime t;
 
 	evtime_of(ev, &t);
+	if (!patched)
+		swto_add(e, ev->hdr.smmu, 0, ev->sync_timeout.prod, &t);
 	inc = find_open(e, ev->hdr.smmu, joins_error, ev);
-	if (!inc)
+	if (inc && patched)
+		stale_take(e, ev, ev->atc_sync_fail.prod);	/* its own bit took the old one */
+	else if (!inc && patched)
+		stale = stale_take(e, ev, ev->atc_sync_fail.prod);
+	if (!inc && !stale)
 		inc = find_open(e, ev->hdr.smmu, same_issuer_line, ev);
 	if (!inc) {
 		inc = inc_new(e, patched ? INC_ATC_TIMEOUT : INC_SYNC_TIMEOUT, ev);
 		if (!inc)
 			return;
+		oi_of(inc)->stale = stale;
 	}
 	evtime_max(&inc->last, &t);
 	inc->issuer_notified = 1;
@@ -754,7 +1794,7 @@ static void on_issuer_line(struct engine *e, const struct smmu_event *ev)
 			inc->hwcons = ev->sync_timeout.hwcons;
 		}
 	}
-	attach_recent(e, inc);
+	attach_recent(e, oi_of(inc));
 	if (patched && !inc->have_cons)
 		attach_aer(e, inc);
 }
@@ -766,7 +1806,7 @@ static struct incident *latest_with_cons(struct engine *e, const struct smmu_eve
 
 	evtime_of(ev, &t);
 	for (int i = e->n_open - 1; i >= 0; i--) {
-		struct incident *inc = e->open[i];
+		struct incident *inc = &e->open[i]->inc;
 
 		if (inc->have_cons && (kinds & (1u << inc->kind)) &&
 		    !strcmp(inc->smmu, ev->hdr.smmu) && near(&t, &inc->last, NSEC))
@@ -862,6 +1902,9 @@ static void on_smmu_info(struct engine *e, const struct smmu_event *ev)
 		break;
 	case SMMU_EV_CMDQ_TIMEOUT:
 		s->info.cmdq_full_timeouts++;
+		evtime_of(ev, &s->last_full);
+		if (!s->last_full.flags)
+			s->last_full.flags = SMMU_EVF_MONO;
 		break;
 	case SMMU_EV_STATS:
 		s->info.stats = ev->stats;
@@ -888,20 +1931,84 @@ static void on_aer(struct engine *e, const struct smmu_event *ev)
 		d->aer_cmplto++;
 }
 
+/*
+ * The failing CMD_SYNC, or one behind it, completed: the queue moved past
+ * it, and the same CONS again is a new failure a lap or more later.
+ */
+static void note_progress(struct engine *e, const struct issue_entry *ie)
+{
+	const struct smmu_ev_issue *is = &ie->is;
+	uint32_t pos = is->sync_prod != SMMU_NO_POS ? is->sync_prod : is->prod_entry;
+
+	if (!is->sync || (is->ret && !issue_bitmap_confirms(is)))
+		return;
+	for (int i = 0; i < e->n_open; i++) {
+		struct open_inc *oi = e->open[i];
+		const struct incident *inc = &oi->inc;
+		int64_t d;
+
+		uint32_t at;
+
+		if (!inc_pos(inc, &at) || !same_queue(inc, ie) ||
+		    !tdiff(&ie->t, &inc->last, &d) || d <= 0)
+			continue;
+		if (pos_after(at, pos, issue_shift(e, inc, is)) ||
+		    (is->sync_prod != SMMU_NO_POS &&
+		     smmu_q_same_pos(at, is->sync_prod, issue_shift(e, inc, is))))
+			oi->progressed = true;
+	}
+}
+
+/* an issuer's -ETIMEDOUT is an incident even when its line was ratelimited */
+static void sw_timeout_record(struct engine *e, const struct smmu_event *ev,
+			      const struct issue_entry *ie)
+{
+	const struct smmu_ev_issue *is = &ie->is;
+	struct incident *inc;
+
+	swto_add(e, ie->smmu, is->cmdq, is->sync_prod != SMMU_NO_POS ? is->sync_prod
+								     : is->prod_exit, &ie->t);
+	if (is->sync_prod == SMMU_NO_POS)
+		return;		/* its window overlaps too many others to stand alone */
+	for (int i = 0; i < e->n_open; i++) {
+		inc = &e->open[i]->inc;
+		if (!strcmp(inc->smmu, ie->smmu) && issue_matches(e, inc, ie) == 2)
+			return;
+	}
+	inc = inc_new(e, INC_SYNC_TIMEOUT, ev);
+	if (!inc)
+		return;
+	oi_of(inc)->from_record = true;
+	inc->prod = is->sync_prod;
+	inc->cmdq = is->cmdq;
+	inc->max_n_shift = issue_shift(e, inc, is);
+	attach_recent(e, oi_of(inc));
+}
+
 static void on_issue(struct engine *e, const struct smmu_event *ev)
 {
 	struct issue_entry *ie = &e->issues[e->issue_head++ % ISSUE_RING];
+	bool main_q = ev->issue.cmdq && ev->issue.cmdq == ev->issue.smmu_ptr + 64;
 
 	memset(ie, 0, sizeof(*ie));
 	memcpy(ie->smmu, ev->hdr.smmu, sizeof(ie->smmu));
 	ie->smmu[sizeof(ie->smmu) - 1] = '\0';
 	evtime_of(ev, &ie->t);
+	if (!ie->t.flags)
+		ie->t.flags = SMMU_EVF_MONO;
 	ie->cpu = ev->hdr.cpu;
 	ie->is = ev->issue;
-	if (ie->is.max_n_shift && !smmu_shift(e, ie->smmu)) {
+	qshift_set(e, ie->is.cmdq, ie->is.max_n_shift);
+	if (carries_chunks(&ie->is)) {
 		struct smmu_priv *s = smmu_get(e, ie->smmu);
 
 		if (s)
+			s->carriers = true;
+	}
+	if (ie->is.max_n_shift && (main_q || !ev->issue.smmu_ptr)) {
+		struct smmu_priv *s = smmu_get(e, ie->smmu);
+
+		if (s && !s->info.max_n_shift)
 			s->info.max_n_shift = ie->is.max_n_shift;
 	}
 	for (int i = 0; i < ie->is.n_atc_rec && i < SMMU_MAX_ATC; i++) {
@@ -912,8 +2019,11 @@ static void on_issue(struct engine *e, const struct smmu_event *ev)
 		if (d)
 			d->atc_invs++;
 	}
+	note_progress(e, ie);
 	for (int i = 0; i < e->n_open; i++)
-		apply_issue(e, e->open[i], ie);
+		offer_issue(e, e->open[i], ie);
+	if (issue_sw_timeout(&ie->is))
+		sw_timeout_record(e, ev, ie);
 }
 
 static void on_walk(struct engine *e, const struct smmu_event *ev)
@@ -923,12 +2033,18 @@ static void on_walk(struct engine *e, const struct smmu_event *ev)
 	memcpy(we->smmu, ev->hdr.smmu, sizeof(we->smmu));
 	we->smmu[sizeof(we->smmu) - 1] = '\0';
 	evtime_of(ev, &we->t);
+	we->cpu = ev->hdr.cpu;
+	we->used_by = 0;
 	we->w = ev->walk;
 	if (!we->t.flags)
 		we->t.flags = SMMU_EVF_MONO;	/* keep the slot marked used */
-	for (int i = 0; i < e->n_open; i++)
-		if (walk_matches(e->open[i], we))
-			apply_walk(e->open[i], we);
+	qshift_set(e, we->w.cmdq, we->w.max_n_shift);
+	/* the newest incident at that CONS: an older one is another lap */
+	for (int i = e->n_open - 1; i >= 0; i--)
+		if (walk_matches(&e->open[i]->inc, we)) {
+			apply_walk(e, e->open[i], we);
+			break;
+		}
 }
 
 static void on_lost(struct engine *e, const struct smmu_event *ev)
@@ -1027,6 +2143,8 @@ void engine_free(struct engine *e)
 	free(e->devs);
 	free(e->sids);
 	free(e->funcs);
+	free(e->qs);
+	free(e->sets);
 	free(e);
 }
 
@@ -1047,7 +2165,7 @@ int engine_n_devices(const struct engine *e)
 
 const struct device_stat *engine_device(const struct engine *e, int i)
 {
-	return &e->devs[i];
+	return &e->devs[i].st;
 }
 
 uint64_t engine_incidents_by_kind(const struct engine *e, enum incident_kind k)

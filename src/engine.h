@@ -43,6 +43,27 @@ enum evidence {
 
 enum src_kind { SRC_LOG = 0, SRC_LIVE, SRC_CAPTURE };
 
+/* what the engine noticed about an incident's evidence */
+enum incident_flag {
+	INCF_WALK_UNTRUSTED	= 1 << 0,	/* the ring may have been rewritten before the walk */
+	INCF_WALK_PARTIAL	= 1 << 1,	/* walk hit its bound or its ATC list was cut */
+	INCF_FOREIGN_RISK	= 1 << 2,	/* another CPU's sync-less chunk may precede the sync */
+	INCF_COLLATERAL		= 1 << 3,	/* a sync timeout behind another failing CMD_SYNC */
+	INCF_STALE_BITMAP	= 1 << 4,	/* patched report with no error at that position */
+	INCF_NARROWED		= 1 << 5,	/* top suspect chosen from other incidents */
+	INCF_KINDS		= 6
+};
+
+/* per device, across incidents */
+enum verdict {
+	VERDICT_NONE = 0,	/* never a suspect */
+	VERDICT_CLEARED,	/* only in ambiguous sets that other devices explain */
+	VERDICT_POSSIBLE,	/* in suspect sets, not singled out */
+	VERDICT_LIKELY,		/* singled out across incidents, not confirmed alone */
+	VERDICT_CULPRIT,	/* the only device of at least one confirmed incident */
+	VERDICT_LEVELS
+};
+
 #define INC_MAX_SUSPECTS	16
 #define INC_MAX_ISSUERS		4
 
@@ -58,6 +79,7 @@ struct suspect {
 	char dev[SMMU_DEV_LEN];	/* "" = not known */
 	uint32_t evidence;	/* enum evidence bits */
 	uint32_t atc_count;	/* ATC_INVs naming it in the failing batch */
+	uint32_t score;		/* permille: the engine's belief that it caused this incident */
 };
 
 struct issuer {
@@ -94,6 +116,11 @@ struct incident {
 	uint8_t bitmap;			/* 0, 1, 2 = no bitmap in this kernel */
 	uint64_t detect_ns;		/* issue to detection, when measured */
 	enum confidence confidence;
+	int top;			/* likely culprit in suspects[] (sorted by score, so
+					 * 0 when set), -1 = nobody singled out */
+	uint32_t flags;			/* enum incident_flag bits */
+	uint64_t cmdq;			/* queue pointer from BPF records, 0 = unknown */
+	uint64_t blocked_by;		/* collateral: id of the incident that stalled the queue */
 	int n_suspects;
 	struct suspect suspects[INC_MAX_SUSPECTS];
 	int n_issuers;
@@ -132,6 +159,14 @@ struct device_stat {
 	uint64_t aer_cmplto;
 	uint64_t atc_invs;		/* ATC_INVs seen for it in emitted records */
 	uint64_t sole_suspect;		/* incidents where it was the only suspect */
+	uint64_t sole_confirmed;	/* ATC timeouts confirmed on it alone */
+	/* narrowing across incidents (ATC timeouts only) */
+	enum verdict verdict;
+	uint32_t score;			/* permille of the incidents naming it put on it */
+	uint64_t attributed;		/* incidents the engine puts on it, rounded */
+	uint64_t top;			/* incidents where it was the top suspect */
+	uint64_t failing_batches;	/* failing batches that listed it */
+	uint64_t smmu_failing;		/* failing batches with any suspect on its SMMU */
 };
 
 struct engine_opts {
@@ -171,5 +206,7 @@ uint64_t engine_events(const struct engine *e);
 const char *incident_kind_name(enum incident_kind k);
 const char *confidence_name(enum confidence c);
 const char *evidence_name(unsigned int bit);
+const char *incident_flag_name(unsigned int bit);
+const char *verdict_name(enum verdict v);
 
 #endif /* SMMUTRACE_ENGINE_H */
