@@ -96,7 +96,7 @@ static void set_meta(struct report *r, json_t *o, const char *type)
 
 static void emit(struct report *r, json_t *o)
 {
-	json_dumpf(o, r->out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_dumpf(o, r->out, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4));
 	fputc('\n', r->out);
 	json_decref(o);
 }
@@ -123,6 +123,7 @@ static json_t *suspects_json(const struct incident *inc)
 		set(o, "device", json_str_or_null(s->dev));
 		set(o, "evidence", evidence_array(s->evidence));
 		set(o, "atc_invs", json_integer(s->atc_count));
+		set(o, "score", json_real(s->score / 1000.0));
 		json_array_append_new(a, o);
 	}
 	return a;
@@ -169,6 +170,60 @@ static json_t *skipped_json(const struct incident *inc)
 	return o;
 }
 
+/* kernel addresses do not fit a signed JSON integer */
+static json_t *hex_json(uint64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)v);
+	return json_string(buf);
+}
+
+static json_t *flags_json(uint32_t flags)
+{
+	json_t *a = json_array();
+
+	for (unsigned int b = 0; b < INCF_KINDS; b++)
+		if (flags & (1u << b))
+			json_array_append_new(a, json_string(incident_flag_name(b)));
+	return a;
+}
+
+static json_t *culprit_json(const struct incident *inc)
+{
+	const struct suspect *s;
+	json_t *o;
+
+	if (inc->top < 0 || inc->top >= inc->n_suspects)
+		return json_null();
+	s = &inc->suspects[inc->top];
+	o = json_object();
+	set(o, "sid", s->have_sid ? json_integer(s->sid) : json_null());
+	set(o, "device", json_str_or_null(s->dev));
+	set(o, "score", json_real(s->score / 1000.0));
+	return o;
+}
+
+static const char *const walk_stops[] = {
+	[SMMU_WALK_PREV_SYNC] = "previous_sync",
+	[SMMU_WALK_DONE_SYNC] = "completed_sync",
+	[SMMU_WALK_BOUND]     = "bound",
+	[SMMU_WALK_NOT_SYNC]  = "not_a_sync",
+	[SMMU_WALK_FAULT]     = "fault",
+};
+
+static json_t *walk_json(const struct incident *inc)
+{
+	json_t *o;
+
+	if (!inc->have_walk)
+		return json_null();
+	o = json_object();
+	set(o, "stop", json_string(inc->walk_stop < 5 ? walk_stops[inc->walk_stop] : "?"));
+	set(o, "bitmap", inc->bitmap < 2 ? json_boolean(inc->bitmap) : json_null());
+	return o;
+}
+
 static json_t *notified_json(int v)
 {
 	return v < 0 ? json_null() : json_boolean(v);
@@ -198,6 +253,11 @@ void json_incident(struct report *r, const struct incident *inc)
 	set(o, "issuer_notified", notified_json(inc->issuer_notified));
 	set(o, "confidence", json_string(confidence_name(inc->confidence)));
 	set(o, "suspects", suspects_json(inc));
+	set(o, "likely_culprit", culprit_json(inc));
+	set(o, "flags", flags_json(inc->flags));
+	set(o, "blocked_by", inc->blocked_by ? json_integer(inc->blocked_by) : json_null());
+	set(o, "cmdq", inc->cmdq ? hex_json(inc->cmdq) : json_null());
+	set(o, "queue_walk", walk_json(inc));
 	set(o, "issuers", issuers_json(inc));
 	set(o, "skipped_command", skipped_json(inc));
 	set(o, "gerror", inc->gerror ? json_integer(inc->gerror) : json_null());
@@ -288,6 +348,13 @@ static json_t *devices_json(const struct engine *e)
 		set(o, "evidence", evidence_array(d->evidence));
 		set(o, "aer_completion_timeouts", json_integer(d->aer_cmplto));
 		set(o, "atc_invs", json_integer(d->atc_invs));
+		set(o, "verdict", json_string(verdict_name(d->verdict)));
+		set(o, "score", json_real(d->score / 1000.0));
+		set(o, "attributed", json_integer(d->attributed));
+		set(o, "top_suspect", json_integer(d->top));
+		set(o, "failing_batches", json_integer(d->failing_batches));
+		set(o, "smmu_failing_batches", json_integer(d->smmu_failing));
+		set(o, "sole_confirmed", json_integer(d->sole_confirmed));
 		json_array_append_new(a, o);
 	}
 	return a;

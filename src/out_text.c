@@ -115,10 +115,39 @@ static void print_suspects(struct report *r, const struct incident *inc)
 		fprintf(r->out, "    suspect %-16s ", esc(dev, sizeof(dev), s->dev, "(unknown)"));
 		if (s->have_sid)
 			fprintf(r->out, "sid 0x%-6x ", s->sid);
+		if (s->score)
+			fprintf(r->out, "p=%.2f ", s->score / 1000.0);
 		fprintf(r->out, "evidence ");
 		print_evidence(r->out, s->evidence);
 		fputc('\n', r->out);
 	}
+	if (inc->top >= 0 && inc->top < inc->n_suspects) {
+		const struct suspect *s = &inc->suspects[inc->top];
+
+		fprintf(r->out, "    likely culprit: %s", esc(dev, sizeof(dev), s->dev, "(unknown)"));
+		if (s->have_sid)
+			fprintf(r->out, " (sid 0x%x)", s->sid);
+		fprintf(r->out, "%s\n", inc->flags & INCF_NARROWED ?
+			", singled out by the other incidents" : "");
+	}
+}
+
+static void print_notes(struct report *r, const struct incident *inc)
+{
+	bool first = true;
+
+	if (inc->blocked_by)
+		fprintf(r->out, "    queued behind incident #%llu: a timeout it caused, not its own\n",
+			(unsigned long long)inc->blocked_by);
+	for (unsigned int b = 0; b < INCF_KINDS; b++) {
+		if (!(inc->flags & (1u << b)) || (1u << b) == INCF_NARROWED ||
+		    (1u << b) == INCF_COLLATERAL)
+			continue;
+		fprintf(r->out, "%s%s", first ? "    notes: " : ", ", incident_flag_name(b));
+		first = false;
+	}
+	if (!first)
+		fputc('\n', r->out);
 }
 
 void text_incident(struct report *r, const struct incident *inc)
@@ -147,6 +176,7 @@ void text_incident(struct report *r, const struct incident *inc)
 		fprintf(r->out, "    detected %llu ms after issue\n",
 			(unsigned long long)(inc->detect_ns / 1000000));
 	print_suspects(r, inc);
+	print_notes(r, inc);
 }
 
 static void smmu_table(struct report *r, const struct engine *e)
@@ -175,14 +205,27 @@ static void smmu_table(struct report *r, const struct engine *e)
 	}
 }
 
+/* one letter per kind of evidence keeps the device table under 100 columns */
+static void evidence_codes(uint32_t evidence, char *buf)
+{
+	static const char codes[EVD_KINDS] = { 'S', 'W', 'I', 'B', 'A' };
+	int n = 0;
+
+	for (unsigned int b = 0; b < EVD_KINDS; b++)
+		if (evidence & (1u << b))
+			buf[n++] = codes[b];
+	buf[n] = '\0';
+}
+
 static void device_table(struct report *r, const struct engine *e)
 {
-	char dev[4 * SMMU_DEV_LEN], sid[16];
+	char dev[4 * SMMU_DEV_LEN], sid[16], batches[24], ev[EVD_KINDS + 1];
 
 	if (!engine_n_devices(e))
 		return;
-	fprintf(r->out, "\nDEVICES\n%-16s %8s %5s %5s %5s %5s %6s %7s  %s\n", "DEVICE", "SID",
-		"INCID", "CONF", "PROB", "SUSP", "AER-TO", "ATC-INV", "EVIDENCE");
+	fprintf(r->out, "\nDEVICES\n%-16s %8s %-8s %5s %9s %5s %5s %5s %6s %7s %s\n", "DEVICE",
+		"SID", "VERDICT", "SCORE", "BATCHES", "CONF", "PROB", "SUSP", "AER-TO", "ATC-INV",
+		"EVID");
 	for (int i = 0; i < engine_n_devices(e); i++) {
 		const struct device_stat *d = engine_device(e, i);
 
@@ -190,17 +233,25 @@ static void device_table(struct report *r, const struct engine *e)
 			snprintf(sid, sizeof(sid), "0x%x", d->sid);
 		else
 			snprintf(sid, sizeof(sid), "-");
-		fprintf(r->out, "%-16.16s %8s %5llu %5llu %5llu %5llu %6llu %7llu  ",
-			esc(dev, sizeof(dev), d->dev, "(unknown)"), sid,
-			(unsigned long long)d->incidents,
+		if (d->smmu_failing)
+			snprintf(batches, sizeof(batches), "%llu/%llu",
+				 (unsigned long long)d->failing_batches,
+				 (unsigned long long)d->smmu_failing);
+		else
+			snprintf(batches, sizeof(batches), "-");
+		evidence_codes(d->evidence, ev);
+		fprintf(r->out, "%-16.16s %8s %-8s %5.2f %9s %5llu %5llu %5llu %6llu %7llu %s\n",
+			esc(dev, sizeof(dev), d->dev, "(unknown)"), sid, verdict_name(d->verdict),
+			d->score / 1000.0, batches,
 			(unsigned long long)d->by_conf[CONF_CONFIRMED],
 			(unsigned long long)d->by_conf[CONF_PROBABLE],
 			(unsigned long long)d->by_conf[CONF_SUSPECT],
 			(unsigned long long)d->aer_cmplto,
-			(unsigned long long)d->atc_invs);
-		print_evidence(r->out, d->evidence);
-		fputc('\n', r->out);
+			(unsigned long long)d->atc_invs, ev);
 	}
+	fprintf(r->out, "  BATCHES: failing ATC batches that listed it / all on its SMMU;  EVID: "
+		"S skipped command,\n  W queue walk, I issuer batch, B atc_sync_timeouts bitmap, "
+		"A AER completion timeout\n");
 }
 
 static void issuer_table(struct report *r, const struct engine *e)
