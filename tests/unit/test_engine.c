@@ -421,6 +421,34 @@ static void test_software_timeout_issuer(void **state)
 	run_free(r);
 }
 
+/*
+ * CONS polling (QEMU, measured on Debian 6.1): the line printed the shared
+ * prod 0x4c40 while the issuer's own CMD_SYNC was 0x4c3f; its -110 record,
+ * with the exact slot from --sync-slot, is the same timeout, not a second one.
+ */
+static void test_cons_poll_line_and_exact_record(void **state)
+{
+	struct run *r = run_new();
+	struct smmu_event ev;
+
+	mk_hdr(&ev, SMMU_EV_SYNC_TIMEOUT, 2000000000ULL);
+	ev.hdr.flags &= ~SMMU_EVF_BPF;
+	ev.sync_timeout.prod = 0x4c40;
+	ev.sync_timeout.hwprod = 0x4c40;
+	ev.sync_timeout.hwcons = 0x4c3e;
+	ev.sync_timeout.have_hw = 1;
+	engine_feed(r->e, &ev);
+	feed_issue(r, 2000400000ULL, 1000300000ULL, 0x4c3f, 0x4c3e, 0x4c41, -ETIMEDOUT, 0, NULL);
+	engine_finish(r->e);
+	assert_int_equal(r->n, 1);
+	assert_int_equal(r->inc[0].kind, INC_SYNC_TIMEOUT);
+	assert_int_equal(r->inc[0].prod, 0x4c40);
+	assert_int_equal(r->inc[0].n_issuers, 1);
+	assert_int_equal(r->inc[0].issuers[0].sync_prod, 0x4c3f);
+	assert_int_equal(r->inc[0].issuers[0].ret, -ETIMEDOUT);
+	run_free(r);
+}
+
 static void test_tick_settles(void **state)
 {
 	struct run *r = run_new();
@@ -456,6 +484,7 @@ int main(void)
 		cmocka_unit_test(test_patched_issuer_confirms),
 		cmocka_unit_test(test_window_issuer_is_probable),
 		cmocka_unit_test(test_software_timeout_issuer),
+		cmocka_unit_test(test_cons_poll_line_and_exact_record),
 		cmocka_unit_test(test_tick_settles),
 	};
 
