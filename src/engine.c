@@ -298,7 +298,8 @@ static bool tdiff(const struct evtime *a, const struct evtime *b, int64_t *d)
 		return true;
 	}
 	if (a->flags & b->flags & SMMU_EVF_WALL) {
-		*d = a->wall_ns - b->wall_ns;
+		/* wrapping, like the monotonic case: captured times are outside input */
+		*d = (int64_t)((uint64_t)a->wall_ns - (uint64_t)b->wall_ns);
 		return true;
 	}
 	return false;
@@ -2082,8 +2083,42 @@ static void on_lost(struct engine *e, const struct smmu_event *ev)
 	e->lost.truncated += ev->lost.truncated;
 }
 
-void engine_feed(struct engine *e, const struct smmu_event *ev)
+static uint32_t valid_shift(uint32_t shift)
 {
+	return shift <= SMMU_MAX_N_SHIFT ? shift : 0;
+}
+
+/*
+ * Records from a capture are outside input: a queue size no SMMU can have
+ * is treated as unknown rather than shifted by.
+ */
+static const struct smmu_event *sanitize(const struct smmu_event *ev, struct smmu_event *copy)
+{
+	switch (ev->hdr.type) {
+	case SMMU_EV_ISSUE:
+	case SMMU_EV_QUEUE_WALK:
+	case SMMU_EV_STATS:
+	case SMMU_EV_QUEUE_INFO:
+		break;
+	default:
+		return ev;
+	}
+	*copy = *ev;
+	copy->issue.max_n_shift = ev->hdr.type == SMMU_EV_ISSUE ?
+				  valid_shift(ev->issue.max_n_shift) : copy->issue.max_n_shift;
+	if (ev->hdr.type == SMMU_EV_QUEUE_WALK)
+		copy->walk.max_n_shift = valid_shift(ev->walk.max_n_shift);
+	if (ev->hdr.type == SMMU_EV_STATS)
+		copy->stats.max_n_shift = valid_shift(ev->stats.max_n_shift);
+	if (ev->hdr.type == SMMU_EV_QUEUE_INFO)
+		copy->queue_info.max_n_shift = valid_shift(ev->queue_info.max_n_shift);
+	return copy;
+}
+
+void engine_feed(struct engine *e, const struct smmu_event *in)
+{
+	struct smmu_event copy;
+	const struct smmu_event *ev = sanitize(in, &copy);
 	struct evtime t;
 
 	e->events++;
