@@ -122,11 +122,6 @@ test: deps
 	$(Q)set -e; for t in $(TEST_STAGES); do \
 		echo "== $$t"; $(MAKE) --no-print-directory $$t; done
 
-# until the emulated arm64 demo lands: attribute the example host log
-demo: deps
-	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(OUTPUT)/smmutrace replay tests/fixtures/logs/example-host.log
-
 test-docs:
 	$(Q)mandoc -Tlint -Wwarning man/smmutrace.8
 	$(Q)bash -n scripts/smmutrace.bash-completion

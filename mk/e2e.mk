@@ -1,0 +1,29 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# The real arm-smmu-v3 driver: Debian's arm64 kernels under
+# qemu-system-aarch64 -M virt,iommu=smmuv3 (scripts/qemu/), with DMA traffic
+# and injected command-queue faults.  Included by the top-level Makefile.
+#
+#   make e2e     both kernels (6.1, 6.12), scenarios traffic, sw_timeout,
+#                illegal; smmutrace's JSON checked against what the kernel
+#                printed and counted in the same run; summary table at the end
+#                (E2E_KERNELS="6.12" for one kernel; results in .output/e2e)
+#   make demo    for a person: boots 6.12, streams `smmutrace --live` while
+#                the faults are injected, then says what happened
+#
+# Downloads (once, cached in $SMMUTRACE_CACHE, default /var/cache/smmutrace)
+# go through scripts/qemu/fetch.sh; an unreachable mirror fails the step.
+
+E2E_KERNELS ?= 6.1 6.12
+
+.PHONY: e2e demo
+TEST_STAGES += e2e
+
+# the cross build is made by the scripts (make ARCH=arm64, after fetch.sh has
+# written the sysroot's cross.mk); the host build is the explanation's replayer
+e2e: deps
+	$(Q)tests/e2e/run.sh $(foreach k,$(E2E_KERNELS),-k $(k))
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all >/dev/null
+	$(Q)tests/e2e/demo.sh

@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""Self-test of the e2e checker on the run it just checked.
+
+    mutate.py RESULTS_DIR
+
+Each mutation takes a copy of a results directory that passed, breaks one
+thing smmutrace or the kernel said (a wrong CONS, a lost issuer, a wrong
+context, a dropped kernel line...), and runs check.py's scenario on it: the
+scenario must now FAIL.  A mutation the checker lets through is a check that
+cannot fail, and fails this script.
+"""
+import importlib.util
+import io
+import json
+import os
+import shutil
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+spec = importlib.util.spec_from_file_location("e2e_check", os.path.join(HERE, "check.py"))
+check = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(check)
+
+
+def edit_records(d, name, fn):
+    """fn(list of records) edits them in place"""
+    path = os.path.join(d, name + ".ndjson")
+    recs = [json.loads(l) for l in open(path) if l.strip()]
+    fn(recs)
+    with open(path, "w") as f:
+        for r in recs:
+            f.write(json.dumps(r) + "\n")
+
+
+def incidents(recs, kind):
+    return [r for r in recs if r.get("type") == "incident" and r.get("kind") == kind]
+
+
+def summary_issuer(recs):
+    return recs[-1]["smmus"][0]["issuer"]
+
+
+def first_issuer(recs):
+    return incidents(recs, "sync_timeout")[0]["issuers"][0]
+
+
+def drop_dmesg(d, needle):
+    path = os.path.join(d, "dmesg.txt")
+    lines = open(path).read().splitlines(True)
+    open(path, "w").write("".join(l for l in lines if needle not in l))
+
+
+def add_incident(recs):
+    inc = dict(incidents([json.loads(l) for l in open(SAMPLE_ILLEGAL)], "illegal_command")[0])
+    recs.insert(0, inc)
+
+
+def setf(d, name, key, value):
+    path = os.path.join(d, name + ".facts")
+    lines = [l for l in open(path).read().splitlines() if not l.startswith(key + "=")]
+    open(path, "w").write("\n".join(lines + ["%s=%s" % (key, value)]) + "\n")
+
+
+MUTATIONS = [
+    ("traffic", "an incident appears in a quiet run", lambda d: edit_records(d, "traffic", add_incident)),
+    ("traffic", "one call too many", lambda d: edit_records(
+        d, "traffic", lambda r: summary_issuer(r).__setitem__("calls", summary_issuer(r)["calls"] + 1))),
+    ("traffic", "hard-IRQ calls counted as task context", lambda d: edit_records(
+        d, "traffic", lambda r: summary_issuer(r)["contexts"].update(
+            task=summary_issuer(r)["contexts"]["hardirq"], hardirq=0))),
+    ("traffic", "TLBI_NH_VA count off", lambda d: edit_records(
+        d, "traffic", lambda r: summary_issuer(r)["commands"].__setitem__(
+            "TLBI_NH_VA", summary_issuer(r)["commands"].get("TLBI_NH_VA", 0) // 2))),
+    ("traffic", "a ring-buffer drop", lambda d: edit_records(
+        d, "traffic", lambda r: r[-1]["lost"].__setitem__("ringbuf", 1))),
+    ("traffic", "smmutrace exits non-zero", lambda d: open(os.path.join(d, "traffic.rc"), "w").write("1\n")),
+    ("traffic", "a record breaks the schema", lambda d: edit_records(
+        d, "traffic", lambda r: r[-1].__setitem__("schema", 2))),
+    ("sw_timeout", "issuer returned 0", lambda d: edit_records(
+        d, "sw_timeout", lambda r: first_issuer(r).__setitem__("ret", 0))),
+    ("sw_timeout", "no issuer named", lambda d: edit_records(
+        d, "sw_timeout", lambda r: incidents(r, "sync_timeout")[0].__setitem__("issuers", []))),
+    ("sw_timeout", "wait under 1 s", lambda d: edit_records(
+        d, "sw_timeout", lambda r: first_issuer(r).__setitem__("duration_ns", 999_000_000))),
+    ("sw_timeout", "wrong context", lambda d: edit_records(
+        d, "sw_timeout", lambda r: first_issuer(r).__setitem__("context", "softirq"))),
+    ("sw_timeout", "wrong CPU", lambda d: edit_records(
+        d, "sw_timeout", lambda r: first_issuer(r).__setitem__("cpu", first_issuer(r)["cpu"] ^ 1))),
+    ("sw_timeout", "queue position off by one", lambda d: edit_records(
+        d, "sw_timeout", lambda r: incidents(r, "sync_timeout")[0].__setitem__(
+            "prod", incidents(r, "sync_timeout")[0]["prod"] + 1))),
+    ("sw_timeout", "issuer's CMD_SYNC slot past the printed prod", lambda d: edit_records(
+        d, "sw_timeout", lambda r: first_issuer(r).__setitem__(
+            "sync_prod", incidents(r, "sync_timeout")[0]["prod"] + 5))),
+    ("sw_timeout", "the kernel printed no timeout", lambda d: drop_dmesg(d, "CMD_SYNC timeout at")),
+    ("sw_timeout", "an incident too many", lambda d: edit_records(
+        d, "sw_timeout", lambda r: r.insert(0, dict(incidents(r, "sync_timeout")[0], id=99)))),
+    ("illegal", "CONS off by one", lambda d: edit_records(
+        d, "illegal", lambda r: incidents(r, "illegal_command")[0].__setitem__(
+            "cons", incidents(r, "illegal_command")[0]["cons"] + 1))),
+    ("illegal", "wrong SMMU", lambda d: edit_records(
+        d, "illegal", lambda r: incidents(r, "illegal_command")[0].__setitem__("smmu", "arm-smmu-v3.0.auto"))),
+    ("illegal", "skipped command misdecoded", lambda d: edit_records(
+        d, "illegal", lambda r: incidents(r, "illegal_command")[0]["skipped_command"].update(dw0=0x46, opcode=0x46))),
+    ("illegal", "incident missing", lambda d: edit_records(
+        d, "illegal", lambda r: r.remove(incidents(r, "illegal_command")[0]))),
+    ("illegal", "the kernel printed no CMDQ error", lambda d: drop_dmesg(d, "CMDQ error")),
+    ("illegal", "disk dead afterwards", lambda d: setf(d, "illegal", "health_rc", "1")),
+    ("attach", "error-interrupt probe on the wrong function", lambda d: open(
+        os.path.join(d, "kallsyms.txt"), "a").write("T __arm_smmu_cmdq_skip_err\n")
+     if "__arm_smmu_cmdq_skip_err" not in open(os.path.join(d, "kallsyms.txt")).read()
+     else drop_kallsyms(d, "__arm_smmu_cmdq_skip_err")),
+]
+
+
+def drop_kallsyms(d, sym):
+    path = os.path.join(d, "kallsyms.txt")
+    open(path, "w").write("".join(l for l in open(path) if sym not in l))
+
+
+SAMPLE_ILLEGAL = None
+
+
+def main():
+    global SAMPLE_ILLEGAL
+    res = sys.argv[1]
+    base = check.run(res, out=io.StringIO())
+    if any(v["result"] != "PASS" for v in base.values()):
+        print("  MUTATE   skipped: the run itself did not pass")
+        return 0
+    SAMPLE_ILLEGAL = os.path.join(res, "illegal.ndjson")
+    caught, missed = 0, []
+    for scen, what, fn in MUTATIONS:
+        tmp = tempfile.mkdtemp(prefix="e2e-mutate.")
+        try:
+            d = os.path.join(tmp, "r")
+            shutil.copytree(res, d)
+            fn(d)
+            v = check.run(d, [scen], out=io.StringIO())
+            if v[scen]["result"] == "FAIL":
+                caught += 1
+            else:
+                missed.append("%s: %s" % (scen, what))
+        finally:
+            shutil.rmtree(tmp)
+    print("  MUTATE   %d of %d broken copies of this run caught by the checker" % (caught, len(MUTATIONS)))
+    for m in missed:
+        print("  MUTATE   NOT CAUGHT: %s" % m)
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
