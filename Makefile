@@ -114,12 +114,15 @@ test-unit: $(UNIT_TESTS) $(OUTPUT)/smmutrace
 	done
 	$(Q)PROMTOOL=$$(scripts/get-promtool.sh) tests/cli/run.sh $(OUTPUT)/smmutrace
 
-# fragments in mk/ add their test stages to TEST_STAGES
+# fragments in mk/ add their test stages to TEST_STAGES; e2e runs before
+# test-bpf because it caches the real arm64 kernels' BTF that test-bpf checks
 TEST_STAGES := test-unit test-docs
+TEST_ORDER := test-unit test-docs test-accuracy e2e test-bpf test-live test-asan test-fuzz
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)set -e; for t in $(TEST_STAGES); do \
+	$(Q)set -e; for t in $(filter $(TEST_STAGES),$(TEST_ORDER)) \
+			$(filter-out $(TEST_ORDER),$(TEST_STAGES)); do \
 		echo "== $$t"; $(MAKE) --no-print-directory $$t; done
 
 test-docs:

@@ -31,6 +31,16 @@ static void fmt_time(const struct evtime *t, char *buf, size_t len)
 		snprintf(buf, len, "(no time)");
 }
 
+static void fmt_duration(uint64_t ns, char *buf, size_t len)
+{
+	if (ns >= 1000000000ULL)
+		snprintf(buf, len, "%.2f s", ns / 1e9);
+	else if (ns >= 1000000ULL)
+		snprintf(buf, len, "%.2f ms", ns / 1e6);
+	else
+		snprintf(buf, len, "%.1f us", ns / 1e3);
+}
+
 static void text_header(struct report *r)
 {
 	if (r->text_header)
@@ -82,10 +92,12 @@ static void print_issuer(struct report *r, const struct incident *inc)
 	for (int i = 0; i < inc->n_issuers; i++) {
 		const struct issuer *is = &inc->issuers[i];
 
-		fprintf(r->out, "      %s pid %u tid %u cpu %u %s: ret %d after %llu us\n",
+		char took[32];
+
+		fmt_duration(is->duration_ns, took, sizeof(took));
+		fprintf(r->out, "      %s pid %u tid %u cpu %u %s: ret %d after %s\n",
 			esc(comm, sizeof(comm), is->comm, "?"), is->pid, is->tid, is->cpu,
-			smmu_ctx_name(is->ctx), is->ret,
-			(unsigned long long)(is->duration_ns / 1000));
+			smmu_ctx_name(is->ctx), is->ret, took);
 	}
 }
 
@@ -172,9 +184,12 @@ void text_incident(struct report *r, const struct incident *inc)
 		fprintf(r->out, "    command fetch retried %u times\n", inc->fetch_retries);
 	if (inc->kind == INC_ATC_TIMEOUT || inc->kind == INC_SYNC_TIMEOUT || inc->n_issuers)
 		print_issuer(r, inc);
-	if (inc->detect_ns)
-		fprintf(r->out, "    detected %llu ms after issue\n",
-			(unsigned long long)(inc->detect_ns / 1000000));
+	if (inc->detect_ns) {
+		char took[32];
+
+		fmt_duration(inc->detect_ns, took, sizeof(took));
+		fprintf(r->out, "    detected %s after issue\n", took);
+	}
 	print_suspects(r, inc);
 	print_notes(r, inc);
 }

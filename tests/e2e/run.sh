@@ -101,6 +101,10 @@ for k in "${KERNELS[@]}"; do
         -o "$out" -t "$BOOT_TIMEOUT" "${V[@]}" || brc=$?
     te=$(date +%s)
     rel=$(sed -n 's/^kernel=//p' "$out/timing.txt" 2>/dev/null || echo "$k")
+    if [ -s "$out/results/vmlinux.btf" ]; then
+        mkdir -p "${SMMUTRACE_CACHE:-/var/cache/smmutrace}/btf"
+        cp "$out/results/vmlinux.btf" "${SMMUTRACE_CACHE:-/var/cache/smmutrace}/btf/vmlinux-$rel.btf"
+    fi
     if [ "$brc" != 0 ]; then
         say "kernel $k: boot.sh exit $brc (124 = time limit, 3 = guest died); console: $out/console.log"
     fi

@@ -26,6 +26,8 @@ say() { echo "[guest $(uptime_s)] $*"; }
 
 say "kernel $(uname -r), disk $DISK, $(nproc) CPUs; scenarios: $SCEN"
 smmutrace --version >"$R/version.txt" 2>&1
+# this kernel's BTF: the host's verifier tests check CO-RE against it (test-bpf)
+cp /sys/kernel/btf/vmlinux "$R/vmlinux.btf" 2>/dev/null || true
 smmutrace check >"$R/check.txt" 2>&1; echo $? >"$R/check.rc"
 sed 's/^/  check: /' "$R/check.txt"
 if ! gt_setup 2>"$R/gt-setup.err"; then
