@@ -1142,7 +1142,13 @@ static bool collateral(struct engine *e, struct open_inc *oi)
 			return true;
 		}
 	}
-	return have_blocked;
+	/*
+	 * No failing CMD_SYNC found to blame.  CERROR in the CONS it saw says
+	 * the SMMU stopped on an error elsewhere; without it the queue merely
+	 * did not move (CMDQEN off, or a CONS-polling kernel, whose line
+	 * prints the shared prod, so "elsewhere" proves nothing).
+	 */
+	return have_blocked && smmu_cons_cerror(blocked);
 }
 
 static enum confidence decide(struct cands *c, uint32_t tier, bool complete,

@@ -449,6 +449,20 @@ static void test_cons_poll_line_and_exact_record(void **state)
 	run_free(r);
 }
 
+/* a stopped queue (CMDQEN off) is not a failure elsewhere; a CERROR in hwcons is */
+static void test_collateral_needs_an_error(void **state)
+{
+	struct run *r = replay(ALLOC16
+		"[10.0] " P "CMD_SYNC timeout at 0x000053fc [hwprod 0x000053fc, hwcons 0x000053fa]\n"
+		"[40.0] " P "CMD_SYNC timeout at 0x00006000 [hwprod 0x00006004, hwcons 0x03005ff0]\n");
+
+	assert_int_equal(r->n, 2);
+	assert_int_equal(r->inc[0].kind, INC_SYNC_TIMEOUT);
+	assert_false(r->inc[0].flags & INCF_COLLATERAL);
+	assert_true(r->inc[1].flags & INCF_COLLATERAL);
+	run_free(r);
+}
+
 static void test_tick_settles(void **state)
 {
 	struct run *r = run_new();
@@ -485,6 +499,7 @@ int main(void)
 		cmocka_unit_test(test_window_issuer_is_probable),
 		cmocka_unit_test(test_software_timeout_issuer),
 		cmocka_unit_test(test_cons_poll_line_and_exact_record),
+		cmocka_unit_test(test_collateral_needs_an_error),
 		cmocka_unit_test(test_tick_settles),
 	};
 
