@@ -159,7 +159,7 @@ static void issuer_metrics(FILE *f, const struct engine *e)
 		for (int b = 0; b < SMMU_LAT_BUCKETS; b++) {
 			cum += s->stats.lat[b];
 			fprintf(f, "smmutrace_cmd_sync_latency_seconds_bucket{smmu=\"%s\","
-				"le=\"%.9g\"} %llu\n", l, (double)(1ULL << (b + 1)) / 1e9,
+				"le=\"%.10g\"} %llu\n", l, (double)(1ULL << (b + 1)) / 1e9,
 				(unsigned long long)cum);
 		}
 		fprintf(f, "smmutrace_cmd_sync_latency_seconds_bucket{smmu=\"%s\",le=\"+Inf\"} "

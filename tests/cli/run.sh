@@ -218,6 +218,14 @@ if [[ -n "${PROMTOOL:-}" ]]; then
 else
 	bad "PROMTOOL not set: cannot check the metrics"
 fi
+# a capture recorded by `smmutrace --live` on Debian's 6.12 arm64 kernel under QEMU
+# (make demo): issuer statistics, a latency histogram, two injected faults
+CAP=$HERE/../fixtures/captures/qemu-6.12-demo.cap
+expect 0 "$BIN" replay --json --prom "$TMP/q.prom" "$CAP"
+json_check 'sorted(i["kind"] for i in inc) == ["illegal_command", "sync_timeout"] and all(i["source"] == "capture" for i in inc) and summ["smmus"][0]["issuer"]["calls"] > 1000 and summ["smmus"][0]["issuer"]["contexts"]["hardirq"] == summ["smmus"][0]["issuer"]["calls"] and [i for i in inc if i["kind"] == "sync_timeout"][0]["issuers"][0]["ret"] == -110' "live capture from the emulated arm64 kernel"
+contains "$TMP/q.prom" 'smmutrace_cmd_sync_latency_seconds_bucket{smmu="9050000.smmuv3",le="+Inf"}'
+if [[ -n "${PROMTOOL:-}" ]] && "$PROMTOOL" check metrics <"$TMP/q.prom" >"$TMP/promtool" 2>&1; then ok
+else bad "promtool check metrics (histogram)"; cat "$TMP/promtool" >&2; fi
 expect 1 "$BIN" replay --prom /nonexistent/dir/m.prom "$FIX/atc-dmesg.log"
 contains "$TMP/err" "--prom /nonexistent/dir/m.prom"
 
