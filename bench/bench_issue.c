@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * bench_issue: cost per call of smmutrace's issuer programs, as ratios in
- * one run.  The same code as the kprobe/kretprobe pair (bpf/issue.h) runs
- * on the getppid syscall tracepoints while this process calls getppid in a
- * loop; compared with no program, an empty program pair on the same hooks,
- * and the bpftrace one-liner `tracepoint:syscalls:sys_enter_getppid
- * { @[comm] = count(); }`.
+ * one run.  The same code as the driver hooks (bpf/issue.h) runs while this
+ * process calls getppid in a loop, in both flavours:
+ *   kprobe flavour   kernel memory read with bpf_probe_read_kernel, as
+ *                    issue_entry/issue_exit
+ *   fentry flavour   direct loads, as fentry_issue/fexit_issue
+ * both on the getppid syscall tracepoints (kprobes are not available here),
+ * so that they differ only in how they read kernel memory; the fentry
+ * flavour also on fentry/fexit of the getppid syscall function where the
+ * kernel allows fentry programs.  Compared with an empty program pair on
+ * the same hooks, no program, and the bpftrace one-liner
+ * `tracepoint:syscalls:sys_enter_getppid { @[comm] = count(); }`.
  *
  * Two measures:
  *   wall      ns per getppid call, medians of rounds; the configurations are
@@ -20,6 +26,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,8 +36,10 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "btfview.h"
 #include "events.h"
 #include "smmutrace.h"
 #include "issue_bench.skel.h"
@@ -40,7 +49,25 @@
 #define MAX_SAMPLES	(ROUNDS * MAX_CYCLES)
 #define BPFTRACE_PROG	"tracepoint:syscalls:sys_enter_getppid { @[comm] = count(); }"
 
-enum cfg { C_NONE, C_EMPTY, C_OURS, C_BPFTRACE, C_COUNT };
+/*
+ * The syscall function behind getppid(), for the fentry flavour: the first
+ * with a BTF FUNC (6.18 x86 has __do_sys_getppid, at the same address as
+ * __x64_sys_getppid, which BTF does not list).
+ */
+static const char *const getppid_fns[] = {
+#if defined(__x86_64__)
+	"__x64_sys_getppid",
+#elif defined(__aarch64__)
+	"__arm64_sys_getppid",
+#endif
+	"__do_sys_getppid", "__se_sys_getppid", "sys_getppid",
+};
+static const char *getppid_fn = "?";
+
+enum cfg { C_NONE, C_EMPTY, C_OURS, C_DIRECT, C_EMPTY_FE, C_OURS_FE, C_BPFTRACE, C_COUNT };
+
+static bool have_fentry;
+static char fentry_err[160];
 
 struct fake_smmu {
 	__u64 smmu[128];
@@ -264,8 +291,8 @@ static void check_work(struct issue_bench_bpf *skel, long expect)
 		}
 	}
 	free(v);
-	printf("work check: %llu calls seen (%ld made), %llu TLBI_NH_VA, %llu ATC_INV, "
-	       "%llu sync: %s\n", (unsigned long long)c, expect, (unsigned long long)tlbi,
+	printf("work check (both flavours): %llu calls seen (%ld made), %llu TLBI_NH_VA, "
+	       "%llu ATC_INV, %llu sync: %s\n", (unsigned long long)c, expect, (unsigned long long)tlbi,
 	       (unsigned long long)atc, (unsigned long long)sync,
 	       c >= (__u64)expect && tlbi == 2 * c && atc == c && sync == c ? "ok" : "MISMATCH");
 	if (c < (__u64)expect || tlbi != 2 * c || atc != c)
@@ -284,24 +311,27 @@ static void pin_cpu(void)
 
 static void row(const char *name, double ns, double base)
 {
-	printf("| %-42s | %8.1f | %+9.1f | %5.2f |\n", name, ns, ns - base, ns / base);
+	printf("| %-50s | %8.1f | %+9.1f | %5.2f |\n", name, ns, ns - base, ns / base);
 }
 
-static struct samples ip_cost[3];
-static const char *const cost_name[3] = {
+#define N_COSTS	4
+static struct samples ip_cost[N_COSTS];
+static const char *const cost_name[N_COSTS] = {
 	"bpf_ktime_get_ns", "bpf_probe_read_kernel 4 B (prod)",
 	"bpf_probe_read_kernel 48 B (3 commands)",
+	"direct loads: prod + 3 commands (fentry)",
 };
 
 /* single helper calls, in-program, so the work can be read as a sum */
 static void helper_costs(struct issue_bench_bpf *skel)
 {
-	struct bpf_program *progs[3] = {
+	struct bpf_program *progs[N_COSTS] = {
 		skel->progs.cost_ktime, skel->progs.cost_read_prod, skel->progs.cost_read_cmds,
+		skel->progs.cost_direct,
 	};
 
 	for (int r = 0; r < ROUNDS; r++) {
-		for (int i = 0; i < 3; i++) {
+		for (int i = 0; i < N_COSTS; i++) {
 			struct bpf_link *l = bpf_program__attach(progs[i]);
 			int fd = bpf_program__fd(progs[i]);
 
@@ -313,53 +343,178 @@ static void helper_costs(struct issue_bench_bpf *skel)
 	}
 }
 
-static void report(double ip_ours, double ip_empty, double ip_bt)
+static double med(struct samples *s)
+{
+	return s->n ? median(s) : -1;
+}
+
+static void report(void)
 {
 	double none = median(&wall[C_NONE]), empty = median(&wall[C_EMPTY]);
 	double ours = median(&wall[C_OURS]), bt = median(&wall[C_BPFTRACE]);
+	double direct = median(&wall[C_DIRECT]);
+	double empty_fe = median(&wall[C_EMPTY_FE]), ours_fe = median(&wall[C_OURS_FE]);
+	double ip_empty = med(&inprog[C_EMPTY]), ip_empty_fe = med(&inprog[C_EMPTY_FE]);
+	double ip_ours = med(&inprog[C_OURS]), ip_ours_fe = med(&inprog[C_OURS_FE]);
+	double ip_direct = med(&inprog[C_DIRECT]), ip_bt = med(&inprog[C_BPFTRACE]);
 
-	printf("\nhook: tracepoint syscalls:sys_enter_getppid (+ sys_exit_getppid for the "
-	       "entry/return pairs)\nbatch: TLBI_NH_VA, TLBI_NH_VA, ATC_INV + CMD_SYNC "
+	printf("\nhooks: tracepoints syscalls:sys_enter/exit_getppid for both flavours; ");
+	if (have_fentry)
+		printf("fentry/fexit %s for the fentry flavour too\n", getppid_fn);
+	else
+		printf("fentry/fexit %s refused here (%s): rows omitted\n", getppid_fn, fentry_err);
+	printf("batch: TLBI_NH_VA, TLBI_NH_VA, ATC_INV + CMD_SYNC "
 	       "(n=3, sync); %ld calls per round, %d cycles x %d rounds, medians, one CPU\n"
 	       "in-prog: BPF_STATS_RUN_TIME, one round per configuration and cycle, medians\n\n",
 	       calls, cycles, ROUNDS);
-	printf("| %-42s | %8s | %9s | %5s |\n", "configuration (wall clock)", "ns/call",
+	printf("| %-50s | %8s | %9s | %5s |\n", "configuration (wall clock)", "ns/call",
 	       "vs none", "ratio");
-	printf("|--------------------------------------------|----------|-----------|-------|\n");
+	printf("|----------------------------------------------------|----------|-----------|"
+	       "-------|\n");
 	row("no program", none, none);
 	row("empty programs (entry + exit)", empty, none);
-	row("smmutrace issuer programs (entry + exit)", ours, none);
+	row("smmutrace issuer, kprobe flavour (helper reads)", ours, none);
+	row("smmutrace issuer, fentry flavour (direct loads)", direct, none);
+	if (have_fentry) {
+		row("empty fentry/fexit pair", empty_fe, none);
+		row("smmutrace issuer, fentry flavour on fentry/fexit", ours_fe, none);
+	}
 	if (wall[C_BPFTRACE].n)
 		row("bpftrace @[comm] = count() (entry only)", bt, none);
-	printf("\nwall: smmutrace work (issuer - empty)    %6.1f ns/call\n", ours - empty);
-	printf("wall: smmutrace added (issuer - none)    %6.1f ns/call\n", ours - none);
+	printf("\nwall: kprobe-flavour work (issuer - empty)         %6.1f ns/call\n", ours - empty);
+	printf("wall: fentry-flavour work (issuer - empty)         %6.1f ns/call\n", direct - empty);
+	if (have_fentry)
+		printf("wall: fentry-flavour work on fentry (- empty)      %6.1f ns/call\n",
+		       ours_fe - empty_fe);
 	if (wall[C_BPFTRACE].n) {
-		printf("wall: bpftrace added (bpftrace - none)   %6.1f ns/call\n", bt - none);
-		printf("wall: work / bpftrace added              %6.2f   (target <= 0.50)\n",
+		printf("wall: bpftrace added (bpftrace - none)             %6.1f ns/call\n",
+		       bt - none);
+		printf("wall: kprobe-flavour work / bpftrace added         %6.2f   (target <= 0.50)\n",
 		       (ours - empty) / (bt - none));
+		printf("wall: fentry-flavour work / bpftrace added         %6.2f   (target <= 0.50)\n",
+		       (direct - empty) / (bt - none));
 	}
-	if (ip_ours < 0)
+	if (ip_empty < 0)
 		return;
-	printf("in-prog: smmutrace entry+exit            %6.1f ns/call (stats clock "
+	printf("in-prog: kprobe flavour entry+exit                 %6.1f ns/call (stats clock "
 	       "overhead %.1f per program removed)\n", ip_ours - 2 * ip_empty, ip_empty);
+	printf("in-prog: fentry flavour entry+exit                 %6.1f ns/call\n",
+	       ip_direct - 2 * ip_empty);
+	if (have_fentry && ip_ours_fe >= 0 && ip_empty_fe >= 0)
+		printf("in-prog: fentry flavour on fentry/fexit            %6.1f ns/call (overhead "
+		       "%.1f removed)\n", ip_ours_fe - 2 * ip_empty_fe, ip_empty_fe);
 	if (ip_bt > 0) {
-		printf("in-prog: bpftrace                        %6.1f ns/call\n",
+		printf("in-prog: bpftrace                                  %6.1f ns/call\n",
 		       ip_bt - ip_empty);
-		printf("in-prog: smmutrace / bpftrace            %6.2f\n",
+		printf("in-prog: kprobe flavour / bpftrace                 %6.2f\n",
 		       (ip_ours - 2 * ip_empty) / (ip_bt - ip_empty));
+		printf("in-prog: fentry flavour / bpftrace                 %6.2f\n",
+		       (ip_direct - 2 * ip_empty) / (ip_bt - ip_empty));
 	}
-	printf("in-prog, one helper call each (the issuer makes 2 clock reads and "
-	       "2 kernel reads per call):\n");
-	for (int i = 0; i < 3; i++)
+	printf("in-prog, one program each (the kprobe flavour makes 2 clock reads and 2 kernel "
+	       "reads per call;\nthe fentry flavour 2 clock reads and the direct loads):\n");
+	for (int i = 0; i < N_COSTS; i++)
 		if (ip_cost[i].n)
-			printf("  %-40s %6.1f ns\n", cost_name[i], median(&ip_cost[i]) - ip_empty);
+			printf("  %-44s %6.1f ns\n", cost_name[i], median(&ip_cost[i]) - ip_empty);
+}
+
+/* BENCH_VERBOSE=1: libbpf's whole log, verifier included */
+static int print_all(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return vfprintf(stderr, fmt, ap);
+}
+
+/* otherwise warnings, but not those of the fentry attempt: reported once, by us */
+static bool trying_fentry;
+
+static int print_warn(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return level == LIBBPF_WARN && !trying_fentry ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+/* the fentry programs' target, and the vmlinux struct cmds[] is read through */
+static int setup_fentry(struct issue_bench_bpf *skel, bool fentry)
+{
+	struct bpf_program *fe[] = {
+		skel->progs.fentry_issuer, skel->progs.fexit_issuer, skel->progs.fentry_empty,
+		skel->progs.fexit_empty,
+	};
+	struct btf *vm = btf__load_vmlinux_btf();
+	const char *view = NULL;
+	int id = vm ? btfview_find(vm, &view) : 0;
+
+	for (unsigned int i = 0; vm && i < sizeof(getppid_fns) / sizeof(getppid_fns[0]); i++)
+		if (btf__find_by_name_kind(vm, getppid_fns[i], BTF_KIND_FUNC) > 0) {
+			getppid_fn = getppid_fns[i];
+			break;
+		}
+	if (!id) {
+		fprintf(stderr, "bench_issue: no vmlinux struct starting with u64[128] for "
+			"bpf_rdonly_cast\n");
+		btf__free(vm);
+		return -1;
+	}
+	skel->rodata->cmds_view_btf_id = id;
+	if (fentry)
+		printf("fentry flavour: cmds[] and the fake cmdq read through struct %s\n", view);
+	btf__free(vm);
+	for (unsigned int i = 0; i < sizeof(fe) / sizeof(fe[0]); i++) {
+		bpf_program__set_autoload(fe[i], fentry);
+		if (!fentry)
+			continue;
+		if (!strcmp(getppid_fn, "?")) {
+			snprintf(fentry_err, sizeof(fentry_err), "no BTF FUNC for getppid");
+			return -1;
+		}
+		if (bpf_program__set_attach_target(fe[i], 0, getppid_fn)) {
+			snprintf(fentry_err, sizeof(fentry_err), "target %s: %s", getppid_fn,
+				 strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* with the fentry programs if the kernel takes them, else without */
+static struct issue_bench_bpf *open_load(const char *btf)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = btf);
+	struct issue_bench_bpf *skel;
+
+	for (int fentry = 1; fentry >= 0; fentry--) {
+		skel = issue_bench_bpf__open_opts(&opts);
+		if (!skel)
+			return NULL;
+		trying_fentry = fentry;
+		if (!setup_fentry(skel, fentry) && !issue_bench_bpf__load(skel)) {
+			trying_fentry = false;
+			have_fentry = fentry;
+			return skel;
+		}
+		trying_fentry = false;
+		if (fentry && !fentry_err[0])
+			snprintf(fentry_err, sizeof(fentry_err), "load: %s", strerror(errno));
+		issue_bench_bpf__destroy(skel);
+	}
+	return NULL;
+}
+
+/* one configuration: wall samples each round, in-program time on the first */
+static void measure(enum cfg c, struct bpf_program *a, struct bpf_program *b, int r)
+{
+	struct pair p;
+	int fds[2] = { bpf_program__fd(a), bpf_program__fd(b) };
+
+	attach_pair(&p, a, b);
+	sample(c);
+	if (!r)
+		add(&inprog[c], inprog_round(fds, c == C_EMPTY || c == C_EMPTY_FE ? 1 : 2));
+	detach_pair(&p);
 }
 
 int main(int argc, char **argv)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts);
 	struct issue_bench_bpf *skel;
-	struct pair p;
 	int fds[2];
 	pid_t pid;
 
@@ -375,33 +530,29 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_issue: CALLS >= 1000, 1 <= CYCLES <= %d\n", MAX_CYCLES);
 		return 2;
 	}
-	opts.btf_custom_path = argv[1];
-	skel = issue_bench_bpf__open_opts(&opts);
-	if (!skel || issue_bench_bpf__load(skel)) {
+	libbpf_set_print(getenv("BENCH_VERBOSE") ? print_all : print_warn);
+	skel = open_load(argv[1]);
+	if (!skel) {
 		fprintf(stderr, "bench_issue: cannot load the programs\n");
 		return 1;
 	}
+	if (!have_fentry)
+		printf("fentry/fexit programs refused by this kernel (%s): the fentry flavour's "
+		       "code runs on the tracepoints only\n", fentry_err);
 	fill_batch(skel);
 	pin_cpu();
 	one_round();	/* warm up */
 	for (int c = 0; c < cycles; c++) {
 		for (int r = 0; r < ROUNDS; r++) {
 			sample(C_NONE);
-			attach_pair(&p, skel->progs.empty_entry, skel->progs.empty_exit);
-			sample(C_EMPTY);
-			if (!r) {
-				fds[0] = bpf_program__fd(skel->progs.empty_entry);
-				add(&inprog[C_EMPTY], inprog_round(fds, 1));
-			}
-			detach_pair(&p);
-			attach_pair(&p, skel->progs.issuer_entry, skel->progs.issuer_exit);
-			sample(C_OURS);
-			if (!r) {
-				fds[0] = bpf_program__fd(skel->progs.issuer_entry);
-				fds[1] = bpf_program__fd(skel->progs.issuer_exit);
-				add(&inprog[C_OURS], inprog_round(fds, 2));
-			}
-			detach_pair(&p);
+			/* an empty program's in-prog time is the stats clock's own: one program */
+			measure(C_EMPTY, skel->progs.empty_entry, skel->progs.empty_exit, r);
+			measure(C_OURS, skel->progs.issuer_entry, skel->progs.issuer_exit, r);
+			measure(C_DIRECT, skel->progs.direct_entry, skel->progs.direct_exit, r);
+			if (!have_fentry)
+				continue;
+			measure(C_EMPTY_FE, skel->progs.fentry_empty, skel->progs.fexit_empty, r);
+			measure(C_OURS_FE, skel->progs.fentry_issuer, skel->progs.fexit_issuer, r);
 		}
 		pid = start_bpftrace();
 		if (pid <= 0) {
@@ -417,11 +568,10 @@ int main(int argc, char **argv)
 		}
 		stop_bpftrace(pid);
 	}
-	check_work(skel, calls * (ROUNDS + 1) * cycles);
+	/* each issuer configuration ran ROUNDS wall rounds and one in-prog round per cycle */
+	check_work(skel, calls * (ROUNDS + 1) * cycles * (have_fentry ? 3 : 2));
 	helper_costs(skel);
-	report(inprog[C_OURS].n ? median(&inprog[C_OURS]) : -1,
-	       median(&inprog[C_EMPTY]),
-	       inprog[C_BPFTRACE].n ? median(&inprog[C_BPFTRACE]) : -1);
+	report();
 	issue_bench_bpf__destroy(skel);
 	return 0;
 }

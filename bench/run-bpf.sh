@@ -1,5 +1,7 @@
 #!/bin/bash
-# make bench-bpf: the issuer hot path's cost per call (ratios, one run).
+# make bench-bpf: the issuer hot path's cost per call (ratios, one run), in
+# both flavours: kprobe (helper reads) and fentry (direct loads), the latter
+# also on fentry/fexit of the getppid syscall where the kernel allows it.
 # Usage: bench/run-bpf.sh BENCH_ISSUE BTF_FIXTURE [CALLS [CYCLES]]
 # Writes the table to stdout and to bench/out/bpf.txt.
 set -euo pipefail

@@ -1,12 +1,19 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The issuer hot path: what runs on every arm_smmu_cmdq_issue_cmdlist call.
- * Shared by smmutrace.bpf.c (kprobe + kretprobe) and bench/ (the same code
- * on a syscall tracepoint), so the benchmark measures what ships.
+ * Shared by smmutrace.bpf.c (kprobe + kretprobe, and fentry + fexit) and
+ * bench/ (the same code on a syscall hook), so the benchmark measures what
+ * ships.
  *
  * Budget per ordinary call: a timestamp, the arguments and one read of the
  * commands into per-CPU scratch at entry; a per-CPU histogram update at
  * return.  A ring-buffer record is written only when the call matters.
+ *
+ * The two flavours differ only in how entry reads kernel memory (the
+ * queue's prod and the commands): issue_begin() with bpf_probe_read_kernel
+ * (kprobes: the arguments are bare register values), issue_begin_direct()
+ * with direct loads the verifier turns into BPF_PROBE_MEM (fentry: BTF-typed
+ * arguments, no helper call).  Everything after that is shared.
  *
  * Include after vmlinux.h, bpf_helpers.h, bpf_core_read.h, events.h,
  * smmutrace.h, cmdq.h and smmu_types.h, from exactly one .bpf.c.
@@ -20,6 +27,23 @@ const volatile __u32 targ_sid = 0;
 const volatile bool filter_sid = false;
 const volatile bool all_atc = false;
 const volatile __u64 slow_ns = 10000000;
+/*
+ * fentry flavour: the vmlinux BTF id of a struct whose first member is an
+ * array of at least 128 u64 (struct arm_smmu_cmdq_batch: what cmds points
+ * into).  cmds is a u64 *, which the verifier treats as a plain number;
+ * bpf_rdonly_cast() to this type lets it be read by direct loads.  Set by
+ * user space from the running kernel's BTF; must be a constant for the
+ * verifier, hence rodata.
+ */
+const volatile __u32 cmds_view_btf_id = 0;
+
+/* 6.2+; weak, so that objects still load (without the fentry programs) on older kernels */
+extern void *bpf_rdonly_cast(const void *obj__ign, __u32 btf_id__k) __ksym __weak;
+
+/* what the verifier checks the direct loads of cmds[] against (offsets only) */
+struct cmds_view {
+	__u64 w[CMDQ_BATCH_MAX * CMDQ_ENT_DWORDS];
+};
 
 /* bumped by the ISR probe: lets the issuer notice "an error while I waited" */
 __u64 err_gen = 0;
@@ -352,22 +376,37 @@ __noinline int streams_walk(__u64 smmu, __u64 cmdq, __u64 now)
 
 /* ---- entry ------------------------------------------------------------- */
 
-static __always_inline void issue_begin(__u64 smmu, __u64 cmdq, const void *cmds,
-					__u32 n, bool sync)
+/*
+ * Both flavours: claim this context level's slot and stamp the call.  The
+ * caller then copies the commands (its own way) and sets st->active.
+ */
+static __always_inline struct issue_state *issue_open(__u64 smmu, __u64 cmdq, __u32 n,
+						       bool sync, __u32 prod)
 {
 	struct issue_state *st = issue_slot(ctx_level());
-	__u64 sz;
 
 	if (!st)
-		return;
+		return NULL;
 	st->ts = bpf_ktime_get_ns();
 	st->smmu = smmu;
 	st->cmdq = cmdq;
 	st->err_gen = err_gen;
 	st->n = n;
 	st->sync = sync;
-	st->prod_entry = cmdq_prod(cmdq);
+	st->prod_entry = prod & ~CMDQ_PROD_OWNED_FLAG;
 	st->sync_prod = SMMU_NO_POS;
+	return st;
+}
+
+/* kprobe flavour: register values only, kernel memory through the helper */
+static __always_inline void issue_begin(__u64 smmu, __u64 cmdq, const void *cmds,
+					__u32 n, bool sync)
+{
+	struct issue_state *st = issue_open(smmu, cmdq, n, sync, cmdq_prod(cmdq));
+	__u64 sz;
+
+	if (!st)
+		return;
 	/* 64-bit and behind a barrier: clang must size the read from the clamped value */
 	sz = n < CMDQ_BATCH_MAX ? n : CMDQ_BATCH_MAX;
 	sz *= CMDQ_ENT_DWORDS * 8;
@@ -376,6 +415,53 @@ static __always_inline void issue_begin(__u64 smmu, __u64 cmdq, const void *cmds
 		sz = 0;
 	st->nn = sz / (CMDQ_ENT_DWORDS * 8);
 	st->active = 1;
+}
+
+/*
+ * fentry flavour: q is a BTF-typed struct arm_smmu_cmdq pointer (an
+ * argument, or a field of one), so llq.prod is one direct load; cmds is
+ * cast to struct cmds_view.  The verifier makes both BPF_PROBE_MEM loads
+ * (a fault reads as 0) and wants constant offsets, so the copy is unrolled
+ * by hand (clang will not unroll a loop with an early exit): n steps of two
+ * loads, no helper call.
+ */
+#define CMDS_COPY1(k)							\
+	do {								\
+		if ((k) >= n)						\
+			goto copied;					\
+		st->cmds[2 * (k)] = v->w[2 * (k)];			\
+		st->cmds[2 * (k) + 1] = v->w[2 * (k) + 1];		\
+	} while (0)
+#define CMDS_COPY4(k)	CMDS_COPY1(k); CMDS_COPY1((k) + 1); CMDS_COPY1((k) + 2); CMDS_COPY1((k) + 3)
+#define CMDS_COPY16(k)	CMDS_COPY4(k); CMDS_COPY4((k) + 4); CMDS_COPY4((k) + 8); CMDS_COPY4((k) + 12)
+
+static __always_inline void issue_begin_direct(__u64 smmu,
+					       const struct arm_smmu_cmdq___st *q,
+					       __u64 cmds, __u32 n, bool sync)
+{
+	struct issue_state *st = issue_open(smmu, (__u64)q, n, sync, q->q.llq.prod);
+	const struct cmds_view *v;
+
+	if (!st)
+		return;
+	v = bpf_rdonly_cast((void *)cmds, cmds_view_btf_id);
+	CMDS_COPY16(0);
+	CMDS_COPY16(16);
+	CMDS_COPY16(32);
+	CMDS_COPY16(48);
+copied:
+	st->nn = n < CMDQ_BATCH_MAX ? n : CMDQ_BATCH_MAX;
+	st->active = 1;
+}
+
+/* arm_smmu_cmdq_write_entries(cmdq, cmds, prod, n), both flavours: the call's sync slot */
+static __always_inline void issue_sync_slot(__u64 cmdq, __u32 prod, __u32 n)
+{
+	struct issue_state *st = issue_slot(ctx_level());
+
+	if (!st || !st->active || st->cmdq != cmdq || !st->sync)
+		return;
+	st->sync_prod = smmu_sync_slot(prod, n, cmdq_max_n_shift(cmdq));
 }
 
 /* ---- return ------------------------------------------------------------ */

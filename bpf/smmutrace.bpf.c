@@ -13,8 +13,16 @@
  *                            messages, and the queue walk at "CMDQ error"
  *   aer_event, io_page_fault raw tracepoints ras:aer_event, iommu:io_page_fault
  *
+ * Each driver hook also has an fentry/fexit twin (fentry_issue, fexit_issue,
+ * fentry_write_entries, fentry_skip_err, fentry_gerror, fexit_isr,
+ * fentry_atc_inv_master) running the same code: a BPF trampoline instead of
+ * a kprobe exception, BTF-typed arguments, and the issuer's reads of kernel
+ * memory as direct loads instead of helper calls.  Their section names carry
+ * no function: user space sets the attach target (the exact symbol it chose)
+ * before load, and loads each hook in one flavour only.
+ *
  * User space decides which of them load and attach (src/loader.c); with no
- * kprobes only the tracepoints run ("log-capture mode").
+ * kprobes and no trampolines only the tracepoints run ("log-capture mode").
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -56,17 +64,63 @@ int issue_exit(struct pt_regs *ctx)
 	return 0;
 }
 
+/*
+ * fentry twins.  ctx[i] is argument i as the trampoline saved it; the
+ * verifier types pointer arguments from the function's BTF prototype, so
+ * cmdq (6.12+) or smmu->cmdq (<= 6.11) can be dereferenced directly.  The
+ * layout test is a CO-RE constant: the other branch is dead code the
+ * verifier never walks (its ctx[4] does not exist on a 4-argument function).
+ */
+SEC("fentry")
+int fentry_issue(__u64 *ctx)
+{
+	if (smmu_layout_v612()) {
+		issue_begin_direct(ctx[0], (const struct arm_smmu_cmdq___st *)ctx[1], ctx[2],
+				   (__u32)ctx[3], (__u8)ctx[4]);
+	} else {
+		struct arm_smmu_device___st *smmu = (void *)ctx[0];
+
+		issue_begin_direct(ctx[0], &smmu->cmdq, ctx[1], (__u32)ctx[2], (__u8)ctx[3]);
+	}
+	return 0;
+}
+
+/*
+ * An argument as a plain number (bpf_get_func_arg is inlined by the
+ * verifier): for hooks that only pass pointers on, to maps and to global
+ * functions, which take numbers, not typed pointers.
+ */
+static __always_inline __u64 fentry_arg(void *ctx, __u32 n)
+{
+	__u64 v = 0;
+
+	bpf_get_func_arg(ctx, n, &v);
+	return v;
+}
+
+/* fexit sees the arguments and the return value; bpf_get_func_ret is inlined */
+SEC("fexit")
+int fexit_issue(__u64 *ctx)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	issue_end((int)ret);
+	return 0;
+}
+
 /* arm_smmu_cmdq_write_entries(cmdq, cmds, prod, n): called once per issue_cmdlist */
 SEC("kprobe")
 int write_entries(struct pt_regs *ctx)
 {
-	struct issue_state *st = issue_slot(ctx_level());
-	__u64 cmdq = PT_REGS_PARM1(ctx);
+	issue_sync_slot(PT_REGS_PARM1(ctx), (__u32)PT_REGS_PARM3(ctx), (__u32)PT_REGS_PARM4(ctx));
+	return 0;
+}
 
-	if (!st || !st->active || st->cmdq != cmdq || !st->sync)
-		return 0;
-	st->sync_prod = smmu_sync_slot((__u32)PT_REGS_PARM3(ctx), (__u32)PT_REGS_PARM4(ctx),
-				       cmdq_max_n_shift(cmdq));
+SEC("fentry")
+int fentry_write_entries(__u64 *ctx)
+{
+	issue_sync_slot(fentry_arg(ctx, 0), (__u32)ctx[2], (__u32)ctx[3]);
 	return 0;
 }
 
@@ -134,6 +188,24 @@ int isr_gerror(struct pt_regs *ctx)
 	return 0;
 }
 
+/* __arm_smmu_cmdq_skip_err(smmu, cmdq) */
+SEC("fentry")
+int fentry_skip_err(__u64 *ctx)
+{
+	isr_enter(fentry_arg(ctx, 0), fentry_arg(ctx, 1));
+	return 0;
+}
+
+/* arm_smmu_gerror_handler(irq, dev): dev is a void *, a plain number here */
+SEC("fentry")
+int fentry_gerror(__u64 *ctx)
+{
+	__u64 smmu = ctx[1];
+
+	isr_enter(smmu, smmu + bpf_core_field_offset(struct arm_smmu_device___st, cmdq));
+	return 0;
+}
+
 /* patched kernels: the ISR sets bit idx after printing, so read it on the way out */
 static __always_inline __u8 atc_bitmap_bit(__u64 cmdq, __u32 idx)
 {
@@ -164,16 +236,28 @@ static __always_inline void walk_emit(struct isr_stash *sh)
 	bpf_ringbuf_submit(ev, 0);
 }
 
-SEC("kretprobe")
-int isr_exit(struct pt_regs *ctx)
+static __always_inline void isr_leave(void)
 {
 	struct isr_stash *sh = stash_get();
 
 	if (!sh || !sh->active)
-		return 0;
+		return;
 	if (sh->walk_pending)
 		walk_emit(sh);
 	sh->active = 0;
+}
+
+SEC("kretprobe")
+int isr_exit(struct pt_regs *ctx)
+{
+	isr_leave();
+	return 0;
+}
+
+SEC("fexit")
+int fexit_isr(__u64 *ctx)
+{
+	isr_leave();
 	return 0;
 }
 
@@ -438,10 +522,9 @@ int BPF_PROG(console, const char *text, __u64 text_len)
 
 /* ---- SID -> device at ATC invalidation of one master ---------------------- */
 
-SEC("kprobe")
-int atc_inv_master(struct pt_regs *ctx)
+static __always_inline void master_sids(__u64 master)
 {
-	struct arm_smmu_master___st *m = (void *)PT_REGS_PARM1(ctx);
+	struct arm_smmu_master___st *m = (void *)master;
 	struct arm_smmu_device___st *smmu = BPF_CORE_READ(m, smmu);
 	struct arm_smmu_stream___st *streams = BPF_CORE_READ(m, streams);
 	__u32 n = BPF_CORE_READ(m, num_streams);
@@ -449,13 +532,27 @@ int atc_inv_master(struct pt_regs *ctx)
 
 	if (!meta_get((__u64)smmu, (__u64)smmu +
 		      bpf_core_field_offset(struct arm_smmu_device___st, cmdq)))
-		return 0;
+		return;
 	/* more than a few SIDs per function only with DMA aliases */
 	for (__u32 i = 0; i < 8; i++) {
 		if (i >= n)
 			break;
-		sid_report((__u64)smmu, BPF_CORE_READ(&streams[i], id), (__u64)m, now);
+		sid_report((__u64)smmu, BPF_CORE_READ(&streams[i], id), master, now);
 	}
+}
+
+SEC("kprobe")
+int atc_inv_master(struct pt_regs *ctx)
+{
+	master_sids(PT_REGS_PARM1(ctx));
+	return 0;
+}
+
+/* only where the kernel keeps a BTF FUNC for it (GCC makes it an .isra clone) */
+SEC("fentry")
+int fentry_atc_inv_master(__u64 *ctx)
+{
+	master_sids(fentry_arg(ctx, 0));
 	return 0;
 }
 

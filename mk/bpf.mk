@@ -5,7 +5,7 @@
 #
 #   make test-bpf     every program through this kernel's verifier, per driver layout
 #   make test-live    smmutrace --live --json on printk:console + smmutrace check
-#   make test-live-arm64  full mode (kprobes) on Debian's arm64 6.1 and 6.12 under
+#   make test-live-arm64  full mode (fentry/kprobes) on Debian's arm64 6.1 and 6.12 under
 #                     QEMU with injected faults (slow, TCG; not part of `make test`)
 #   make bench-bpf    issuer hot-path cost per call vs empty program and bpftrace
 
@@ -87,12 +87,15 @@ $(eval $(call btf_fixture,kbroken,$(BTF_FIX)/v3-broken.o))
 BTF_FIXTURES := $(patsubst %,$(BTF_FIX)/%.btf,k601 k612 k612atc k701 kbroken)
 
 # ---- verifier tests ----------------------------------------------------------
-TEST_BPF_SKELS := $(SKEL) $(BPFT_OUT)/core_probe.skel.h $(BPFT_OUT)/ambiguous.skel.h
+# the benchmark's object: the fentry flavour's code on tracepoints, per layout
+TEST_BPF_SKELS := $(SKEL) $(BPFT_OUT)/core_probe.skel.h $(BPFT_OUT)/ambiguous.skel.h \
+		  $(BENCH_OUT)/issue_bench.skel.h
 
-$(BPFT_OUT)/test_bpf: tests/bpf/test_bpf.c $(TEST_BPF_SKELS) $(OUTPUT)/decode.o $(BPF_HDRS)
+$(BPFT_OUT)/test_bpf: tests/bpf/test_bpf.c $(TEST_BPF_SKELS) $(OUTPUT)/decode.o $(BPF_HDRS) \
+		      src/btfview.h
 	$(call msg,TEST-CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Ibpf -I$(BPFT_OUT) $< $(OUTPUT)/decode.o $(ALL_LDFLAGS) \
-		-lbpf -lelf -lz -lcmocka -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Ibpf -I$(BPFT_OUT) -I$(BENCH_OUT) $< $(OUTPUT)/decode.o \
+		$(ALL_LDFLAGS) -lbpf -lelf -lz -lcmocka -o $@
 
 test-bpf: $(BPFT_OUT)/test_bpf $(BTF_FIXTURES)
 	$(Q)printf '  %-8s %s\n' RUN $<
@@ -109,7 +112,8 @@ test-live-arm64:
 	$(Q)tests/live/arm64.sh .output/arm64/smmutrace
 
 # ---- benchmark --------------------------------------------------------------
-$(BENCH_OUT)/bench_issue: bench/bench_issue.c $(BENCH_OUT)/issue_bench.skel.h $(BPF_HDRS)
+$(BENCH_OUT)/bench_issue: bench/bench_issue.c $(BENCH_OUT)/issue_bench.skel.h $(BPF_HDRS) \
+			 src/btfview.h
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Ibpf -I$(BENCH_OUT) $< $(ALL_LDFLAGS) -lbpf -lelf -lz -o $@
 

@@ -3,7 +3,9 @@
  * smmutrace check: what this kernel offers and which mode `smmutrace --live`
  * would run in, with the reasons.  Uses the loader's survey and plan, so
  * the answer is the one live tracing acts on; when privileged it also loads
- * the planned programs through the verifier (without attaching them).
+ * the planned programs through the verifier (without attaching them), with
+ * the same fallback from fentry to kprobes as live tracing.  A trampoline
+ * that would fail only at attach time is not caught here.
  *
  * Exit status: 0 if some mode can run (full, log capture, or /dev/kmsg
  * follow), 1 if nothing can.
@@ -56,10 +58,15 @@ static void print_driver(const struct kinfo *ki)
 		printf("%s%s", ki->smmus[i], i + 1 < ki->n_smmus ? ", " : "\n");
 }
 
-static void print_hooks(const struct kinfo *ki)
+static void print_hooks(const struct loader *l)
 {
+	const struct kinfo *ki = &l->ki;
+	char fe[512];
+
 	printf("kprobes:      %s%s%s\n", ki->kprobes ? "yes, " : "no", ki->kprobe_how,
 	       ki->kprobes ? "" : " (kernel built without CONFIG_KPROBES/CONFIG_KPROBE_EVENTS)");
+	loader_fentry_summary(l, fe, sizeof(fe));
+	printf("fentry:       %s\n", fe);
 	printf("tracepoints:  printk:console %s, ras:aer_event %s, iommu:io_page_fault %s%s\n",
 	       yes(ki->tp_console), yes(ki->tp_aer), yes(ki->tp_iopf),
 	       ki->tracefs ? "" : " (tracefs not mounted; from BTF)");
@@ -92,14 +99,22 @@ static void print_mode(struct loader *l)
 	}
 }
 
-static void print_verifier(struct loader *l)
+/* before the probe table: a fentry program that does not load changes the plan */
+static int dry_run(struct loader *l)
 {
-	int err;
-
 	if (l->mode < MODE_LOG)
+		return 1;
+	return loader_dry_run(l);
+}
+
+static void print_verifier(const struct loader *l, int err)
+{
+	if (err > 0)
 		return;
-	err = loader_dry_run(l);
-	if (!err)
+	if (!err && l->fallback[0])
+		printf("verifier:     %s: kprobes instead; then the planned programs load on "
+		       "this kernel\n", l->fallback);
+	else if (!err)
 		printf("verifier:     the planned programs load on this kernel\n");
 	else
 		printf("verifier:     load failed (%s); smmutrace -v --live shows libbpf's log\n",
@@ -111,20 +126,23 @@ int cmd_check(void)
 	struct loader_cfg cfg = {
 		.btf_path = env.btf_path,
 		.no_kprobes = env.no_kprobes,
+		.no_fentry = env.no_fentry,
 		.slow_ns = env.slow_us * 1000,
 		.verbose = env.verbose,
 		.sync_slot = env.sync_slot,
 	};
 	struct loader l;
+	int err;
 
 	loader_init(&l, &cfg);
 	loader_probe(&l);
+	err = dry_run(&l);
 	print_kernel(&l.ki);
 	print_driver(&l.ki);
-	print_hooks(&l.ki);
+	print_hooks(&l);
 	printf("probes:\n");
 	loader_print_probes(&l, stdout);
-	print_verifier(&l);
+	print_verifier(&l, err);
 	print_mode(&l);
 	return l.mode == MODE_NONE ? EXIT_RUNTIME : EXIT_OK;
 }

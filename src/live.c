@@ -411,6 +411,7 @@ static void read_line(const char *path, char *buf, size_t size)
 static void capture_meta_fill(const struct live *l, struct capture_meta *m)
 {
 	const struct kinfo *ki = &l->ld.ki;
+	const struct probe *is = &l->ld.probes[P_ISSUE];
 	struct timespec ts;
 
 	snprintf(m->tool, sizeof(m->tool), "smmutrace %s", SMMUTRACE_VERSION);
@@ -423,11 +424,13 @@ static void capture_meta_fill(const struct live *l, struct capture_meta *m)
 	m->created_wall_ns = ts.tv_sec * (int64_t)NSEC + ts.tv_nsec;
 	snprintf(m->features, sizeof(m->features),
 		 "{\"mode\":\"%s\",\"kprobes\":%s,\"btf\":%s,\"driver_types\":%s,"
-		 "\"issue_cmdlist_5_args\":%s,\"atc_sync_timeouts\":%s,\"invs_7x\":%s}",
+		 "\"issue_cmdlist_5_args\":%s,\"atc_sync_timeouts\":%s,\"invs_7x\":%s,"
+		 "\"ftrace_direct\":%s,\"issuer_probe\":\"%s\"}",
 		 loader_mode_name(l->ld.mode), ki->kprobes ? "true" : "false",
 		 ki->btf ? "true" : "false", ki->driver_types ? "true" : "false",
 		 ki->layout_v612 ? "true" : "false", ki->atc_bitmap ? "true" : "false",
-		 ki->invs_7x ? "true" : "false");
+		 ki->invs_7x ? "true" : "false", ki->ftrace_direct ? "true" : "false",
+		 !is->attached ? "none" : is->fentry ? "fentry" : "kprobe");
 	for (int i = 0; i < ki->n_smmus && i < CAPTURE_MAX_SMMUS; i++)
 		str_copy(m->smmus[m->n_smmus++].name, SMMU_NAME_LEN, ki->smmus[i]);
 }
@@ -492,6 +495,7 @@ static int setup_source(struct live *l)
 	struct loader_cfg cfg = {
 		.btf_path = env.btf_path,
 		.no_kprobes = env.no_kprobes,
+		.no_fentry = env.no_fentry,
 		.tgid = env.pid,
 		.have_sid = env.filt.have_sid,
 		.sid = env.filt.sid,

@@ -14,13 +14,19 @@
 
 #define LOADER_MAX_SMMUS	16
 
+/*
+ * Driver hooks (P_ISSUE .. P_SID) come in two flavours: fentry/fexit (a BPF
+ * trampoline, BTF-typed arguments, the issuer's reads as direct loads) where
+ * the kernel can attach one to that exact function, else kprobe/kretprobe.
+ * An entry hook and its return hook always share a flavour.
+ */
 enum probe_id {
-	P_ISSUE = 0,		/* kprobe arm_smmu_cmdq_issue_cmdlist */
-	P_ISSUE_RET,		/* kretprobe, same function */
-	P_WRITE_ENTRIES,	/* kprobe arm_smmu_cmdq_write_entries (sync slot) */
-	P_ISR,			/* kprobe __arm_smmu_cmdq_skip_err or gerror_handler */
-	P_ISR_RET,		/* kretprobe, same function */
-	P_SID,			/* kprobe arm_smmu_atc_inv_master[.isra.N] */
+	P_ISSUE = 0,		/* arm_smmu_cmdq_issue_cmdlist: fentry or kprobe */
+	P_ISSUE_RET,		/* same function: fexit or kretprobe */
+	P_WRITE_ENTRIES,	/* arm_smmu_cmdq_write_entries (sync slot) */
+	P_ISR,			/* __arm_smmu_cmdq_skip_err or gerror_handler */
+	P_ISR_RET,		/* same function, return */
+	P_SID,			/* arm_smmu_atc_inv_master[.isra.N] */
 	P_CONSOLE,		/* raw tracepoint printk:console */
 	P_AER,			/* raw tracepoint ras:aer_event */
 	P_IOPF,			/* raw tracepoint iommu:io_page_fault */
@@ -31,18 +37,20 @@ enum trace_mode {
 	MODE_NONE = 0,		/* nothing can run */
 	MODE_KMSG,		/* no BPF: follow /dev/kmsg */
 	MODE_LOG,		/* BPF on tracepoints only: log capture */
-	MODE_FULL,		/* kprobes on the driver + tracepoints */
+	MODE_FULL,		/* fentry/kprobes on the driver + tracepoints */
 };
 
 struct probe {
 	const char *what;	/* "issuer entry" */
-	bool kprobe;		/* else a raw tracepoint */
+	bool kprobe;		/* a driver hook (kprobe or fentry), else a raw tracepoint */
 	bool retprobe;
 	bool optional;		/* its absence does not change the mode */
+	bool fentry;		/* flavour: fentry/fexit, else kprobe/kretprobe */
 	char target[128];	/* symbol or tracepoint name, "" = none */
 	bool planned;		/* will be loaded and attached */
 	bool attached;
 	char why[200];		/* why not planned / not attached, or a note */
+	char flavour_why[200];	/* why fentry, or why not (then kprobe) */
 };
 
 struct kinfo {
@@ -68,6 +76,12 @@ struct kinfo {
 	char kprobe_how[48];	/* "perf kprobe PMU", "tracefs kprobe_events" */
 	bool blacklist_read;
 	bool ftrace_list_read;
+	/* fentry/fexit (BPF trampolines) */
+	bool ftrace_direct;	/* BTF has register_ftrace_direct[_multi]: trampolines can
+				   attach to kernel functions */
+	bool rdonly_cast;	/* kfunc bpf_rdonly_cast (6.2+): direct loads of cmds[] */
+	int cmds_view_id;	/* vmlinux struct to view cmds[] through, 0 = none */
+	char cmds_view[64];	/* its name */
 	/* tracepoints */
 	bool tracefs;
 	bool tp_console, tp_aer, tp_iopf;
@@ -86,10 +100,17 @@ struct loader_cfg {
 	uint64_t slow_ns;
 	bool all_atc;
 	bool verbose;
-	bool sync_slot;		/* also kprobe arm_smmu_cmdq_write_entries */
+	bool sync_slot;		/* also probe arm_smmu_cmdq_write_entries */
+	bool no_fentry;		/* --no-fentry: kprobes for every driver hook */
+	/*
+	 * SMMUTRACE_FORCE_FENTRY=1 (tests): try fentry even where the kernel's
+	 * BTF shows no ftrace direct calls, to exercise the fallback to kprobes
+	 */
+	bool force_fentry;
 };
 
 struct smmutrace_bpf;
+struct bpf_link;
 
 struct loader {
 	struct loader_cfg cfg;
@@ -97,18 +118,31 @@ struct loader {
 	struct probe probes[P_COUNT];
 	enum trace_mode mode;
 	char mode_why[400];	/* why not a fuller mode */
+	char fallback[300];	/* fentry given up at load or attach, and why ("" = no) */
 	struct smmutrace_bpf *skel;
+	struct bpf_link *links[P_COUNT];
 };
 
 void loader_init(struct loader *l, const struct loader_cfg *cfg);
 /* an environment switch: set, non-empty and not "0" */
+bool loader_env_on(const char *name);
 /* read-only survey of the kernel and the plan derived from it */
 void loader_probe(struct loader *l);
-/* open, configure, load, attach; falls back to tracepoints-only on failure */
+/*
+ * open, configure, load, attach; fentry hooks that fail to load or attach
+ * fall back to kprobes (l->fallback says why), kprobes that fail to load
+ * fall back to tracepoints only
+ */
 int loader_start(struct loader *l);
 void loader_stop(struct loader *l);
-/* load the planned programs and unload them: does the verifier accept them here? */
+/*
+ * load the planned programs and unload them: does the verifier accept them
+ * here?  Falls back like loader_start (without attaching), so the probe
+ * table then shows what live tracing would load.
+ */
 int loader_dry_run(struct loader *l);
+/* "yes (...)" or "no: why", for check */
+void loader_fentry_summary(const struct loader *l, char *buf, size_t len);
 
 const char *loader_mode_name(enum trace_mode m);
 /* every reason the full mode is out of reach, "; "-separated ("" if none) */

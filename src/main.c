@@ -47,7 +47,7 @@ static const char args_doc[] = "[replay FILE...|check]";
 enum {
 	OPT_LIVE = 0x100, OPT_SMMU, OPT_SID, OPT_DEVICE, OPT_PID, OPT_YEAR,
 	OPT_INTERVAL, OPT_DURATION, OPT_RECORD, OPT_PROM, OPT_FORCE,
-	OPT_SLOW, OPT_ALL_ATC, OPT_BTF, OPT_NO_KPROBES, OPT_SYNC_SLOT,
+	OPT_SLOW, OPT_ALL_ATC, OPT_BTF, OPT_NO_KPROBES, OPT_SYNC_SLOT, OPT_NO_FENTRY,
 };
 
 static const struct argp_option opts[] = {
@@ -68,6 +68,8 @@ static const struct argp_option opts[] = {
 	{ "year", OPT_YEAR, "YEAR", 0, "Replay: year for log lines without one (journalctl short)", 4 },
 	{ "btf", OPT_BTF, "FILE", 0, "Live: kernel BTF to use instead of /sys/kernel/btf/vmlinux", 5 },
 	{ "no-kprobes", OPT_NO_KPROBES, NULL, 0, "Live: tracepoints only (log-capture mode)", 5 },
+	{ "no-fentry", OPT_NO_FENTRY, NULL, 0,
+	  "Live: kprobes on the driver even where fentry/fexit would work", 5 },
 	{ "sync-slot", OPT_SYNC_SLOT, NULL, 0,
 	  "Live: also probe arm_smmu_cmdq_write_entries for each issuer's exact CMD_SYNC slot "
 	  "(one more kprobe per call)", 5 },
@@ -166,6 +168,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_SYNC_SLOT:
 		env.sync_slot = true;
 		break;
+	case OPT_NO_FENTRY:
+		env.no_fentry = true;
+		break;
 	case ARGP_KEY_ARG:
 		if (env.cmd == CMD_NONE) {
 			if (!strcmp(arg, "replay"))
@@ -194,12 +199,14 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 					    env.interval_s || env.all_atc))
 			argp_error(state, "--live, --duration, --interval, --pid and --all-atc "
 				   "only apply to live tracing");
-		if (env.cmd == CMD_REPLAY && (env.btf_path || env.no_kprobes || env.sync_slot))
-			argp_error(state, "--btf, --no-kprobes and --sync-slot apply to live "
-				   "tracing and check, not replay");
+		if (env.cmd == CMD_REPLAY && (env.btf_path || env.no_kprobes || env.sync_slot ||
+					      env.no_fentry))
+			argp_error(state, "--btf, --no-kprobes, --no-fentry and --sync-slot apply "
+				   "to live tracing and check, not replay");
 		if (env.cmd == CMD_CHECK && (env.record || env.prom || env.filt.smmu ||
 					     env.filt.device || env.filt.have_sid || env.json))
-			argp_error(state, "check takes only -v, --btf, --no-kprobes, --sync-slot");
+			argp_error(state, "check takes only -v, --btf, --no-kprobes, --no-fentry, "
+				   "--sync-slot");
 		if (env.cmd != CMD_REPLAY && env.year)
 			argp_error(state, "--year only applies to replay");
 		if (env.force && !env.record)

@@ -27,6 +27,7 @@ struct env {
 	bool force;
 	bool all_atc;
 	bool no_kprobes;
+	bool no_fentry;
 	bool sync_slot;
 	struct report_filter filt;
 	uint32_t pid;

@@ -238,6 +238,10 @@ contains "$TMP/err" "invalid --sid"
 expect 2 "$BIN" frobnicate
 contains "$TMP/err" "unknown command 'frobnicate'"
 expect 2 "$BIN" replay --duration 5 "$FIX/atc-dmesg.log"
+expect 2 "$BIN" replay --no-fentry "$FIX/atc-dmesg.log"
+contains "$TMP/err" "--no-fentry"
+expect 0 "$BIN" --help
+contains "$TMP/out" "--no-fentry"
 expect 0 "$BIN" --help
 contains "$TMP/out" "EXAMPLES:"
 contains "$TMP/out" "smmutrace replay"

@@ -298,11 +298,47 @@ def ret_of(t):
 
 def mode_full(sc, res, name):
     err = read(os.path.join(res, name + ".err"), "") or ""
-    sc.check("mode: full" in err, "smmutrace traced in full mode (kprobes + tracepoints)",
+    sc.check("mode: full" in err, "smmutrace traced in full mode (driver probes + tracepoints)",
              (re.search(r"mode: .*", err) or [""])[0])
 
 
 # ---------------------------------------------------------------- scenarios
+PROBE_LINE = re.compile(r"^\s+(\S.*?)\s+(kprobe|kretprobe|raw_tp|tp|fentry|fexit)\s+(\S+)\s+(\S+)\s*(.*)$")
+DRIVER_HOOKS = ("issuer entry", "issuer return", "error interrupt", "error interrupt return",
+                "SID -> device")
+
+
+def probe_table(text):
+    """smmutrace's probe table (check or the live banner): name -> (kind, target, state, notes)"""
+    out = {}
+    for line in (text or "").splitlines():
+        p = PROBE_LINE.match(line)
+        if p:
+            out[p.group(1)] = (p.group(2), p.group(3), p.group(4), p.group(5))
+    return out
+
+
+def kconfig(res):
+    """the kernel's build config (copied from its Debian package by run.sh)"""
+    text = read(os.path.join(res, "kconfig.txt"))
+    if text is None:
+        return None
+    return dict(l.split("=", 1) for l in text.splitlines() if l.startswith("CONFIG_") and "=" in l)
+
+
+def btf_funcs(res):
+    """names of the FUNCs in the kernel's own BTF (the guest's /sys/kernel/btf/vmlinux)"""
+    path = os.path.join(res, "vmlinux.btf")
+    if not os.path.exists(path):
+        return None
+    try:
+        p = subprocess.run(["bpftool", "btf", "dump", "file", path], capture_output=True,
+                           text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return set(re.findall(r"^\[\d+\] FUNC '([^']+)'", p.stdout, re.M))
+
+
 def attach(res, sc, ctx):
     chk = read(os.path.join(res, "check.txt"), "") or ""
     krel = ctx["meta"].get("kernel", "")
@@ -316,22 +352,90 @@ def attach(res, sc, ctx):
     syms = set((read(os.path.join(res, "kallsyms.txt"), "") or "").split()[1::2])
     want = "__arm_smmu_cmdq_skip_err" if "__arm_smmu_cmdq_skip_err" in syms else "arm_smmu_gerror_handler"
     err = read(os.path.join(res, "traffic.err"), "") or ""
-    probes = {}
-    for line in err.splitlines():
-        p = re.match(r"^\s+(\S.*?)\s{2,}(kprobe|kretprobe|raw_tp|tp|fentry|fexit)\s+(\S+)\s+(\S+)", line)
-        if p:
-            probes[p.group(1)] = (p.group(3), p.group(4))
+    probes = probe_table(err)
     mode_full(sc, res, "traffic")
-    sc.check(probes.get("issuer entry") == ("arm_smmu_cmdq_issue_cmdlist", "attached"),
-             "issuer entry kprobe attached to arm_smmu_cmdq_issue_cmdlist", str(probes.get("issuer entry")))
-    sc.check(probes.get("issuer return") == ("arm_smmu_cmdq_issue_cmdlist", "attached"),
-             "issuer return kretprobe attached", str(probes.get("issuer return")))
-    sc.check(probes.get("error interrupt") == (want, "attached"),
-             "error-interrupt kprobe on %s (%s in kallsyms)" % (
-                 want, "skip_err present" if want.startswith("__") else "skip_err inlined"),
-             str(probes.get("error interrupt")))
-    sc.check(probes.get("driver log text", ("", ""))[1] == "attached", "printk:console tracepoint attached")
-    sc.note("%s, error path %s" % ("5-arg issuer" if v612 else "4-arg issuer", want))
+
+    # The flavour each hook must get, from the kernel's own build config and
+    # BTF (not from smmutrace's survey): fentry/fexit where the kernel has
+    # ftrace direct calls and a BTF FUNC of that exact name, else kprobes.
+    cfg = kconfig(res)
+    funcs = btf_funcs(res)
+    if not sc.check(cfg is not None, "the kernel's build config was captured (kconfig.txt)"):
+        return
+    if not sc.check(funcs is not None, "the kernel's BTF was captured and read (vmlinux.btf, bpftool)"):
+        return
+    direct = cfg.get("CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS") == "y"
+
+    def fentry_ok(sym):
+        return direct and sym in funcs
+
+    def kinds(sym):
+        return ("fentry", "fexit") if fentry_ok(sym) else ("kprobe", "kretprobe")
+
+    issue = "arm_smmu_cmdq_issue_cmdlist"
+    sid = probes.get("SID -> device", ("", "", "", ""))[1]
+    want_tab = {
+        "issuer entry": (kinds(issue)[0], issue),
+        "issuer return": (kinds(issue)[1], issue),
+        "error interrupt": (kinds(want)[0], want),
+        "error interrupt return": (kinds(want)[1], want),
+        "SID -> device": (kinds(sid)[0], sid),
+    }
+    for name, (kind, target) in want_tab.items():
+        got = probes.get(name)
+        why = ("direct calls, BTF FUNC" if fentry_ok(target) else
+               "no CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS" if not direct else "no BTF FUNC %s" % target)
+        sc.check(got is not None and got[:3] == (kind, target, "attached"),
+                 "%s: %s attached to %s (%s)" % (name, kind, target, why), str(got))
+    sc.check(sid.startswith("arm_smmu_atc_inv_master"), "SID -> device hook on arm_smmu_atc_inv_master", sid)
+    sc.check(probes.get("driver log text", ("", "", ""))[2] == "attached", "printk:console tracepoint attached")
+
+    # check predicted what live tracing did
+    ctab = probe_table(chk)
+    for name in DRIVER_HOOKS:
+        c, l = ctab.get(name), probes.get(name)
+        sc.check(c and l and c[:2] == l[:2] and c[2] == "planned",
+                 "check plans %s as live tracing attached it (%s)" % (name, l[0] if l else "?"),
+                 "check %s, live %s" % (c, l))
+    sc.check("verifier:     the planned programs load on this kernel" in chk,
+             "check's verifier dry run loads the planned programs",
+             (re.search(r"verifier: .*", chk) or [""])[0])
+    # the optional sync-slot hook and --no-fentry, through the verifier
+    ss = read(os.path.join(res, "check-sync-slot.txt"), "") or ""
+    got = probe_table(ss).get("issuer sync slot")
+    ws = "arm_smmu_cmdq_write_entries"
+    sc.check(got and got[:3] == (kinds(ws)[0], ws, "planned") and "the planned programs load" in ss,
+             "check --sync-slot: %s on %s, and it loads" % (kinds(ws)[0], ws), str(got))
+    nf = read(os.path.join(res, "check-no-fentry.txt"), "") or ""
+    nft = probe_table(nf)
+    sc.check(all(nft.get(n) and nft[n][0] in ("kprobe", "kretprobe") and "--no-fentry" in nft[n][3]
+                 for n in DRIVER_HOOKS) and "the planned programs load" in nf,
+             "check --no-fentry: kprobes on every driver hook, and they load",
+             str({n: nft.get(n, ("?",))[0] for n in DRIVER_HOOKS}))
+
+    # fentry forced where the kernel has no trampolines: attach fails, kprobes take over
+    fe = read(os.path.join(res, "forced.err"), "") or ""
+    ft = probe_table(fe)
+    sc.check((read(os.path.join(res, "forced.rc"), "") or "").strip() == "0" and "mode: full" in fe,
+             "SMMUTRACE_FORCE_FENTRY run: full mode, exit 0",
+             (re.search(r"mode: .*", fe) or [""])[0] + " rc " + (read(os.path.join(res, "forced.rc"), "") or "").strip())
+    isr = ft.get("error interrupt")
+    if direct:
+        sc.check(isr and isr[:3] == (kinds(want)[0], want, "attached") and "using kprobes" not in fe,
+                 "forced: the trampoline on %s attaches (direct calls)" % want, str(isr))
+        forced = "forced: attaches"
+    else:
+        m = re.search(r"fentry/fexit attach to (\S+) failed \(([^)]*)\); using kprobes", fe)
+        sc.check(m and m.group(1) == want and "ENOTSUPP" in m.group(2),
+                 "forced: attaching a trampoline to %s fails with ENOTSUPP, said on stderr" % want,
+                 m.group(0) if m else "no fallback message")
+        sc.check(isr and isr[:3] == ("kprobe", want, "attached") and "fell back from fentry" in isr[3],
+                 "forced: the error interrupt falls back to a kprobe, and the table says why", str(isr))
+        sc.check(ft.get("error interrupt return", ("",))[0] == "kretprobe",
+                 "forced: its return hook falls back with it (kretprobe)")
+        forced = "forced: %s" % (m.group(2).split(",")[0] if m else "?")
+    sc.note("%s-arg issuer %s/%s, %s on %s; %s" % (
+        "5" if v612 else "4", kinds(issue)[0], kinds(issue)[1], kinds(want)[0], want, forced))
 
 
 def traffic(res, sc, ctx):
@@ -372,8 +476,8 @@ def sw_timeout(res, sc, ctx):
     sync_slot = f.get("sync_slot") == "1"
     if sync_slot:
         err = read(os.path.join(res, "sw_timeout.err"), "") or ""
-        sc.check(re.search(r"issuer sync slot\s+kprobe\s+arm_smmu_cmdq_write_entries\s+attached", err),
-                 "--sync-slot: the write_entries kprobe is attached")
+        sc.check(re.search(r"issuer sync slot\s+(kprobe|fentry)\s+arm_smmu_cmdq_write_entries\s+attached", err),
+                 "--sync-slot: the write_entries probe is attached")
     recs = load_ndjson(sc, res, "sw_timeout")
     if recs is None:
         return

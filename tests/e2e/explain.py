@@ -83,7 +83,7 @@ def main():
     elif src == "log":
         text = "DMA traffic. The kernel log alone carries no issuer statistics."
     else:
-        text = "DMA traffic. smmutrace reported no issuer statistics: its kprobes were not attached."
+        text = "DMA traffic. smmutrace reported no issuer statistics: its driver probes were not attached."
     print(" %d. %s" % (n, wrap(text)))
 
     # 2. software timeout

@@ -13,6 +13,7 @@ import importlib.util
 import io
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -111,7 +112,36 @@ MUTATIONS = [
         os.path.join(d, "kallsyms.txt"), "a").write("T __arm_smmu_cmdq_skip_err\n")
      if "__arm_smmu_cmdq_skip_err" not in open(os.path.join(d, "kallsyms.txt")).read()
      else drop_kallsyms(d, "__arm_smmu_cmdq_skip_err")),
+    ("attach", "issuer entry in the other flavour", lambda d: flip_kind(d, "traffic.err", "issuer entry")),
+    ("attach", "issuer return in the other flavour", lambda d: flip_kind(d, "traffic.err", "issuer return")),
+    ("attach", "check plans another flavour than live used", lambda d: flip_kind(d, "check.txt", "error interrupt")),
+    ("attach", "the kernel config says the opposite about direct calls", lambda d: (
+        drop_kconfig(d, "CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS"),
+        open(os.path.join(d, "kconfig.txt"), "a").write("CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS=y\n"))
+     if "CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS=y" not in open(os.path.join(d, "kconfig.txt")).read()
+     else drop_kconfig(d, "CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS")),
+    ("attach", "forced fentry: the error interrupt ends in the other flavour",
+     lambda d: flip_kind(d, "forced.err", "error interrupt")),
+    ("attach", "check --no-fentry still plans fentry somewhere",
+     lambda d: flip_kind(d, "check-no-fentry.txt", "issuer entry")),
 ]
+
+
+def flip_kind(d, name, what):
+    """the probe table line of `what` in NAME.err (or NAME): the other flavour"""
+    path = os.path.join(d, name)
+    swap = {"fentry": "kprobe", "kprobe": "fentry", "fexit": "kretprobe", "kretprobe": "fexit"}
+    line_re = re.compile(r"^(  %s\s+)(fentry|fexit|kprobe|kretprobe)(\s.*)$" % re.escape(what), re.S)
+    out = []
+    for line in open(path).read().splitlines(True):
+        m = line_re.match(line)
+        out.append(m.group(1) + swap[m.group(2)] + m.group(3) if m else line)
+    open(path, "w").write("".join(out))
+
+
+def drop_kconfig(d, opt):
+    path = os.path.join(d, "kconfig.txt")
+    open(path, "w").write("".join(l for l in open(path) if not l.startswith(opt + "=")))
 
 
 def drop_kallsyms(d, sym):

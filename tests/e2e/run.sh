@@ -101,6 +101,11 @@ for k in "${KERNELS[@]}"; do
         -o "$out" -t "$BOOT_TIMEOUT" "${V[@]}" || brc=$?
     te=$(date +%s)
     rel=$(sed -n 's/^kernel=//p' "$out/timing.txt" 2>/dev/null || echo "$k")
+    # the kernel's own build config, from its package: what check.py expects
+    # of the flavour (fentry needs CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS)
+    for cfg in "${SMMUTRACE_CACHE:-/var/cache/smmutrace}/kernels/$k/boot/config-"*; do
+        [ -f "$cfg" ] && [ -d "$out/results" ] && cp "$cfg" "$out/results/kconfig.txt"
+    done
     if [ -s "$out/results/vmlinux.btf" ]; then
         mkdir -p "${SMMUTRACE_CACHE:-/var/cache/smmutrace}/btf"
         cp "$out/results/vmlinux.btf" "${SMMUTRACE_CACHE:-/var/cache/smmutrace}/btf/vmlinux-$rel.btf"

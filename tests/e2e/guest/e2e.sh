@@ -30,6 +30,14 @@ smmutrace --version >"$R/version.txt" 2>&1
 cp /sys/kernel/btf/vmlinux "$R/vmlinux.btf" 2>/dev/null || true
 smmutrace check >"$R/check.txt" 2>&1; echo $? >"$R/check.rc"
 sed 's/^/  check: /' "$R/check.txt"
+# the flavour of the optional write_entries hook, and --no-fentry (verifier dry runs)
+smmutrace check --sync-slot >"$R/check-sync-slot.txt" 2>&1; echo $? >"$R/check-sync-slot.rc"
+smmutrace check --no-fentry >"$R/check-no-fentry.txt" 2>&1; echo $? >"$R/check-no-fentry.rc"
+# fentry tried even where the survey says this kernel has no trampolines: what
+# attaching one really does here, and the fallback to kprobes when it fails
+SMMUTRACE_FORCE_FENTRY=1 smmutrace --live --json --duration 2 >"$R/forced.ndjson" 2>"$R/forced.err"
+echo $? >"$R/forced.rc"
+grep -E 'using kprobes|error interrupt ' "$R/forced.err" | sed 's/^/  forced fentry: /'
 if ! gt_setup 2>"$R/gt-setup.err"; then
     say "tracefs ground-truth probes failed: $(cat "$R/gt-setup.err")"
     echo "gt_setup=failed" >>"$R/setup.facts"
