@@ -18,27 +18,27 @@
 #include "main.h"
 
 const char *argp_program_version = "smmutrace " SMMUTRACE_VERSION;
-const char *argp_program_bug_address = "<https://github.com/smmutrace/smmutrace/issues>";
 
 static const char doc[] =
 "Attribute ARM SMMUv3 command-queue errors (ATC invalidate timeouts, illegal\n"
 "commands, CMD_SYNC timeouts) to devices, StreamIDs and issuing threads.\n"
 "\n"
 "USAGE:\n"
-"  smmutrace [--live] [OPTIONS]          trace this kernel (root)\n"
-"  smmutrace replay [OPTIONS] FILE...    re-run attribution on a kernel log or capture\n"
-"  smmutrace check                       what this kernel supports, which mode runs\n"
+"  smmutrace [--live] [OPTIONS]        trace this kernel (root)\n"
+"  smmutrace replay [OPTIONS] FILE...  attribute a kernel log or a capture\n"
+"  smmutrace check                     what this kernel supports\n"
 "\n"
 "EXAMPLES:\n"
-"  sudo smmutrace                        # live, text, until Ctrl-C\n"
-"  sudo smmutrace --json --interval 60   # NDJSON telemetry, summary every minute\n"
+"  sudo smmutrace                       # live, text, until Ctrl-C\n"
+"  sudo smmutrace --json --interval 60  # NDJSON, a summary every minute\n"
+"  sudo smmutrace --record run.smt --prom /var/lib/node_exporter/st.prom\n"
 "  sudo smmutrace --device 0000:01:00.0 --duration 300\n"
-"  smmutrace replay /var/log/kern.log    # dmesg, journalctl -k, /dev/kmsg dumps...\n"
+"  smmutrace replay /var/log/kern.log   # also dmesg, journalctl -k, kmsg\n"
 "  journalctl -k -o short-precise | smmutrace replay --json -\n"
-"  smmutrace check\n"
+"  smmutrace replay run.smt             # a capture, on any machine\n"
 "\n"
-"EXIT STATUS: 0 success; 1 runtime error (unreadable or truncated input, cannot\n"
-"trace); 2 usage error.  See smmutrace(8).\n"
+"EXIT STATUS: 0 success; 1 runtime error (unreadable, empty, truncated or\n"
+"corrupt input; cannot trace or write); 2 usage error.  See smmutrace(8).\n"
 "\n"
 "OPTIONS:";
 
