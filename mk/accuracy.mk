@@ -29,9 +29,10 @@ $(SIM_OUT)/test_sim: tests/sim/test_sim.c $(SIM_DEPS) | $(SIM_OUT)
 	$(call msg,TEST-CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/sim $< $(SIM_SRCS) $(CORE_OBJS) $(SIM_LIBS) -lcmocka -o $@
 
-$(SIM_OUT)/test_attrib: tests/sim/test_attrib.c $(CORE_OBJS) $(wildcard src/*.h) | $(SIM_OUT)
+$(SIM_OUT)/test_attrib: tests/sim/test_attrib.c tests/unit/engine_run.h $(CORE_OBJS) \
+		      $(wildcard src/*.h) | $(SIM_OUT)
 	$(call msg,TEST-CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $< $(CORE_OBJS) $(ALL_LDFLAGS) -ljansson -lz -lcmocka -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(CORE_OBJS) $(ALL_LDFLAGS) -ljansson -lz -lcmocka -o $@
 
 accuracy: $(SIM_OUT)/accuracy
 	$(Q)$<

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -181,10 +182,9 @@ static int gz_put(struct capture_writer *w, const void *data, size_t len)
 		return 0;
 	if (gzwrite(w->gz, data, len) != (int)len) {
 		int zerr;
-		const char *msg = gzerror(w->gz, &zerr);
 
+		gzerror(w->gz, &zerr);
 		w->err = zerr == Z_ERRNO ? errno : EIO;
-		(void)msg;
 		return -w->err;
 	}
 	return 0;
@@ -247,6 +247,9 @@ int capture_write(struct capture_writer *w, const struct smmu_event *ev)
 	uint32_t len;
 	int err;
 
+	/* a failed stream stays failed: what is in it so far stays readable */
+	if (w->err)
+		return -w->err;
 	if (!size)
 		return -EINVAL;
 	/* records carry their trimmed size, so readers need no type table */
@@ -266,10 +269,28 @@ int capture_write(struct capture_writer *w, const struct smmu_event *ev)
 
 int capture_flush(struct capture_writer *w)
 {
+	if (w->err)
+		return -w->err;
 	w->unflushed = 0;
 	if (gzflush(w->gz, Z_SYNC_FLUSH) != Z_OK)
 		return -(w->err = EIO);
 	return 0;
+}
+
+int capture_error(const struct capture_writer *w)
+{
+	return -w->err;
+}
+
+void capture_meta_init(struct capture_meta *m, const char *tool, const char *source)
+{
+	struct timespec ts;
+
+	memset(m, 0, sizeof(*m));
+	str_copy(m->tool, sizeof(m->tool), tool);
+	str_copy(m->source, sizeof(m->source), source);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	m->created_wall_ns = ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 uint64_t capture_records(const struct capture_writer *w)

@@ -63,12 +63,15 @@ int capture_decode_header(const char *json, size_t len, struct capture_meta *m,
 			  char *err, size_t errlen);
 bool capture_is_magic(const void *data, size_t len);
 
-/* writer */
+/* writer: the first write error sticks; later writes and flushes return it */
 struct capture_writer;
+/* zeroed, with the tool, the source and the creation time */
+void capture_meta_init(struct capture_meta *m, const char *tool, const char *source);
 struct capture_writer *capture_create(const char *path, bool force,
 				      const struct capture_meta *m, char *err, size_t errlen);
 int capture_write(struct capture_writer *w, const struct smmu_event *ev);
 int capture_flush(struct capture_writer *w);
+int capture_error(const struct capture_writer *w);	/* 0 or -errno */
 int capture_close(struct capture_writer *w, char *err, size_t errlen);
 uint64_t capture_records(const struct capture_writer *w);
 

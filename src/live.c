@@ -47,7 +47,6 @@ struct live {
 	int ncpus;
 	struct smmu_ev_lost lost_seen;
 	struct capture_writer *rec;	/* --record */
-	int rec_err;
 	int out_err;			/* --record or --prom failed */
 };
 
@@ -91,12 +90,9 @@ static void stamp_wall(const struct live *l, struct smmu_ev_hdr *h)
  */
 static void deliver(struct live *l, const struct smmu_event *ev)
 {
-	if (l->rec && !l->rec_err) {
-		l->rec_err = capture_write(l->rec, ev);
-		if (l->rec_err)
-			fprintf(stderr, "smmutrace: --record %s: %s; recording stopped, "
-				"tracing goes on\n", env.record, strerror(-l->rec_err));
-	}
+	if (l->rec && !capture_error(l->rec) && capture_write(l->rec, ev))
+		fprintf(stderr, "smmutrace: --record %s: %s; recording stopped, "
+			"tracing goes on\n", env.record, strerror(-capture_error(l->rec)));
 	engine_feed(l->eng, ev);
 }
 
@@ -364,8 +360,8 @@ static void tick(struct live *l, uint64_t now)
 	init_event(l, &ev, SMMU_EV_TICK, now);
 	deliver(l, &ev);
 	/* a capture being written replays up to its last flush */
-	if (l->rec && !l->rec_err)
-		l->rec_err = capture_flush(l->rec);
+	if (l->rec)
+		capture_flush(l->rec);
 }
 
 static void write_prom(struct live *l)
@@ -412,16 +408,12 @@ static void capture_meta_fill(const struct live *l, struct capture_meta *m)
 {
 	const struct kinfo *ki = &l->ld.ki;
 	const struct probe *is = &l->ld.probes[P_ISSUE];
-	struct timespec ts;
 
-	snprintf(m->tool, sizeof(m->tool), "smmutrace %s", SMMUTRACE_VERSION);
+	capture_meta_init(m, "smmutrace " SMMUTRACE_VERSION, "live");
 	str_copy(m->host, sizeof(m->host), host_name());
 	str_copy(m->kernel, sizeof(m->kernel), ki->release);
 	str_copy(m->arch, sizeof(m->arch), ki->machine);
 	read_line("/proc/sys/kernel/random/boot_id", m->boot_id, sizeof(m->boot_id));
-	snprintf(m->source, sizeof(m->source), "live");
-	clock_gettime(CLOCK_REALTIME, &ts);
-	m->created_wall_ns = ts.tv_sec * (int64_t)NSEC + ts.tv_nsec;
 	snprintf(m->features, sizeof(m->features),
 		 "{\"mode\":\"%s\",\"kprobes\":%s,\"btf\":%s,\"driver_types\":%s,"
 		 "\"issue_cmdlist_5_args\":%s,\"atc_sync_timeouts\":%s,\"invs_7x\":%s,"
@@ -442,7 +434,7 @@ static int setup_record(struct live *l)
 
 	if (!env.record)
 		return 0;
-	m = calloc(1, sizeof(*m));
+	m = malloc(sizeof(*m));
 	if (!m)
 		return -ENOMEM;
 	capture_meta_fill(l, m);
@@ -458,14 +450,13 @@ static int setup_record(struct live *l)
 static int close_record(struct live *l)
 {
 	char err[300];
-	int ret = l->rec_err;
+	int ret;
 
 	if (!l->rec)
 		return 0;
-	if (capture_close(l->rec, err, sizeof(err))) {
+	ret = capture_close(l->rec, err, sizeof(err));
+	if (ret)
 		fprintf(stderr, "smmutrace: --record %s\n", err);
-		ret = -EIO;
-	}
 	l->rec = NULL;
 	return ret;
 }

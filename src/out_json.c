@@ -101,14 +101,20 @@ static void emit(struct report *r, json_t *o)
 	json_decref(o);
 }
 
-static json_t *evidence_array(uint32_t evidence)
+/* a bit set as the array of its bits' names */
+static json_t *bit_names(uint32_t bits, unsigned int nbits, const char *(*name)(unsigned int))
 {
 	json_t *a = json_array();
 
-	for (unsigned int b = 0; b < EVD_KINDS; b++)
-		if (evidence & (1u << b))
-			json_array_append_new(a, json_string(evidence_name(b)));
+	for (unsigned int b = 0; b < nbits; b++)
+		if (bits & (1u << b))
+			json_array_append_new(a, json_string(name(b)));
 	return a;
+}
+
+static json_t *evidence_array(uint32_t evidence)
+{
+	return bit_names(evidence, EVD_KINDS, evidence_name);
 }
 
 static json_t *suspects_json(const struct incident *inc)
@@ -179,16 +185,6 @@ static json_t *hex_json(uint64_t v)
 	return json_string(buf);
 }
 
-static json_t *flags_json(uint32_t flags)
-{
-	json_t *a = json_array();
-
-	for (unsigned int b = 0; b < INCF_KINDS; b++)
-		if (flags & (1u << b))
-			json_array_append_new(a, json_string(incident_flag_name(b)));
-	return a;
-}
-
 static json_t *culprit_json(const struct incident *inc)
 {
 	const struct suspect *s;
@@ -254,7 +250,7 @@ void json_incident(struct report *r, const struct incident *inc)
 	set(o, "confidence", json_string(confidence_name(inc->confidence)));
 	set(o, "suspects", suspects_json(inc));
 	set(o, "likely_culprit", culprit_json(inc));
-	set(o, "flags", flags_json(inc->flags));
+	set(o, "flags", bit_names(inc->flags, INCF_KINDS, incident_flag_name));
 	set(o, "blocked_by", inc->blocked_by ? json_integer(inc->blocked_by) : json_null());
 	set(o, "cmdq", inc->cmdq ? hex_json(inc->cmdq) : json_null());
 	set(o, "queue_walk", walk_json(inc));

@@ -112,11 +112,8 @@ static void device_metrics(FILE *f, const struct engine *e)
 static void issuer_metrics(FILE *f, const struct engine *e)
 {
 	char l[4 * SMMU_NAME_LEN];
-	bool any = false;
 
-	for (int i = 0; i < engine_n_smmus(e); i++)
-		any |= engine_smmu(e, i)->have_stats;
-	if (!any)
+	if (!report_have_issuer_stats(e))
 		return;
 	head(f, "smmutrace_issuer_calls_total", "counter",
 	     "arm_smmu_cmdq_issue_cmdlist calls.");

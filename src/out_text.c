@@ -272,11 +272,8 @@ static void device_table(struct report *r, const struct engine *e)
 static void issuer_table(struct report *r, const struct engine *e)
 {
 	char name[4 * SMMU_NAME_LEN];
-	bool any = false;
 
-	for (int i = 0; i < engine_n_smmus(e); i++)
-		any |= engine_smmu(e, i)->have_stats;
-	if (!any)
+	if (!report_have_issuer_stats(e))
 		return;
 	fprintf(r->out, "\nISSUERS (arm_smmu_cmdq_issue_cmdlist)\n%-*s %10s %10s %7s  %s\n",
 		NAME_W, "SMMU", "CALLS", "SYNC", "FAILED", "COMMANDS");

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "capture.h"
 #include "engine.h"
@@ -23,14 +22,13 @@ struct replay {
 	struct run_info ri;
 	struct capture_writer *rec;
 	enum src_kind src;	/* of the input being read */
-	int rec_err;
 };
 
 /* every event on its way to the engine passes here, and only here */
 static void deliver(struct replay *r, const struct smmu_event *ev)
 {
-	if (r->rec && !r->rec_err)
-		r->rec_err = capture_write(r->rec, ev);
+	if (r->rec)
+		capture_write(r->rec, ev);	/* a failure sticks; close_record says it */
 	engine_feed(r->eng, ev);
 }
 
@@ -150,20 +148,17 @@ static int replay_one(struct replay *r, const char *path)
 
 static int open_record(struct replay *r)
 {
-	struct capture_meta *m = calloc(1, sizeof(*m));
-	struct timespec ts;
-	char err[256];
-	size_t off = 0;
+	struct capture_meta *m = malloc(sizeof(*m));
+	char err[256], source[sizeof(m->source)];
+	size_t off;
 
 	if (!m)
 		return -ENOMEM;
-	snprintf(m->tool, sizeof(m->tool), "smmutrace %s", SMMUTRACE_VERSION);
-	off = snprintf(m->source, sizeof(m->source), "replay:");
-	for (int i = 0; i < env.n_files && off < sizeof(m->source); i++)
-		off += snprintf(m->source + off, sizeof(m->source) - off, "%s%s",
+	off = snprintf(source, sizeof(source), "replay:");
+	for (int i = 0; i < env.n_files && off < sizeof(source); i++)
+		off += snprintf(source + off, sizeof(source) - off, "%s%s",
 				i ? "," : "", env.files[i]);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	m->created_wall_ns = ts.tv_sec * 1000000000LL + ts.tv_nsec;
+	capture_meta_init(m, "smmutrace " SMMUTRACE_VERSION, source);
 	r->rec = capture_create(env.record, env.force, m, err, sizeof(err));
 	free(m);
 	if (!r->rec) {
@@ -176,15 +171,13 @@ static int open_record(struct replay *r)
 static int close_record(struct replay *r)
 {
 	char err[256];
-	int ret = r->rec_err;
+	int ret;
 
 	if (!r->rec)
 		return 0;
-	if (capture_close(r->rec, err, sizeof(err)) && !ret)
-		ret = -EIO;
+	ret = capture_close(r->rec, err, sizeof(err));
 	if (ret)
-		fprintf(stderr, "smmutrace: --record %s: %s\n", env.record,
-			r->rec_err ? strerror(-r->rec_err) : err);
+		fprintf(stderr, "smmutrace: --record %s\n", err);
 	r->rec = NULL;
 	return ret;
 }

@@ -131,3 +131,12 @@ bool incident_position(const struct incident *inc, uint32_t *pos)
 	}
 	return false;
 }
+
+/* issuer statistics exist only from kprobe/fentry runs; views skip their tables otherwise */
+bool report_have_issuer_stats(const struct engine *e)
+{
+	for (int i = 0; i < engine_n_smmus(e); i++)
+		if (engine_smmu(e, i)->have_stats)
+			return true;
+	return false;
+}

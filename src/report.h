@@ -65,6 +65,7 @@ bool report_filter_match(const struct report_filter *f, const struct incident *i
 int fmt_rfc3339(int64_t wall_ns, char *buf, size_t len);
 size_t text_escape(char *dst, size_t size, const char *s);
 bool incident_position(const struct incident *inc, uint32_t *pos);
+bool report_have_issuer_stats(const struct engine *e);
 
 /* per-format views */
 void text_incident(struct report *r, const struct incident *inc);

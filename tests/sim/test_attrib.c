@@ -26,35 +26,7 @@
 #define SHIFT		8
 #define MAX_INC		16
 
-struct run {
-	struct engine *e;
-	struct incident inc[MAX_INC];
-	int n;
-};
-
-static void on_incident(void *ctx, const struct incident *inc)
-{
-	struct run *r = ctx;
-
-	assert_true(r->n < MAX_INC);
-	r->inc[r->n++] = *inc;
-}
-
-static struct run *run_new(void)
-{
-	struct run *r = calloc(1, sizeof(*r));
-
-	assert_non_null(r);
-	r->e = engine_new(NULL, on_incident, r);
-	assert_non_null(r->e);
-	return r;
-}
-
-static void run_free(struct run *r)
-{
-	engine_free(r->e);
-	free(r);
-}
+#include "engine_run.h"
 
 static void hdr(struct smmu_event *ev, int type, uint64_t t, bool bpf)
 {

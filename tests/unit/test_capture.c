@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Capture format: header codec, record sizes, write/read round trip. */
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -115,12 +119,59 @@ static void test_file_round_trip(void **state)
 	free(m);
 }
 
+/* a full disk, by file-size limit: the first error sticks and close reports it */
+static void test_write_error_sticks(void **state)
+{
+	char path[] = "/tmp/smmutrace-test-XXXXXX";
+	struct capture_meta *m = malloc(sizeof(*m));
+	struct capture_writer *w;
+	struct smmu_event ev;
+	struct rlimit old, lim;
+	struct stat st;
+	char err[256];
+	int fd = mkstemp(path), ret = 0;
+
+	assert_true(fd >= 0);
+	close(fd);
+	capture_meta_init(m, "smmutrace test", "unit");
+	assert_string_equal(m->source, "unit");
+	assert_true(m->created_wall_ns > 0);
+	w = capture_create(path, true, m, err, sizeof(err));
+	assert_non_null(w);
+	assert_int_equal(capture_error(w), 0);
+	assert_int_equal(stat(path, &st), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	lim = old;
+	lim.rlim_cur = st.st_size + 4096;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	memset(&ev, 0, sizeof(ev));
+	ev.hdr.type = SMMU_EV_ISSUE;
+	for (int i = 0; i < 100000 && !ret; i++) {
+		ev.hdr.mono_ns = i * 7919ULL;	/* incompressible enough */
+		ev.issue.duration_ns = i * 104729ULL;
+		ret = capture_write(w, &ev);
+	}
+	/* EFBIG from a write, or EIO from the gzip flush that hit the limit */
+	assert_true(ret == -EFBIG || ret == -EIO);
+	assert_int_equal(capture_error(w), ret);
+	assert_int_equal(capture_write(w, &ev), ret);
+	assert_int_equal(capture_flush(w), ret);
+	assert_int_not_equal(capture_close(w, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "could not finish the capture"));
+	setrlimit(RLIMIT_FSIZE, &old);
+	signal(SIGXFSZ, SIG_DFL);
+	unlink(path);
+	free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_record_sizes),
 		cmocka_unit_test(test_header_round_trip),
 		cmocka_unit_test(test_file_round_trip),
+		cmocka_unit_test(test_write_error_sticks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

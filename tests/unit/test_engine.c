@@ -7,36 +7,11 @@
 
 #include "testutil.h"
 
-#include "engine.h"
-
-#define MAX_INC 32
-
-struct run {
-	struct engine *e;
-	struct incident inc[MAX_INC];
-	int n;
-};
-
-static void on_incident(void *ctx, const struct incident *inc)
-{
-	struct run *r = ctx;
-
-	assert_true(r->n < MAX_INC);
-	r->inc[r->n++] = *inc;
-}
+#include "engine_run.h"
 
 static void feed(void *ctx, const struct smmu_event *ev)
 {
 	engine_feed(((struct run *)ctx)->e, ev);
-}
-
-static struct run *run_new(void)
-{
-	struct run *r = calloc(1, sizeof(*r));
-
-	r->e = engine_new(NULL, on_incident, r);
-	assert_non_null(r->e);
-	return r;
 }
 
 static void run_log(struct run *r, const char *text)
@@ -61,12 +36,6 @@ static struct run *replay(const char *text)
 	run_log(r, text);
 	engine_finish(r->e);
 	return r;
-}
-
-static void run_free(struct run *r)
-{
-	engine_free(r->e);
-	free(r);
 }
 
 #define P "arm-smmu-v3 arm-smmu-v3.0.auto: "
