@@ -2201,6 +2201,12 @@ struct engine *engine_new(const struct engine_opts *o, engine_incident_fn fn, vo
 	return e;
 }
 
+/* replay reads logs and captures in turn: incidents say what they came from */
+void engine_set_source(struct engine *e, enum src_kind source)
+{
+	e->o.source = source;
+}
+
 void engine_free(struct engine *e)
 {
 	if (!e)

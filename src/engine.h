@@ -184,6 +184,8 @@ struct engine;
 void engine_default_opts(struct engine_opts *o);
 struct engine *engine_new(const struct engine_opts *o, engine_incident_fn fn, void *ctx);
 void engine_free(struct engine *e);
+/* the source recorded in incidents opened from now on */
+void engine_set_source(struct engine *e, enum src_kind source);
 void engine_feed(struct engine *e, const struct smmu_event *ev);
 /* settle everything still open (end of input, or exit) */
 void engine_finish(struct engine *e);

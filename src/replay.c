@@ -21,7 +21,6 @@ struct replay {
 	struct report rep;
 	struct run_info ri;
 	struct capture_writer *rec;
-	enum src_kind src;	/* of the input being read */
 };
 
 /* every event on its way to the engine passes here, and only here */
@@ -37,21 +36,12 @@ static void feed(void *ctx, const struct smmu_event *ev)
 	deliver(ctx, ev);
 }
 
-static void on_incident(void *ctx, const struct incident *inc)
-{
-	struct replay *r = ctx;
-	struct incident copy = *inc;
-
-	copy.source = r->src;
-	report_incident(&r->rep, &copy);
-}
-
 static int replay_log(struct replay *r, struct input *in)
 {
 	struct kmsg_parser p;
 	int err;
 
-	r->src = SRC_LOG;
+	engine_set_source(r->eng, SRC_LOG);
 	kmsg_parser_init(&p, env.year ? env.year : current_year(), feed, r);
 	err = input_parse_log(in, &p);
 	r->ri.lines += p.stats.lines;
@@ -88,7 +78,7 @@ static int replay_capture(struct replay *r, struct input *in)
 
 	if (!m)
 		return -ENOMEM;
-	r->src = SRC_CAPTURE;
+	engine_set_source(r->eng, SRC_CAPTURE);
 	st = capture_read_header(in, m, err, sizeof(err));
 	if (st) {
 		fprintf(stderr, "smmutrace: %s: %s\n", in->name, err);
@@ -192,7 +182,7 @@ int cmd_replay(void)
 	report_init(&r.rep, env.json ? FMT_JSON : FMT_TEXT, stdout, SRC_LOG, host_name());
 	r.rep.filt = env.filt;
 	engine_default_opts(&o);
-	r.eng = engine_new(&o, on_incident, &r);
+	r.eng = engine_new(&o, report_incident, &r.rep);
 	if (!r.eng) {
 		fprintf(stderr, "smmutrace: out of memory\n");
 		return EXIT_RUNTIME;
