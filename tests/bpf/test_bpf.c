@@ -23,6 +23,7 @@
  */
 #include <errno.h>
 #include <glob.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -37,6 +38,7 @@
 #include <linux/types.h>
 
 #include <bpf/btf.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 
 #include "btfview.h"
@@ -553,6 +555,27 @@ static void test_op_class_table_matches_decode(void **state)
 	assert_int_equal(smmu_lat_bucket(~0ULL), SMMU_LAT_BUCKETS - 1);
 }
 
+/*
+ * The direct-load tests attach tp/ programs, which libbpf resolves through
+ * tracefs.  A fresh machine may not have it mounted: mount it in a private
+ * mount namespace so the host's mounts are left as they were.
+ */
+static int ensure_tracefs(void)
+{
+	if (!access("/sys/kernel/tracing/events", F_OK) ||
+	    !access("/sys/kernel/debug/tracing/events", F_OK))
+		return 0;
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL)) {
+		fprintf(stderr, "test_bpf: cannot mount tracefs in a private namespace: %s\n",
+			strerror(errno));
+		return -1;
+	}
+	printf("  tracefs was not mounted: mounted in a private mount namespace\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -579,6 +602,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "test_bpf: needs root (loads BPF programs)\n");
 		return 1;
 	}
+	if (ensure_tracefs())
+		return 1;
 	libbpf_set_print(log_fn);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

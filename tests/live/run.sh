@@ -11,8 +11,15 @@ if [[ $EUID -ne 0 ]]; then
 	echo "tests/live: needs root (BPF, /dev/kmsg writes)" >&2
 	exit 1
 fi
-# raw tracepoints do not need tracefs, but `check` reports what it sees there
-if [[ ! -d /sys/kernel/tracing/events ]]; then
-	mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
+# Raw tracepoints do not need tracefs, and `check` must work without it
+# (a fresh machine has it unmounted): run once as found, then again with
+# tracefs mounted in a private mount namespace, leaving the host's mounts alone.
+if [[ -z "${SMMUTRACE_LIVE_NS:-}" && ! -d /sys/kernel/tracing/events ]]; then
+	echo "  tracefs not mounted: check without it, then the tests in a private mount namespace"
+	python3 "$HERE/test_live.py" --check-only "$BIN"
+	SMMUTRACE_LIVE_NS=1 exec unshare -m --propagation private "$0" "$@"
+fi
+if [[ -n "${SMMUTRACE_LIVE_NS:-}" ]]; then
+	mount -t tracefs nodev /sys/kernel/tracing
 fi
 exec python3 "$HERE/test_live.py" "$BIN"
