@@ -43,7 +43,9 @@ ALL_CFLAGS := $(CFLAGS) -std=gnu11 $(WARNINGS) -D_GNU_SOURCE \
 ALL_LDFLAGS := $(LDFLAGS) $(SYS_LDFLAGS)
 
 # pure logic: no I/O, unit-tested, also linked into tests, fuzzers and benchmarks
-CORE_SRCS := src/decode.c src/kmsg.c src/engine.c src/report.c src/out_text.c \
+ENGINE_SRCS := $(addprefix src/engine/,time.c registry.c join.c attrib.c narrow.c settle.c \
+	       feed.c engine.c)
+CORE_SRCS := src/decode.c src/kmsg.c $(ENGINE_SRCS) src/report.c src/out_text.c \
 	     src/out_json.c
 # file formats with their I/O: also linked into tests and fuzzers
 IO_SRCS := src/logread.c src/capture.c src/out_prom.c
@@ -85,8 +87,9 @@ $(SKEL): $(BPF_OBJ) | $(OUTPUT)
 	$(Q)$(BPFTOOL) gen skeleton $< name smmutrace_bpf > $@
 
 # ---- user space ---------------------------------------------------------
-$(OUTPUT)/%.o: src/%.c $(wildcard src/*.h) | $(OUTPUT)
+$(OUTPUT)/%.o: src/%.c $(wildcard src/*.h src/*/*.h) | $(OUTPUT)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(OUTPUT)/live.o $(OUTPUT)/check.o $(OUTPUT)/loader.o: $(SKEL)

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The public API: lifecycle, names, aggregates. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode.h"
+#include "internal.h"
+#include "util.h"
+
+static const char *const kind_names[INC_KINDS] = {
+	[INC_ATC_TIMEOUT]	= "atc_timeout",
+	[INC_ILLEGAL_COMMAND]	= "illegal_command",
+	[INC_FETCH_ABORT]	= "fetch_abort",
+	[INC_UNKNOWN_CERROR]	= "unknown_cerror",
+	[INC_SYNC_TIMEOUT]	= "sync_timeout",
+};
+
+static const char *const conf_names[CONF_LEVELS] = {
+	[CONF_UNKNOWN]	 = "unknown",
+	[CONF_SUSPECT]	 = "suspect",
+	[CONF_PROBABLE]	 = "probable",
+	[CONF_CONFIRMED] = "confirmed",
+};
+
+static const char *const evidence_names[EVD_KINDS] = {
+	"skipped_command", "queue_walk", "issuer_batch", "atc_sync_bitmap",
+	"aer_completion_timeout",
+};
+
+static const char *const flag_names[INCF_KINDS] = {
+	"walk_untrusted", "walk_partial", "foreign_chunk_risk", "collateral",
+	"stale_bitmap", "narrowed",
+};
+
+static const char *const verdict_names[VERDICT_LEVELS] = {
+	[VERDICT_NONE]	   = "none",
+	[VERDICT_CLEARED]  = "cleared",
+	[VERDICT_POSSIBLE] = "possible",
+	[VERDICT_LIKELY]   = "likely",
+	[VERDICT_CULPRIT]  = "culprit",
+};
+
+const char *incident_kind_name(enum incident_kind k)
+{
+	return (unsigned int)k < INC_KINDS ? kind_names[k] : "?";
+}
+
+const char *confidence_name(enum confidence c)
+{
+	return (unsigned int)c < CONF_LEVELS ? conf_names[c] : "?";
+}
+
+const char *evidence_name(unsigned int bit)
+{
+	return bit < EVD_KINDS ? evidence_names[bit] : "?";
+}
+
+const char *incident_flag_name(unsigned int bit)
+{
+	return bit < INCF_KINDS ? flag_names[bit] : "?";
+}
+
+const char *verdict_name(enum verdict v)
+{
+	return (unsigned int)v < VERDICT_LEVELS ? verdict_names[v] : "?";
+}
+
+void engine_default_opts(struct engine_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->join_window_ns = 3 * NSEC;
+	o->retry_window_ns = 10 * NSEC;
+	o->aer_window_ns = 2 * NSEC;
+	o->settle_ns = 3 * NSEC;
+	o->source = SRC_LOG;
+}
+struct engine *engine_new(const struct engine_opts *o, engine_incident_fn fn, void *ctx)
+{
+	struct engine *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	e->issues = calloc(ISSUE_RING, sizeof(*e->issues));
+	if (!e->issues) {
+		free(e);
+		return NULL;
+	}
+	if (o)
+		e->o = *o;
+	else
+		engine_default_opts(&e->o);
+	e->fn = fn;
+	e->ctx = ctx;
+	return e;
+}
+
+/* replay reads logs and captures in turn: incidents say what they came from */
+void engine_set_source(struct engine *e, enum src_kind source)
+{
+	e->o.source = source;
+}
+
+void engine_free(struct engine *e)
+{
+	if (!e)
+		return;
+	for (int i = 0; i < e->n_open; i++)
+		free(e->open[i]);
+	free(e->issues);
+	free(e->smmus);
+	free(e->devs);
+	free(e->sids);
+	free(e->funcs);
+	free(e->qs);
+	free(e->sets);
+	free(e);
+}
+
+int engine_n_smmus(const struct engine *e)
+{
+	return e->n_smmus;
+}
+
+const struct smmu_info *engine_smmu(const struct engine *e, int i)
+{
+	return &e->smmus[i].info;
+}
+
+int engine_n_devices(const struct engine *e)
+{
+	return e->n_devs;
+}
+
+const struct device_stat *engine_device(const struct engine *e, int i)
+{
+	return &e->devs[i].st;
+}
+
+uint64_t engine_incidents_by_kind(const struct engine *e, enum incident_kind k)
+{
+	return e->by_kind[k];
+}
+
+uint64_t engine_suppressed(const struct engine *e)
+{
+	return e->suppressed;
+}
+
+int engine_n_suppressed_funcs(const struct engine *e)
+{
+	return e->n_funcs;
+}
+
+const char *engine_suppressed_func(const struct engine *e, int i, uint64_t *count)
+{
+	*count = e->funcs[i].count;
+	return e->funcs[i].func;
+}
+
+const struct smmu_ev_lost *engine_lost(const struct engine *e)
+{
+	return &e->lost;
+}
+
+uint64_t engine_events(const struct engine *e)
+{
+	return e->events;
+}

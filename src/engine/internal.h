@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The attribution engine's insides, shared by its files (in dependency
+ * order): time.c (event-time arithmetic), registry.c (SMMUs, SIDs, devices,
+ * queue sizes, names), join.c (which incident an event belongs to),
+ * attrib.c (the evidence weighed when an incident settles), narrow.c
+ * (narrowing and verdicts across incidents), settle.c (settling and
+ * accounting), feed.c (the event handlers) and engine.c (the public API's
+ * lifecycle and names).  Nothing here is part of engine.h's API.
+ */
+#ifndef SMMUTRACE_ENGINE_INTERNAL_H
+#define SMMUTRACE_ENGINE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine.h"
+
+
+#define MAX_OPEN	256
+#define AER_RING	64
+#define ISSUE_RING	256
+#define WALK_RING	32
+#define SWTO_RING	64
+#define RECENT_RING	64
+#define STALE_RING	32
+#define OPEN_RECS	32
+#define MAX_SETS	1024
+#define EM_ROUNDS	60
+#define NSEC		1000000000ULL
+#define MSEC		1000000ULL
+/* an unpatched issuer only returns an error after the 1 s poll timeout */
+#define SW_TIMEOUT_NS	(900ULL * MSEC)
+/* clock slack between a printk and a BPF timestamp of the same moment */
+#define SLACK_NS	MSEC
+/*
+ * A software timeout this long before a walk, at or after the failing
+ * position, means the driver's llq.cons ran ahead of the hardware while the
+ * CMD_SYNC was pending: the ring slots may hold a later lap.
+ */
+#define HAZARD_WINDOW_NS (2 * NSEC)
+/* a walk record can precede its "CMDQ error" line by this much at most */
+#define WALK_EARLY_NS	(10 * MSEC)
+/* posterior (permille) a suspect needs to be named the likely culprit */
+#define TOP_PERMILLE	750
+
+struct smmu_priv {
+	struct smmu_info info;
+	uint32_t last_gerror;
+	struct evtime last_gerror_t;
+	struct evtime last_full;	/* last "CMDQ timeout": a CPU waited for space */
+	bool carriers;			/* its issuers split batches into sync-less chunks */
+};
+
+struct sid_entry {
+	char smmu[SMMU_NAME_LEN];
+	uint32_t sid;
+	char dev[SMMU_DEV_LEN];
+};
+
+struct aer_entry {
+	char dev[SMMU_DEV_LEN];
+	struct evtime t;
+};
+
+struct issue_entry {
+	char smmu[SMMU_NAME_LEN];
+	struct evtime t;
+	uint32_t cpu;
+	struct smmu_ev_issue is;
+};
+
+struct walk_entry {
+	char smmu[SMMU_NAME_LEN];
+	struct evtime t;
+	uint32_t cpu;
+	uint64_t used_by;		/* incident it was applied to: a walk is one ISR's */
+	struct smmu_ev_queue_walk w;
+};
+
+/* a software timeout: from the issuer's line or its -ETIMEDOUT record */
+struct swto_entry {
+	char smmu[SMMU_NAME_LEN];
+	uint64_t cmdq;			/* 0 = from a log line, queue unknown */
+	uint32_t pos;
+	struct evtime t;
+};
+
+/* a settled CMDQ-error incident, for sync timeouts that queued behind it */
+struct recent_entry {
+	char smmu[SMMU_NAME_LEN];
+	uint64_t cmdq;
+	uint32_t cons;
+	uint32_t shift;
+	uint64_t id;
+	struct evtime t;
+	struct evtime last;
+};
+
+/*
+ * atc_sync_timeouts bits a late ISR set after the issuer had given up: the
+ * next CMD_SYNC on that index, a lap later, is told it failed.
+ */
+struct stale_entry {
+	char smmu[SMMU_NAME_LEN];
+	uint32_t pos;
+	uint32_t shift;
+	struct evtime t;
+	bool used;
+};
+
+struct qshift {
+	uint64_t cmdq;
+	uint32_t shift;
+};
+
+struct dev_entry {
+	struct device_stat st;		/* first: engine_device() hands it out */
+	double p;			/* EM: share of all failures caused by it */
+	double w;			/* EM: expected incidents caused by it */
+	double present;			/* suspect sets that list it */
+	uint64_t strong;		/* of which from evidence that cannot miss the culprit */
+};
+
+/* a distinct suspect set and how many incidents had it */
+struct set_entry {
+	int n;
+	int dev[INC_MAX_SUSPECTS];
+	uint64_t count;
+};
+
+struct func_count {
+	char func[SMMU_FUNC_LEN];
+	uint64_t count;
+};
+
+struct open_inc {
+	struct incident inc;		/* first: handed out as is */
+	bool have_walk;
+	struct walk_entry walk;
+	int n_recs;
+	struct issue_entry recs[OPEN_RECS];	/* issuers matching or in flight */
+	struct evtime cons_t;		/* when the CMDQ error line came */
+	bool stale;			/* a patched report of a bit left by a late ISR */
+	bool from_record;		/* opened by an issuer's return: its line came before */
+	bool weak;			/* its suspects may not include the culprit */
+	bool superseded;		/* another error on this SMMU came after it */
+	bool progressed;		/* a CMD_SYNC behind it completed: no retry now */
+};
+
+struct engine {
+	struct engine_opts o;
+	engine_incident_fn fn;
+	void *ctx;
+	uint64_t next_id;
+	uint64_t events;
+
+	struct open_inc *open[MAX_OPEN];
+	int n_open;
+
+	struct smmu_priv *smmus;
+	int n_smmus;
+	struct dev_entry *devs;
+	int n_devs;
+	struct sid_entry *sids;
+	int n_sids;
+	struct func_count *funcs;
+	int n_funcs;
+	struct qshift *qs;
+	int n_qs;
+	struct set_entry *sets;
+	int n_sets;
+	uint64_t sets_dropped;
+
+	struct aer_entry aer[AER_RING];
+	unsigned int aer_head;
+	struct issue_entry *issues;	/* ring of ISSUE_RING */
+	unsigned int issue_head;
+	struct walk_entry walks[WALK_RING];
+	unsigned int walk_head;
+	struct swto_entry swto[SWTO_RING];
+	unsigned int swto_head;
+	struct recent_entry recent[RECENT_RING];
+	unsigned int recent_head;
+	struct stale_entry stale[STALE_RING];
+	unsigned int stale_head;
+
+	uint64_t by_kind[INC_KINDS];
+	uint64_t suppressed;
+	struct smmu_ev_lost lost;
+};
+
+
+/* time.c */
+void evtime_of(const struct smmu_event *ev, struct evtime *t);
+bool tdiff(const struct evtime *a, const struct evtime *b, int64_t *d);
+bool near(const struct evtime *a, const struct evtime *b, uint64_t w);
+bool before_within(const struct evtime *a, const struct evtime *b, uint64_t w);
+void evtime_max(struct evtime *dst, const struct evtime *t);
+uint64_t tdist(const struct evtime *a, const struct evtime *b);
+
+/* registry.c */
+void *grow(void *arr, int n, size_t size);
+struct smmu_priv *smmu_get(struct engine *e, const char *name);
+void sid_map_add(struct engine *e, const char *smmu, uint32_t sid, const char *dev);
+int dev_idx(struct engine *e, const char *smmu, const char *dev, bool have_sid, uint32_t sid);
+struct device_stat *dev_get(struct engine *e, const char *smmu, const char *dev,
+			    bool have_sid, uint32_t sid);
+uint32_t smmu_shift(struct engine *e, const char *name);
+void qshift_set(struct engine *e, uint64_t cmdq, uint32_t shift);
+uint32_t qshift_get(const struct engine *e, uint64_t cmdq);
+
+/* join.c */
+struct open_inc *oi_of(struct incident *inc);
+struct suspect *suspect_add(struct incident *inc, bool have_sid, uint32_t sid,
+			    const char *dev, uint32_t evidence);
+enum incident_kind kind_of_cerror(uint32_t cerror);
+bool inc_pos(const struct incident *inc, uint32_t *pos);
+bool pos_after(uint32_t from, uint32_t pos, uint32_t shift);
+bool same_queue(const struct incident *inc, const struct issue_entry *ie);
+uint32_t issue_shift(const struct engine *e, const struct incident *inc,
+		     const struct smmu_ev_issue *is);
+void issue_start(const struct issue_entry *ie, struct evtime *start);
+bool in_flight(const struct incident *inc, const struct issue_entry *ie);
+int issue_matches(struct engine *e, const struct incident *inc, const struct issue_entry *ie);
+bool issue_bitmap_confirms(const struct smmu_ev_issue *is);
+bool issue_sw_timeout(const struct smmu_ev_issue *is);
+bool carries_chunks(const struct smmu_ev_issue *is);
+bool ended_after(const struct issue_entry *ie, const struct evtime *t, uint64_t w);
+void offer_issue(struct engine *e, struct open_inc *oi, const struct issue_entry *ie);
+bool walk_matches(const struct incident *inc, const struct walk_entry *we);
+void apply_walk(struct engine *e, struct open_inc *oi, struct walk_entry *we);
+void attach_recent(struct engine *e, struct open_inc *oi);
+void attach_aer(struct engine *e, struct incident *inc);
+struct incident *inc_new(struct engine *e, enum incident_kind kind, const struct smmu_event *ev);
+void on_cmdq_error(struct engine *e, const struct smmu_event *ev);
+void on_issuer_line(struct engine *e, const struct smmu_event *ev);
+void on_skipped(struct engine *e, const struct smmu_event *ev);
+void on_fetch_retry(struct engine *e, const struct smmu_event *ev);
+void on_aer(struct engine *e, const struct smmu_event *ev);
+void on_issue(struct engine *e, const struct smmu_event *ev);
+void on_walk(struct engine *e, const struct smmu_event *ev);
+
+/* attrib.c */
+bool same_device(const struct suspect *a, const struct suspect *b);
+int count_devices(const struct incident *inc);
+bool failed_here(const struct incident *inc);
+bool stall_at(const struct incident *o, uint32_t *at);
+void attribute(struct engine *e, struct open_inc *oi);
+
+/* narrow.c */
+void verdicts(struct engine *e);
+void narrow(struct engine *e, struct open_inc *oi);
+
+/* settle.c */
+void inc_settle(struct engine *e, int idx);
+void engine_tick(struct engine *e, const struct evtime *now);
+
+#endif /* SMMUTRACE_ENGINE_INTERNAL_H */

@@ -1,0 +1,703 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Attribution engine.  An incident is one failed CMD_SYNC (or one issuer's
+ * software timeout).  The driver reports the same failure in up to three
+ * places that arrive in any order: the ISR's "CMDQ error (cons ...)", the
+ * issuer's "CMD_SYNC timeout at ..." or patched "CMD_SYNC for ATC_INV
+ * timeout at prod=...", and what the BPF programs saw (queue walk, issuer
+ * batches).  They are joined on (SMMU, queue, position, time); the evidence
+ * is weighed only when the incident settles, because the issuers' records
+ * arrive after the error they waited through.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode.h"
+#include "internal.h"
+#include "util.h"
+
+struct open_inc *oi_of(struct incident *inc)
+{
+	return (struct open_inc *)inc;
+}
+
+struct suspect *suspect_add(struct incident *inc, bool have_sid, uint32_t sid,
+				   const char *dev, uint32_t evidence)
+{
+	struct suspect *s;
+
+	for (int i = 0; i < inc->n_suspects; i++) {
+		s = &inc->suspects[i];
+		if (have_sid ? (s->have_sid && s->sid == sid)
+			     : (dev && dev[0] && !strcmp(s->dev, dev)))
+			goto found;
+	}
+	if (inc->n_suspects == INC_MAX_SUSPECTS)
+		return NULL;
+	s = &inc->suspects[inc->n_suspects++];
+	memset(s, 0, sizeof(*s));
+	s->have_sid = have_sid;
+	s->sid = sid;
+found:
+	if (dev && dev[0] && !s->dev[0])
+		str_copy(s->dev, sizeof(s->dev), dev);
+	s->evidence |= evidence;
+	return s;
+}
+
+enum incident_kind kind_of_cerror(uint32_t cerror)
+{
+	switch (cerror) {
+	case SMMU_CERROR_ILL:		return INC_ILLEGAL_COMMAND;
+	case SMMU_CERROR_ABT:		return INC_FETCH_ABORT;
+	case SMMU_CERROR_ATC_INV_SYNC:	return INC_ATC_TIMEOUT;
+	}
+	return INC_UNKNOWN_CERROR;
+}
+
+/* the CMD_SYNC position an incident is about */
+bool inc_pos(const struct incident *inc, uint32_t *pos)
+{
+	if (inc->have_cons) {
+		*pos = inc->cons;
+		return true;
+	}
+	if (inc->prod != SMMU_NO_POS) {
+		*pos = inc->prod;
+		return true;
+	}
+	return false;
+}
+
+/* 1 .. size-1 slots ahead of 'from' on the same lap or the next */
+bool pos_after(uint32_t from, uint32_t pos, uint32_t shift)
+{
+	uint32_t d = smmu_q_dist(from, pos, shift);
+
+	return shift && shift <= SMMU_MAX_N_SHIFT && d && d < (1u << shift);
+}
+
+bool same_queue(const struct incident *inc, const struct issue_entry *ie)
+{
+	return !strcmp(ie->smmu, inc->smmu) && (!inc->cmdq || inc->cmdq == ie->is.cmdq);
+}
+
+uint32_t issue_shift(const struct engine *e, const struct incident *inc,
+			    const struct smmu_ev_issue *is)
+{
+	uint32_t s = qshift_get(e, is->cmdq);
+
+	if (inc->cmdq == is->cmdq && inc->max_n_shift)
+		return inc->max_n_shift;
+	return s ? s : is->max_n_shift ? is->max_n_shift : inc->max_n_shift;
+}
+
+void issue_start(const struct issue_entry *ie, struct evtime *start)
+{
+	*start = ie->t;
+	start->mono_ns -= ie->is.duration_ns;
+	start->wall_ns -= ie->is.duration_ns;
+}
+
+/* was the call spinning when the error was reported? */
+bool in_flight(const struct incident *inc, const struct issue_entry *ie)
+{
+	struct evtime start;
+	int64_t d;
+
+	issue_start(ie, &start);
+	if (tdiff(&inc->first, &start, &d) && d < -(int64_t)SLACK_NS)
+		return false;
+	if (tdiff(&ie->t, &inc->first, &d) && d < -(int64_t)SLACK_NS)
+		return false;
+	return true;
+}
+
+/*
+ * On CONS-polling SMMUs "CMD_SYNC timeout at X" prints the queue's shared
+ * prod as the issuer read it when it began to poll, not its own slot
+ * (measured on Debian 6.1 and 6.12 under QEMU): the slot lies in
+ * [hwcons, X).  MSI polling prints the slot itself.  The record of the
+ * issuer that printed the line returns just after it.
+ */
+#define LINE_TO_RETURN_NS	(100ULL * 1000 * 1000)
+
+static bool line_covers(const struct incident *inc, const struct issue_entry *ie,
+			uint32_t shift)
+{
+	uint32_t slot = ie->is.sync_prod;
+	int64_t d;
+
+	if (!inc->sync_timeout_line || inc->have_cons || !inc->have_hw ||
+	    !issue_sw_timeout(&ie->is))
+		return false;
+	if (!tdiff(&ie->t, &inc->first, &d) || d < -(int64_t)SLACK_NS ||
+	    d > (int64_t)LINE_TO_RETURN_NS)
+		return false;
+	return smmu_q_in_window(slot, inc->hwcons, inc->prod, shift) ||
+	       smmu_q_same_pos(slot, inc->prod, shift);
+}
+
+/* does this issuer's call cover the incident's CMD_SYNC? 2 = exactly, 1 = window */
+int issue_matches(struct engine *e, const struct incident *inc,
+			 const struct issue_entry *ie)
+{
+	const struct smmu_ev_issue *is = &ie->is;
+	uint32_t pos, shift;
+	struct evtime start;
+	int64_t d;
+
+	if (!is->sync || !same_queue(inc, ie) || !inc_pos(inc, &pos))
+		return 0;
+	/* the call must have been in flight when the error was seen */
+	issue_start(ie, &start);
+	if (tdiff(&inc->first, &start, &d) && d < -(int64_t)SLACK_NS)
+		return 0;
+	if (tdiff(&ie->t, &inc->first, &d) && d < -(int64_t)SLACK_NS &&
+	    inc->kind != INC_SYNC_TIMEOUT)
+		return 0;
+	if (!near(&ie->t, &inc->first, e->o.join_window_ns))
+		return 0;
+	shift = issue_shift(e, inc, is);
+	if (is->sync_prod != SMMU_NO_POS)
+		return smmu_q_same_pos(is->sync_prod, pos, shift) ||
+		       line_covers(inc, ie, shift) ? 2 : 0;
+	if (smmu_q_in_window(pos, is->prod_entry, is->prod_exit, shift) ||
+	    smmu_q_same_pos(pos, is->prod_exit, shift))
+		return 1;
+	return 0;
+}
+
+/* a fast error return from the issuer can only come from the patched bitmap */
+bool issue_bitmap_confirms(const struct smmu_ev_issue *is)
+{
+	return is->ret == -EIO ||
+	       (is->ret == -ETIMEDOUT && is->duration_ns < SW_TIMEOUT_NS);
+}
+
+bool issue_sw_timeout(const struct smmu_ev_issue *is)
+{
+	return is->sync && is->ret == -ETIMEDOUT && is->duration_ns >= SW_TIMEOUT_NS;
+}
+
+static bool same_record(const struct issue_entry *a, const struct issue_entry *b)
+{
+	return a->is.tid == b->is.tid && a->is.duration_ns == b->is.duration_ns &&
+	       a->is.sync_prod == b->is.sync_prod && a->t.mono_ns == b->t.mono_ns &&
+	       a->is.cmdq == b->is.cmdq;
+}
+
+/* did the call return no earlier than 'w' before t? */
+bool ended_after(const struct issue_entry *ie, const struct evtime *t, uint64_t w)
+{
+	int64_t d;
+
+	return !tdiff(&ie->t, t, &d) || d >= -(int64_t)w;
+}
+
+/* keep a record the incident may need when it settles */
+void offer_issue(struct engine *e, struct open_inc *oi, const struct issue_entry *ie)
+{
+	struct incident *inc = &oi->inc;
+
+	if (strcmp(ie->smmu, inc->smmu) || !ie->is.sync)
+		return;
+	/* a chunk carrier may have given up before a late ISR's line */
+	if (!issue_matches(e, inc, ie) && !in_flight(inc, ie) &&
+	    !(carries_chunks(&ie->is) && ended_after(ie, &inc->first, 2 * NSEC)))
+		return;
+	for (int i = 0; i < oi->n_recs; i++)
+		if (same_record(&oi->recs[i], ie))
+			return;
+	if (oi->n_recs < OPEN_RECS)
+		oi->recs[oi->n_recs++] = *ie;
+}
+
+/* the ISR walks right after printing CONS */
+bool walk_matches(const struct incident *inc, const struct walk_entry *we)
+{
+	return inc->have_cons && we->w.cons == inc->cons && !strcmp(we->smmu, inc->smmu) &&
+	       near(&we->t, &oi_of((struct incident *)inc)->cons_t, NSEC);
+}
+
+void apply_walk(struct engine *e, struct open_inc *oi, struct walk_entry *we)
+{
+	struct incident *inc = &oi->inc;
+
+	if (we->used_by)
+		return;
+	/* a retry walks the same slots again: keep the first, but own the walk */
+	we->used_by = inc->id;
+	if (oi->have_walk)
+		return;
+	oi->have_walk = true;
+	oi->walk = *we;
+	inc->have_walk = true;
+	inc->walk_stop = we->w.stop;
+	inc->bitmap = we->w.bitmap;
+	if (we->w.cmdq)
+		inc->cmdq = we->w.cmdq;
+	/* the walk read this queue's own size */
+	if (we->w.max_n_shift)
+		inc->max_n_shift = we->w.max_n_shift;
+}
+
+void attach_recent(struct engine *e, struct open_inc *oi)
+{
+	struct walk_entry *best = NULL;
+
+	/* a walk usually follows its line; an unused one just before it may be its own */
+	for (unsigned int i = 0; i < WALK_RING; i++) {
+		struct walk_entry *we = &e->walks[i];
+
+		if (!we->t.flags || we->used_by || !walk_matches(&oi->inc, we) ||
+		    !before_within(&we->t, &oi->cons_t, WALK_EARLY_NS))
+			continue;
+		if (!best || tdist(&we->t, &oi->cons_t) < tdist(&best->t, &oi->cons_t))
+			best = we;
+	}
+	if (best)
+		apply_walk(e, oi, best);
+	for (unsigned int i = 0; i < ISSUE_RING; i++)
+		if (e->issues[i].t.flags)
+			offer_issue(e, oi, &e->issues[i]);
+}
+
+void attach_aer(struct engine *e, struct incident *inc)
+{
+	for (unsigned int i = 0; i < AER_RING; i++) {
+		const struct aer_entry *a = &e->aer[i];
+		int64_t d;
+
+		if (!a->t.flags || !tdiff(&inc->first, &a->t, &d))
+			continue;
+		if (d >= 0 && (uint64_t)d <= e->o.aer_window_ns)
+			suspect_add(inc, false, 0, a->dev, EVD_AER_CMPLTO);
+	}
+}
+
+struct incident *inc_new(struct engine *e, enum incident_kind kind,
+				const struct smmu_event *ev)
+{
+	struct smmu_priv *s = smmu_get(e, ev->hdr.smmu);
+	struct open_inc *oi;
+	struct incident *inc;
+
+	if (e->n_open == MAX_OPEN)
+		inc_settle(e, 0);
+	oi = calloc(1, sizeof(*oi));
+	if (!oi)
+		return NULL;
+	inc = &oi->inc;
+	inc->id = ++e->next_id;
+	inc->kind = kind;
+	str_copy(inc->smmu, sizeof(inc->smmu), ev->hdr.smmu);
+	inc->max_n_shift = s ? s->info.max_n_shift : 0;
+	inc->prod = SMMU_NO_POS;
+	inc->issuer_notified = -1;
+	inc->bitmap = 2;
+	inc->top = -1;
+	inc->source = e->o.source;
+	inc->seq = ev->hdr.seq;
+	evtime_of(ev, &inc->first);
+	inc->last = inc->first;
+	if (s && s->last_gerror && near(&s->last_gerror_t, &inc->first, NSEC)) {
+		inc->gerror = s->last_gerror;
+		s->last_gerror = 0;
+	}
+	e->open[e->n_open++] = oi;
+	return inc;
+}
+
+static struct incident *find_open(struct engine *e, const char *smmu,
+				  bool (*pred)(struct engine *, const struct incident *,
+					       const struct smmu_event *),
+				  const struct smmu_event *ev)
+{
+	for (int i = e->n_open - 1; i >= 0; i--)
+		if (!strcmp(e->open[i]->inc.smmu, smmu) && pred(e, &e->open[i]->inc, ev))
+			return &e->open[i]->inc;
+	return NULL;
+}
+
+/*
+ * The SMMU re-executes the CMD_SYNC at CONS after the ISR: the same CONS
+ * again is a retry, unless the queue moved on in between (another error, or
+ * a CMD_SYNC behind it completed) and came round to the same position.
+ */
+static bool is_retry(struct engine *e, const struct incident *inc,
+		     const struct smmu_event *ev)
+{
+	const struct open_inc *oi = oi_of((struct incident *)inc);
+	struct evtime t;
+
+	evtime_of(ev, &t);
+	return inc->have_cons && inc->cons == ev->cmdq_error.cons && !oi->superseded &&
+	       !oi->progressed && near(&t, &inc->last, e->o.retry_window_ns);
+}
+
+/* an issuer-side line already opened this incident at the same position */
+static bool joins_issuer(struct engine *e, const struct incident *inc,
+			 const struct smmu_event *ev)
+{
+	struct evtime t;
+
+	evtime_of(ev, &t);
+	if (inc->have_cons || inc->prod == SMMU_NO_POS || oi_of((struct incident *)inc)->stale ||
+	    !smmu_q_same_pos(inc->prod, ev->cmdq_error.cons, inc->max_n_shift))
+		return false;
+	/* it gave up while the SMMU sat elsewhere: failing here later is news */
+	if (inc->have_hw && !smmu_q_same_pos(inc->hwcons, inc->prod, inc->max_n_shift))
+		return false;
+	/*
+	 * The ISR can be seconds late: the GERROR CPU spins with IRQs off, for
+	 * its own CMD_SYNC or for queue space.  The same position is the same
+	 * CMD_SYNC while the queue has not moved past it (no CMD_SYNC behind it
+	 * completed), and certainly when the issuer saw this error in CONS.
+	 */
+	if ((inc->have_hw && inc->hwcons == ev->cmdq_error.cons) ||
+	    !oi_of((struct incident *)inc)->progressed)
+		return near(&t, &inc->first, e->o.retry_window_ns);
+	return near(&t, &inc->first, e->o.join_window_ns);
+}
+
+static void supersede(struct engine *e, const struct smmu_event *ev)
+{
+	for (int i = 0; i < e->n_open; i++) {
+		struct open_inc *oi = e->open[i];
+
+		if (oi->inc.have_cons && oi->inc.cons != ev->cmdq_error.cons &&
+		    !strcmp(oi->inc.smmu, ev->hdr.smmu))
+			oi->superseded = true;
+	}
+}
+
+static void stale_add(struct engine *e, const struct incident *inc,
+		      const struct smmu_event *ev)
+{
+	struct stale_entry *s = &e->stale[e->stale_head++ % STALE_RING];
+
+	str_copy(s->smmu, sizeof(s->smmu), inc->smmu);
+	s->pos = ev->cmdq_error.cons;
+	/* the line that opened it may have come before any record told the size */
+	s->shift = inc->max_n_shift ? inc->max_n_shift : smmu_shift(e, inc->smmu);
+	evtime_of(ev, &s->t);
+	if (!s->t.flags)
+		s->t.flags = SMMU_EVF_MONO;
+	s->used = false;
+}
+
+/* is a patched report at prod the bit a late ISR left behind? (consumes it) */
+static bool stale_take(struct engine *e, const struct smmu_event *ev, uint32_t prod)
+{
+	struct evtime t;
+
+	evtime_of(ev, &t);
+	for (unsigned int i = 0; i < STALE_RING; i++) {
+		struct stale_entry *s = &e->stale[i];
+		uint32_t mask = smmu_q_idx_mask(s->shift);
+
+		if (!s->t.flags || s->used || strcmp(s->smmu, ev->hdr.smmu) ||
+		    (s->pos & mask) != (prod & mask) ||
+		    !before_within(&s->t, &t, e->o.retry_window_ns))
+			continue;
+		s->used = true;
+		return true;
+	}
+	return false;
+}
+
+void on_cmdq_error(struct engine *e, const struct smmu_event *ev)
+{
+	enum incident_kind kind = kind_of_cerror(ev->cmdq_error.cerror);
+	struct incident *inc;
+	struct evtime t;
+
+	evtime_of(ev, &t);
+	inc = find_open(e, ev->hdr.smmu, is_retry, ev);
+	if (inc) {
+		inc->retries++;
+		evtime_max(&inc->last, &t);
+		return;
+	}
+	supersede(e, ev);
+	inc = find_open(e, ev->hdr.smmu, joins_issuer, ev);
+	if (inc) {
+		/* the issuer gave up (and cleared its bit) before this ISR ran */
+		if (inc->kind == INC_SYNC_TIMEOUT)
+			stale_add(e, inc, ev);
+		inc->kind = kind;
+		inc->issuer_notified = 1;
+		evtime_max(&inc->last, &t);
+	} else {
+		inc = inc_new(e, kind, ev);
+		if (!inc)
+			return;
+	}
+	inc->have_cons = true;
+	inc->cons = ev->cmdq_error.cons;
+	inc->cerror = ev->cmdq_error.cerror;
+	oi_of(inc)->cons_t = t;
+	attach_recent(e, oi_of(inc));
+	if (kind == INC_ATC_TIMEOUT)
+		attach_aer(e, inc);
+}
+
+static bool joins_error(struct engine *e, const struct incident *inc,
+			const struct smmu_event *ev)
+{
+	uint32_t prod = ev->hdr.type == SMMU_EV_SYNC_TIMEOUT ? ev->sync_timeout.prod
+							     : ev->atc_sync_fail.prod;
+	struct evtime t;
+
+	evtime_of(ev, &t);
+	return inc->have_cons && smmu_q_same_pos(inc->cons, prod, inc->max_n_shift) &&
+	       near(&t, &inc->first, e->o.join_window_ns);
+}
+
+/*
+ * The other line of the same call: a call prints at most one of each kind,
+ * and an incident opened by its return record has had its lines already.
+ */
+static bool same_issuer_line(struct engine *e, const struct incident *inc,
+			     const struct smmu_event *ev)
+{
+	bool patched = ev->hdr.type == SMMU_EV_ATC_SYNC_FAIL;
+	uint32_t prod = patched ? ev->atc_sync_fail.prod : ev->sync_timeout.prod;
+	struct evtime t;
+
+	evtime_of(ev, &t);
+	if (inc->have_cons || inc->prod != prod || oi_of((struct incident *)inc)->from_record ||
+	    (patched ? inc->patched_line : inc->sync_timeout_line))
+		return false;
+	return near(&t, &inc->first, e->o.join_window_ns);
+}
+
+static void swto_add(struct engine *e, const char *smmu, uint64_t cmdq, uint32_t pos,
+		     const struct evtime *t)
+{
+	struct swto_entry *s = &e->swto[e->swto_head++ % SWTO_RING];
+
+	str_copy(s->smmu, sizeof(s->smmu), smmu);
+	s->cmdq = cmdq;
+	s->pos = pos;
+	s->t = *t;
+	if (!s->t.flags)
+		s->t.flags = SMMU_EVF_MONO;
+}
+
+/* "CMD_SYNC timeout at" (software timeout) and the patched kernel's line */
+void on_issuer_line(struct engine *e, const struct smmu_event *ev)
+{
+	bool patched = ev->hdr.type == SMMU_EV_ATC_SYNC_FAIL, stale = false;
+	struct incident *inc;
+	struct evtime t;
+
+	evtime_of(ev, &t);
+	if (!patched)
+		swto_add(e, ev->hdr.smmu, 0, ev->sync_timeout.prod, &t);
+	inc = find_open(e, ev->hdr.smmu, joins_error, ev);
+	if (inc && patched)
+		stale_take(e, ev, ev->atc_sync_fail.prod);	/* its own bit took the old one */
+	else if (!inc && patched)
+		stale = stale_take(e, ev, ev->atc_sync_fail.prod);
+	if (!inc && !stale)
+		inc = find_open(e, ev->hdr.smmu, same_issuer_line, ev);
+	if (!inc) {
+		inc = inc_new(e, patched ? INC_ATC_TIMEOUT : INC_SYNC_TIMEOUT, ev);
+		if (!inc)
+			return;
+		oi_of(inc)->stale = stale;
+	}
+	evtime_max(&inc->last, &t);
+	inc->issuer_notified = 1;
+	if (patched) {
+		inc->patched_line = true;
+		inc->prod = ev->atc_sync_fail.prod;
+	} else {
+		inc->sync_timeout_line = true;
+		inc->prod = ev->sync_timeout.prod;
+		if (ev->sync_timeout.have_hw) {
+			inc->have_hw = true;
+			inc->hwprod = ev->sync_timeout.hwprod;
+			inc->hwcons = ev->sync_timeout.hwcons;
+		}
+	}
+	attach_recent(e, oi_of(inc));
+	if (patched && !inc->have_cons)
+		attach_aer(e, inc);
+}
+
+static struct incident *latest_with_cons(struct engine *e, const struct smmu_event *ev,
+					 uint32_t kinds)
+{
+	struct evtime t;
+
+	evtime_of(ev, &t);
+	for (int i = e->n_open - 1; i >= 0; i--) {
+		struct incident *inc = &e->open[i]->inc;
+
+		if (inc->have_cons && (kinds & (1u << inc->kind)) &&
+		    !strcmp(inc->smmu, ev->hdr.smmu) && near(&t, &inc->last, NSEC))
+			return inc;
+	}
+	return NULL;
+}
+
+void on_skipped(struct engine *e, const struct smmu_event *ev)
+{
+	struct incident *inc = latest_with_cons(e, ev, 1u << INC_ILLEGAL_COMMAND |
+						1u << INC_UNKNOWN_CERROR);
+	struct smmu_cmd c;
+	uint32_t sid;
+
+	if (!inc || inc->have_skipped)
+		return;
+	inc->have_skipped = true;
+	inc->skipped[0] = ev->skipped.cmd[0];
+	inc->skipped[1] = ev->skipped.cmd[1];
+	smmu_cmd_decode(ev->skipped.cmd[0], ev->skipped.cmd[1], &c);
+	if (smmu_cmd_has_sid(&c, &sid))
+		suspect_add(inc, true, sid, NULL, EVD_SKIPPED_CMD);
+}
+
+void on_fetch_retry(struct engine *e, const struct smmu_event *ev)
+{
+	struct incident *inc = latest_with_cons(e, ev, 1u << INC_FETCH_ABORT);
+
+	if (inc)
+		inc->fetch_retries++;
+}
+
+void on_aer(struct engine *e, const struct smmu_event *ev)
+{
+	struct aer_entry *a;
+	struct device_stat *d;
+
+	if (!ev->aer.cmplto)
+		return;
+	a = &e->aer[e->aer_head++ % AER_RING];
+	memcpy(a->dev, ev->aer.dev, sizeof(a->dev));
+	a->dev[sizeof(a->dev) - 1] = '\0';
+	evtime_of(ev, &a->t);
+	d = dev_get(e, "", a->dev, false, 0);
+	if (d)
+		d->aer_cmplto++;
+}
+
+/*
+ * The failing CMD_SYNC, or one behind it, completed: the queue moved past
+ * it, and the same CONS again is a new failure a lap or more later.
+ */
+static void note_progress(struct engine *e, const struct issue_entry *ie)
+{
+	const struct smmu_ev_issue *is = &ie->is;
+	uint32_t pos = is->sync_prod != SMMU_NO_POS ? is->sync_prod : is->prod_entry;
+
+	if (!is->sync || (is->ret && !issue_bitmap_confirms(is)))
+		return;
+	for (int i = 0; i < e->n_open; i++) {
+		struct open_inc *oi = e->open[i];
+		const struct incident *inc = &oi->inc;
+		int64_t d;
+
+		uint32_t at;
+
+		if (!inc_pos(inc, &at) || !same_queue(inc, ie) ||
+		    !tdiff(&ie->t, &inc->last, &d) || d <= 0)
+			continue;
+		if (pos_after(at, pos, issue_shift(e, inc, is)) ||
+		    (is->sync_prod != SMMU_NO_POS &&
+		     smmu_q_same_pos(at, is->sync_prod, issue_shift(e, inc, is))))
+			oi->progressed = true;
+	}
+}
+
+/* an issuer's -ETIMEDOUT is an incident even when its line was ratelimited */
+static void sw_timeout_record(struct engine *e, const struct smmu_event *ev,
+			      const struct issue_entry *ie)
+{
+	const struct smmu_ev_issue *is = &ie->is;
+	struct incident *inc;
+
+	swto_add(e, ie->smmu, is->cmdq, is->sync_prod != SMMU_NO_POS ? is->sync_prod
+								     : is->prod_exit, &ie->t);
+	if (is->sync_prod == SMMU_NO_POS)
+		return;		/* its window overlaps too many others to stand alone */
+	for (int i = 0; i < e->n_open; i++) {
+		inc = &e->open[i]->inc;
+		if (!strcmp(inc->smmu, ie->smmu) && issue_matches(e, inc, ie) == 2)
+			return;
+	}
+	inc = inc_new(e, INC_SYNC_TIMEOUT, ev);
+	if (!inc)
+		return;
+	oi_of(inc)->from_record = true;
+	inc->prod = is->sync_prod;
+	inc->cmdq = is->cmdq;
+	inc->max_n_shift = issue_shift(e, inc, is);
+	attach_recent(e, oi_of(inc));
+}
+
+void on_issue(struct engine *e, const struct smmu_event *ev)
+{
+	struct issue_entry *ie = &e->issues[e->issue_head++ % ISSUE_RING];
+	bool main_q = ev->issue.cmdq && ev->issue.cmdq == ev->issue.smmu_ptr + 64;
+
+	memset(ie, 0, sizeof(*ie));
+	memcpy(ie->smmu, ev->hdr.smmu, sizeof(ie->smmu));
+	ie->smmu[sizeof(ie->smmu) - 1] = '\0';
+	evtime_of(ev, &ie->t);
+	if (!ie->t.flags)
+		ie->t.flags = SMMU_EVF_MONO;
+	ie->cpu = ev->hdr.cpu;
+	ie->is = ev->issue;
+	qshift_set(e, ie->is.cmdq, ie->is.max_n_shift);
+	if (carries_chunks(&ie->is)) {
+		struct smmu_priv *s = smmu_get(e, ie->smmu);
+
+		if (s)
+			s->carriers = true;
+	}
+	if (ie->is.max_n_shift && (main_q || !ev->issue.smmu_ptr)) {
+		struct smmu_priv *s = smmu_get(e, ie->smmu);
+
+		if (s && !s->info.max_n_shift)
+			s->info.max_n_shift = ie->is.max_n_shift;
+	}
+	for (int i = 0; i < ie->is.n_atc_rec && i < SMMU_MAX_ATC; i++) {
+		const char *dev = engine_sid_device(e, ie->smmu, ie->is.atc[i].sid);
+		struct device_stat *d = dev_get(e, ie->smmu, dev ? dev : "", true,
+						ie->is.atc[i].sid);
+
+		if (d)
+			d->atc_invs++;
+	}
+	note_progress(e, ie);
+	for (int i = 0; i < e->n_open; i++)
+		offer_issue(e, e->open[i], ie);
+	if (issue_sw_timeout(&ie->is))
+		sw_timeout_record(e, ev, ie);
+}
+
+void on_walk(struct engine *e, const struct smmu_event *ev)
+{
+	struct walk_entry *we = &e->walks[e->walk_head++ % WALK_RING];
+
+	memcpy(we->smmu, ev->hdr.smmu, sizeof(we->smmu));
+	we->smmu[sizeof(we->smmu) - 1] = '\0';
+	evtime_of(ev, &we->t);
+	we->cpu = ev->hdr.cpu;
+	we->used_by = 0;
+	we->w = ev->walk;
+	if (!we->t.flags)
+		we->t.flags = SMMU_EVF_MONO;	/* keep the slot marked used */
+	qshift_set(e, we->w.cmdq, we->w.max_n_shift);
+	/* the newest incident at that CONS: an older one is another lap */
+	for (int i = e->n_open - 1; i >= 0; i--)
+		if (walk_matches(&e->open[i]->inc, we)) {
+			apply_walk(e, e->open[i], we);
+			break;
+		}
+}

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Settling: final evidence, ranking, accounting, and the recent past. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode.h"
+#include "internal.h"
+#include "util.h"
+
+static void sort_suspects(struct incident *inc)
+{
+	for (int i = 1; i < inc->n_suspects; i++) {
+		struct suspect s = inc->suspects[i];
+		int j = i;
+
+		while (j > 0 && inc->suspects[j - 1].score < s.score) {
+			inc->suspects[j] = inc->suspects[j - 1];
+			j--;
+		}
+		inc->suspects[j] = s;
+		if (inc->top == i)
+			inc->top = j;
+		else if (inc->top >= j && inc->top < i)
+			inc->top++;
+	}
+}
+
+static void account(struct engine *e, const struct incident *inc)
+{
+	struct smmu_priv *s = smmu_get(e, inc->smmu);
+	int ndev = count_devices(inc);
+
+	e->by_kind[inc->kind]++;
+	if (s)
+		s->info.incidents[inc->kind]++;
+	for (int i = 0; i < inc->n_suspects; i++) {
+		const struct suspect *su = &inc->suspects[i];
+		struct device_stat *d;
+		int j;
+
+		for (j = 0; j < i; j++)
+			if (same_device(su, &inc->suspects[j]))
+				break;
+		if (j < i)
+			continue;	/* an alias SID of a device already counted */
+		d = dev_get(e, inc->smmu, su->dev, su->have_sid, su->sid);
+		if (!d)
+			continue;
+		d->incidents++;
+		d->by_conf[inc->confidence]++;
+		d->by_kind[inc->kind]++;
+		d->evidence |= su->evidence;
+		if (ndev == 1)
+			d->sole_suspect++;
+		if (ndev == 1 && inc->confidence == CONF_CONFIRMED && inc->kind == INC_ATC_TIMEOUT)
+			d->sole_confirmed++;
+		if (inc->top == i)
+			d->top++;
+	}
+	/* a sole confirmed suspect makes a culprit at once */
+	if (inc->confidence == CONF_CONFIRMED)
+		verdicts(e);
+}
+
+static void remember(struct engine *e, const struct incident *inc)
+{
+	struct recent_entry *r;
+	uint32_t at;
+
+	if (!stall_at(inc, &at))
+		return;
+	r = &e->recent[e->recent_head++ % RECENT_RING];
+	str_copy(r->smmu, sizeof(r->smmu), inc->smmu);
+	r->cmdq = inc->cmdq;
+	r->cons = at;
+	r->shift = inc->max_n_shift;
+	r->id = inc->id;
+	r->t = inc->first;
+	r->last = inc->last;
+	if (!inc->have_cons)
+		r->last.mono_ns += e->o.retry_window_ns;	/* no ISR seen yet */
+}
+
+void inc_settle(struct engine *e, int idx)
+{
+	struct open_inc *oi = e->open[idx];
+	struct incident *inc = &oi->inc;
+
+	memmove(&e->open[idx], &e->open[idx + 1], (e->n_open - idx - 1) * sizeof(oi));
+	e->n_open--;
+	attribute(e, oi);
+	if (!inc->n_suspects)
+		inc->confidence = CONF_UNKNOWN;
+	if (inc->n_suspects && (inc->kind == INC_ATC_TIMEOUT || inc->kind == INC_SYNC_TIMEOUT)) {
+		narrow(e, oi);
+	} else if (count_devices(inc) == 1) {
+		inc->top = 0;
+		for (int i = 0; i < inc->n_suspects; i++)
+			inc->suspects[i].score = 1000;
+	}
+	sort_suspects(inc);
+	account(e, inc);
+	remember(e, inc);
+	if (e->fn)
+		e->fn(e->ctx, inc);
+	free(oi);
+}
+
+/*
+ * A sync timeout waits for the error that explains it: its own ISR (CONS
+ * showed CERROR at its position) or the one it queued behind, which a
+ * CPU spinning with IRQs off can hold off for seconds.
+ */
+static uint64_t settle_after(const struct engine *e, const struct incident *inc)
+{
+	if (inc->have_cons || inc->prod == SMMU_NO_POS)
+		return e->o.settle_ns;
+	if (!inc->have_hw || smmu_cons_cerror(inc->hwcons))
+		return e->o.retry_window_ns;
+	return e->o.settle_ns;
+}
+
+void engine_tick(struct engine *e, const struct evtime *now)
+{
+	for (int i = 0; i < e->n_open;) {
+		const struct incident *inc = &e->open[i]->inc;
+		int64_t d;
+
+		if (tdiff(now, &inc->last, &d) && d > (int64_t)settle_after(e, inc))
+			inc_settle(e, i);
+		else
+			i++;
+	}
+}
+
+void engine_finish(struct engine *e)
+{
+	while (e->n_open)
+		inc_settle(e, 0);
+}
