@@ -127,10 +127,10 @@ static bool queued_within(struct engine *e, const struct open_inc *oi, const str
 }
 
 /* the walk is over the slots of this CMD_SYNC's lap, not a later one */
-static bool walk_trusted(struct engine *e, const struct open_inc *oi)
+static bool qwalk_trusted(struct engine *e, const struct open_inc *oi)
 {
 	const struct incident *inc = &oi->inc;
-	const struct smmu_ev_queue_walk *w = &oi->walk.w;
+	const struct smmu_ev_queue_walk *w = &oi->qwalk.w;
 	uint32_t shift = w->max_n_shift ? w->max_n_shift : inc->max_n_shift;
 	uint32_t size, c = w->cons;
 
@@ -144,7 +144,7 @@ static bool walk_trusted(struct engine *e, const struct open_inc *oi)
 	 * queued: if one did so less than a second before the walk, no such
 	 * timeout can have happened.
 	 */
-	if (queued_within(e, oi, &oi->walk.t, SW_TIMEOUT_NS))
+	if (queued_within(e, oi, &oi->qwalk.t, SW_TIMEOUT_NS))
 		goto fill;
 	for (unsigned int i = 0; i < SWTO_RING; i++) {
 		const struct swto_entry *s = &e->swto[i];
@@ -153,7 +153,7 @@ static bool walk_trusted(struct engine *e, const struct open_inc *oi)
 			continue;
 		if (s->cmdq && w->cmdq && s->cmdq != w->cmdq)
 			continue;
-		if (!before_within(&s->t, &oi->walk.t, HAZARD_WINDOW_NS))
+		if (!before_within(&s->t, &oi->qwalk.t, HAZARD_WINDOW_NS))
 			continue;
 		if (smmu_q_same_pos(s->pos, c, shift) || pos_after(c, s->pos, shift))
 			return false;
@@ -177,7 +177,7 @@ bool carries_chunks(const struct smmu_ev_issue *is)
 	return is->n && is->n_atc > is->n;
 }
 
-static void add_walk(struct cands *c, const struct smmu_ev_queue_walk *w, uint32_t ev,
+static void add_qwalk(struct cands *c, const struct smmu_ev_queue_walk *w, uint32_t ev,
 		     uint32_t tier)
 {
 	for (int i = 0; i < w->n_atc_rec && i < SMMU_MAX_ATC; i++)
@@ -441,16 +441,16 @@ static bool queue_stuck(struct engine *e, const struct incident *inc)
 }
 
 /* what the walk is worth: T_WALK, T_UNTRUSTED, or 0 when it names nobody */
-static uint32_t walk_tier(struct engine *e, struct open_inc *oi, bool *complete)
+static uint32_t qwalk_tier(struct engine *e, struct open_inc *oi, bool *complete)
 {
-	const struct smmu_ev_queue_walk *w = &oi->walk.w;
+	const struct smmu_ev_queue_walk *w = &oi->qwalk.w;
 	bool trusted;
 
 	*complete = false;
-	if (!oi->have_walk || w->stop == SMMU_WALK_NOT_SYNC || w->stop == SMMU_WALK_FAULT ||
+	if (!oi->have_qwalk || w->stop == SMMU_WALK_NOT_SYNC || w->stop == SMMU_WALK_FAULT ||
 	    !w->n_atc_rec)
 		return 0;
-	trusted = walk_trusted(e, oi);
+	trusted = qwalk_trusted(e, oi);
 	*complete = w->stop != SMMU_WALK_BOUND && w->n_atc == w->n_atc_rec;
 	if (!*complete)
 		oi->inc.flags |= INCF_WALK_PARTIAL;
@@ -511,7 +511,7 @@ void attribute(struct engine *e, struct open_inc *oi)
 	/* suspects added as events arrived: the skipped command and AER */
 	for (int i = 0; i < inc->n_suspects; i++)
 		c.tier[i] = inc->suspects[i].evidence & EVD_SKIPPED_CMD ? T_SKIPPED : T_AER;
-	walk = walk_tier(e, oi, &complete);
+	walk = qwalk_tier(e, oi, &complete);
 	add_issuers(e, oi, &c, &ev);
 	if (inc->kind == INC_SYNC_TIMEOUT && collateral(e, oi)) {
 		inc->flags |= INCF_COLLATERAL;
@@ -525,13 +525,13 @@ void attribute(struct engine *e, struct open_inc *oi)
 		return;
 	}
 	if (walk)
-		add_walk(&c, &oi->walk.w, EVD_QUEUE_WALK, walk);
+		add_qwalk(&c, &oi->qwalk.w, EVD_QUEUE_WALK, walk);
 	if (ev.foreign)
 		inc->flags |= INCF_FOREIGN_RISK;
 	resolve_names(e, inc);	/* alias SIDs of one device must count once */
 	tier = pick_tier(&c, walk, complete, &ev);
 	/* the design's patched rule: no walk at all, the issuer told, one device */
-	inc->confidence = decide(&c, tier, complete, &ev, !oi->have_walk && ev.bitmap &&
+	inc->confidence = decide(&c, tier, complete, &ev, !oi->have_qwalk && ev.bitmap &&
 				 !ev.foreign && inc->kind == INC_ATC_TIMEOUT);
 	oi->weak = weak_set(e, &c, tier, &ev);
 	/* a sync timeout not known to be the failing CMD_SYNC may have queued behind it */

@@ -164,7 +164,7 @@ void engine_feed(struct engine *e, const struct smmu_event *in)
 		on_issue(e, ev);
 		break;
 	case SMMU_EV_QUEUE_WALK:
-		on_walk(e, ev);
+		on_queue_walk(e, ev);
 		break;
 	case SMMU_EV_SID_MAP:
 		sid_map_add(e, ev->hdr.smmu, ev->sid_map.sid, ev->sid_map.dev);

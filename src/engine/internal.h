@@ -12,6 +12,7 @@
 #define SMMUTRACE_ENGINE_INTERNAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "engine.h"
@@ -20,7 +21,7 @@
 #define MAX_OPEN	256
 #define AER_RING	64
 #define ISSUE_RING	256
-#define WALK_RING	32
+#define QWALK_RING	32
 #define SWTO_RING	64
 #define RECENT_RING	64
 #define STALE_RING	32
@@ -34,13 +35,13 @@
 /* clock slack between a printk and a BPF timestamp of the same moment */
 #define SLACK_NS	MSEC
 /*
- * A software timeout this long before a walk, at or after the failing
+ * A software timeout this long before a command-queue walk, at or after the failing
  * position, means the driver's llq.cons ran ahead of the hardware while the
  * CMD_SYNC was pending: the ring slots may hold a later lap.
  */
 #define HAZARD_WINDOW_NS (2 * NSEC)
-/* a walk record can precede its "CMDQ error" line by this much at most */
-#define WALK_EARLY_NS	(10 * MSEC)
+/* a command-queue walk record can precede its "CMDQ error" line by this much at most */
+#define QWALK_EARLY_NS	(10 * MSEC)
 /* posterior (permille) a suspect needs to be named the likely culprit */
 #define TOP_PERMILLE	750
 
@@ -70,7 +71,8 @@ struct issue_entry {
 	struct smmu_ev_issue is;
 };
 
-struct walk_entry {
+/* the ISR's command-queue walk back from CONS (BPF's stream-tree walk maps SIDs) */
+struct qwalk_entry {
 	char smmu[SMMU_NAME_LEN];
 	struct evtime t;
 	uint32_t cpu;
@@ -136,8 +138,8 @@ struct func_count {
 
 struct open_inc {
 	struct incident inc;		/* first: handed out as is */
-	bool have_walk;
-	struct walk_entry walk;
+	bool have_qwalk;
+	struct qwalk_entry qwalk;	/* the ISR's command-queue walk */
 	int n_recs;
 	struct issue_entry recs[OPEN_RECS];	/* issuers matching or in flight */
 	struct evtime cons_t;		/* when the CMDQ error line came */
@@ -147,6 +149,17 @@ struct open_inc {
 	bool superseded;		/* another error on this SMMU came after it */
 	bool progressed;		/* a CMD_SYNC behind it completed: no retry now */
 };
+
+/* an open incident from its public part: open_inc holds it first */
+static inline struct open_inc *oi_of(struct incident *inc)
+{
+	return (struct open_inc *)((char *)inc - offsetof(struct open_inc, inc));
+}
+
+static inline const struct open_inc *coi_of(const struct incident *inc)
+{
+	return (const struct open_inc *)((const char *)inc - offsetof(struct open_inc, inc));
+}
 
 struct engine {
 	struct engine_opts o;
@@ -176,8 +189,8 @@ struct engine {
 	unsigned int aer_head;
 	struct issue_entry *issues;	/* ring of ISSUE_RING */
 	unsigned int issue_head;
-	struct walk_entry walks[WALK_RING];
-	unsigned int walk_head;
+	struct qwalk_entry qwalks[QWALK_RING];
+	unsigned int qwalk_head;
 	struct swto_entry swto[SWTO_RING];
 	unsigned int swto_head;
 	struct recent_entry recent[RECENT_RING];
@@ -211,7 +224,6 @@ void qshift_set(struct engine *e, uint64_t cmdq, uint32_t shift);
 uint32_t qshift_get(const struct engine *e, uint64_t cmdq);
 
 /* join.c */
-struct open_inc *oi_of(struct incident *inc);
 struct suspect *suspect_add(struct incident *inc, bool have_sid, uint32_t sid,
 			    const char *dev, uint32_t evidence);
 enum incident_kind kind_of_cerror(uint32_t cerror);
@@ -228,8 +240,8 @@ bool issue_sw_timeout(const struct smmu_ev_issue *is);
 bool carries_chunks(const struct smmu_ev_issue *is);
 bool ended_after(const struct issue_entry *ie, const struct evtime *t, uint64_t w);
 void offer_issue(struct engine *e, struct open_inc *oi, const struct issue_entry *ie);
-bool walk_matches(const struct incident *inc, const struct walk_entry *we);
-void apply_walk(struct engine *e, struct open_inc *oi, struct walk_entry *we);
+bool qwalk_matches(const struct incident *inc, const struct qwalk_entry *we);
+void qwalk_apply(struct engine *e, struct open_inc *oi, struct qwalk_entry *we);
 void attach_recent(struct engine *e, struct open_inc *oi);
 void attach_aer(struct engine *e, struct incident *inc);
 struct incident *inc_new(struct engine *e, enum incident_kind kind, const struct smmu_event *ev);
@@ -239,7 +251,7 @@ void on_skipped(struct engine *e, const struct smmu_event *ev);
 void on_fetch_retry(struct engine *e, const struct smmu_event *ev);
 void on_aer(struct engine *e, const struct smmu_event *ev);
 void on_issue(struct engine *e, const struct smmu_event *ev);
-void on_walk(struct engine *e, const struct smmu_event *ev);
+void on_queue_walk(struct engine *e, const struct smmu_event *ev);
 
 /* attrib.c */
 bool same_device(const struct suspect *a, const struct suspect *b);

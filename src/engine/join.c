@@ -17,11 +17,6 @@
 #include "internal.h"
 #include "util.h"
 
-struct open_inc *oi_of(struct incident *inc)
-{
-	return (struct open_inc *)inc;
-}
-
 struct suspect *suspect_add(struct incident *inc, bool have_sid, uint32_t sid,
 				   const char *dev, uint32_t evidence)
 {
@@ -215,13 +210,13 @@ void offer_issue(struct engine *e, struct open_inc *oi, const struct issue_entry
 }
 
 /* the ISR walks right after printing CONS */
-bool walk_matches(const struct incident *inc, const struct walk_entry *we)
+bool qwalk_matches(const struct incident *inc, const struct qwalk_entry *we)
 {
 	return inc->have_cons && we->w.cons == inc->cons && !strcmp(we->smmu, inc->smmu) &&
-	       near(&we->t, &oi_of((struct incident *)inc)->cons_t, NSEC);
+	       near(&we->t, &coi_of(inc)->cons_t, NSEC);
 }
 
-void apply_walk(struct engine *e, struct open_inc *oi, struct walk_entry *we)
+void qwalk_apply(struct engine *e, struct open_inc *oi, struct qwalk_entry *we)
 {
 	struct incident *inc = &oi->inc;
 
@@ -229,10 +224,10 @@ void apply_walk(struct engine *e, struct open_inc *oi, struct walk_entry *we)
 		return;
 	/* a retry walks the same slots again: keep the first, but own the walk */
 	we->used_by = inc->id;
-	if (oi->have_walk)
+	if (oi->have_qwalk)
 		return;
-	oi->have_walk = true;
-	oi->walk = *we;
+	oi->have_qwalk = true;
+	oi->qwalk = *we;
 	inc->have_walk = true;
 	inc->walk_stop = we->w.stop;
 	inc->bitmap = we->w.bitmap;
@@ -245,20 +240,20 @@ void apply_walk(struct engine *e, struct open_inc *oi, struct walk_entry *we)
 
 void attach_recent(struct engine *e, struct open_inc *oi)
 {
-	struct walk_entry *best = NULL;
+	struct qwalk_entry *best = NULL;
 
 	/* a walk usually follows its line; an unused one just before it may be its own */
-	for (unsigned int i = 0; i < WALK_RING; i++) {
-		struct walk_entry *we = &e->walks[i];
+	for (unsigned int i = 0; i < QWALK_RING; i++) {
+		struct qwalk_entry *we = &e->qwalks[i];
 
-		if (!we->t.flags || we->used_by || !walk_matches(&oi->inc, we) ||
-		    !before_within(&we->t, &oi->cons_t, WALK_EARLY_NS))
+		if (!we->t.flags || we->used_by || !qwalk_matches(&oi->inc, we) ||
+		    !before_within(&we->t, &oi->cons_t, QWALK_EARLY_NS))
 			continue;
 		if (!best || tdist(&we->t, &oi->cons_t) < tdist(&best->t, &oi->cons_t))
 			best = we;
 	}
 	if (best)
-		apply_walk(e, oi, best);
+		qwalk_apply(e, oi, best);
 	for (unsigned int i = 0; i < ISSUE_RING; i++)
 		if (e->issues[i].t.flags)
 			offer_issue(e, oi, &e->issues[i]);
@@ -329,7 +324,7 @@ static struct incident *find_open(struct engine *e, const char *smmu,
 static bool is_retry(struct engine *e, const struct incident *inc,
 		     const struct smmu_event *ev)
 {
-	const struct open_inc *oi = oi_of((struct incident *)inc);
+	const struct open_inc *oi = coi_of(inc);
 	struct evtime t;
 
 	evtime_of(ev, &t);
@@ -344,7 +339,7 @@ static bool joins_issuer(struct engine *e, const struct incident *inc,
 	struct evtime t;
 
 	evtime_of(ev, &t);
-	if (inc->have_cons || inc->prod == SMMU_NO_POS || oi_of((struct incident *)inc)->stale ||
+	if (inc->have_cons || inc->prod == SMMU_NO_POS || coi_of(inc)->stale ||
 	    !smmu_q_same_pos(inc->prod, ev->cmdq_error.cons, inc->max_n_shift))
 		return false;
 	/* it gave up while the SMMU sat elsewhere: failing here later is news */
@@ -357,7 +352,7 @@ static bool joins_issuer(struct engine *e, const struct incident *inc,
 	 * completed), and certainly when the issuer saw this error in CONS.
 	 */
 	if ((inc->have_hw && inc->hwcons == ev->cmdq_error.cons) ||
-	    !oi_of((struct incident *)inc)->progressed)
+	    !coi_of(inc)->progressed)
 		return near(&t, &inc->first, e->o.retry_window_ns);
 	return near(&t, &inc->first, e->o.join_window_ns);
 }
@@ -468,7 +463,7 @@ static bool same_issuer_line(struct engine *e, const struct incident *inc,
 	struct evtime t;
 
 	evtime_of(ev, &t);
-	if (inc->have_cons || inc->prod != prod || oi_of((struct incident *)inc)->from_record ||
+	if (inc->have_cons || inc->prod != prod || coi_of(inc)->from_record ||
 	    (patched ? inc->patched_line : inc->sync_timeout_line))
 		return false;
 	return near(&t, &inc->first, e->o.join_window_ns);
@@ -681,9 +676,9 @@ void on_issue(struct engine *e, const struct smmu_event *ev)
 		sw_timeout_record(e, ev, ie);
 }
 
-void on_walk(struct engine *e, const struct smmu_event *ev)
+void on_queue_walk(struct engine *e, const struct smmu_event *ev)
 {
-	struct walk_entry *we = &e->walks[e->walk_head++ % WALK_RING];
+	struct qwalk_entry *we = &e->qwalks[e->qwalk_head++ % QWALK_RING];
 
 	memcpy(we->smmu, ev->hdr.smmu, sizeof(we->smmu));
 	we->smmu[sizeof(we->smmu) - 1] = '\0';
@@ -696,8 +691,8 @@ void on_walk(struct engine *e, const struct smmu_event *ev)
 	qshift_set(e, we->w.cmdq, we->w.max_n_shift);
 	/* the newest incident at that CONS: an older one is another lap */
 	for (int i = e->n_open - 1; i >= 0; i--)
-		if (walk_matches(&e->open[i]->inc, we)) {
-			apply_walk(e, e->open[i], we);
+		if (qwalk_matches(&e->open[i]->inc, we)) {
+			qwalk_apply(e, e->open[i], we);
 			break;
 		}
 }
