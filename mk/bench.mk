@@ -8,3 +8,10 @@ bench: all
 
 bench-replay: all
 	$(Q)bench/replay.sh $(OUTPUT)/smmutrace $(or $(BENCH_MB),1024)
+
+# registries: 80,000 distinct SMMU names against 40,000
+.PHONY: bench-names
+BENCH_STAGES += bench-names
+
+bench-names: all
+	$(Q)bench/names.sh $(OUTPUT)/smmutrace $(or $(BENCH_NAMES),40000)

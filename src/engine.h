@@ -3,7 +3,9 @@
  * The attribution engine: smmu_events in, incidents and aggregates out.
  * Pure and deterministic: no syscalls, no globals; its clock is the time
  * carried by the events.  Incidents are handed to the caller when they
- * can no longer change (settled), so memory stays bounded on any input.
+ * can no longer change (settled), and every table has a bound (registries
+ * evict, rings overwrite), so memory stays bounded on any input and the
+ * cost of an event does not grow with the names seen before it.
  */
 #ifndef SMMUTRACE_ENGINE_H
 #define SMMUTRACE_ENGINE_H
@@ -169,12 +171,35 @@ struct device_stat {
 	uint64_t smmu_failing;		/* failing batches with any suspect on its SMMU */
 };
 
+/* registry bounds when engine_opts leaves them 0 */
+#define ENGINE_MAX_SMMUS	1024	/* SMMUs and their counters */
+#define ENGINE_MAX_SIDS		16384	/* (SMMU, SID) -> device name */
+#define ENGINE_MAX_DEVICES	4096	/* device rows */
+
 struct engine_opts {
 	uint64_t join_window_ns;	/* error line <-> issuer line */
 	uint64_t retry_window_ns;	/* same CONS again = a retry */
 	uint64_t aer_window_ns;		/* AER CmpltTO before an ATC timeout */
 	uint64_t settle_ns;		/* quiet time before an incident is final */
 	enum src_kind source;
+	uint32_t max_smmus;		/* 0 = ENGINE_MAX_SMMUS */
+	uint32_t max_sids;		/* 0 = ENGINE_MAX_SIDS */
+	uint32_t max_devices;		/* 0 = ENGINE_MAX_DEVICES */
+};
+
+/*
+ * What the bounds made the engine forget.  An evicted row's counts leave
+ * the per-SMMU and per-device aggregates (totals by kind stay whole); a
+ * row that could not be made (every one in use) is counted as refused.
+ */
+struct engine_evictions {
+	uint64_t smmus;			/* SMMU rows reused for another name */
+	uint64_t sids;			/* SID -> device mappings forgotten */
+	uint64_t devices;		/* device rows reused for another device */
+	uint64_t queues;		/* per-queue sizes forgotten */
+	uint64_t funcs;			/* ratelimited call sites forgotten */
+	uint64_t refused;		/* new rows of any kind not made */
+	uint64_t suspect_sets;		/* distinct suspect sets not kept for narrowing */
 };
 
 typedef void (*engine_incident_fn)(void *ctx, const struct incident *inc);
@@ -204,6 +229,7 @@ const char *engine_suppressed_func(const struct engine *e, int i, uint64_t *coun
 const struct smmu_ev_lost *engine_lost(const struct engine *e);
 const char *engine_sid_device(const struct engine *e, const char *smmu, uint32_t sid);
 uint64_t engine_events(const struct engine *e);
+void engine_evictions(const struct engine *e, struct engine_evictions *out);
 
 const char *incident_kind_name(enum incident_kind k);
 const char *confidence_name(enum confidence c);

@@ -365,6 +365,22 @@ static void run_now(const struct run_info *ri, struct evtime *now)
 		     (ri->now_wall_ns ? SMMU_EVF_WALL : 0);
 }
 
+static json_t *evicted_json(const struct engine *e)
+{
+	struct engine_evictions ev;
+	json_t *o = json_object();
+
+	engine_evictions(e, &ev);
+	set(o, "smmus", json_integer(ev.smmus));
+	set(o, "sids", json_integer(ev.sids));
+	set(o, "devices", json_integer(ev.devices));
+	set(o, "queues", json_integer(ev.queues));
+	set(o, "functions", json_integer(ev.funcs));
+	set(o, "refused", json_integer(ev.refused));
+	set(o, "suspect_sets", json_integer(ev.suspect_sets));
+	return o;
+}
+
 void json_summary(struct report *r, const struct engine *e, const struct run_info *ri)
 {
 	json_t *o = json_object(), *k = json_object(), *f = json_object();
@@ -398,6 +414,7 @@ void json_summary(struct report *r, const struct engine *e, const struct run_inf
 		set(o, "records", json_integer(ri->records));
 	set(o, "truncated", json_boolean(ri->truncated));
 	set(o, "lost", lost_json(engine_lost(e)));
+	set(o, "evicted", evicted_json(e));
 	set_time(o, "time", "mono_ns", &now);
 	emit(r, o);
 }

@@ -334,6 +334,24 @@ static void latency_hist(struct report *r, const struct engine *e)
 	}
 }
 
+/* the engine's tables are bounded: say when per-SMMU and per-device rows were forgotten */
+static void evictions_line(struct report *r, const struct engine *e)
+{
+	struct engine_evictions ev;
+
+	engine_evictions(e, &ev);
+	if (!(ev.smmus | ev.sids | ev.devices | ev.queues | ev.funcs | ev.refused |
+	      ev.suspect_sets))
+		return;
+	fprintf(r->out, "bounded tables forgot %llu SMMUs, %llu SID names, %llu devices, "
+		"%llu queue sizes, %llu call sites (%llu rows refused, %llu suspect sets "
+		"unkept):\n  per-SMMU and per-device rows cover the most recent only\n",
+		(unsigned long long)ev.smmus, (unsigned long long)ev.sids,
+		(unsigned long long)ev.devices, (unsigned long long)ev.queues,
+		(unsigned long long)ev.funcs, (unsigned long long)ev.refused,
+		(unsigned long long)ev.suspect_sets);
+}
+
 void text_summary(struct report *r, const struct engine *e, const struct run_info *ri)
 {
 	uint64_t total = 0;
@@ -370,4 +388,5 @@ void text_summary(struct report *r, const struct engine *e, const struct run_inf
 			(unsigned long long)ri->malformed, (unsigned long long)ri->long_lines);
 	if (ri->truncated)
 		fprintf(r->out, "input was truncated: the report covers what was read\n");
+	evictions_line(r, e);
 }

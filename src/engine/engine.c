@@ -92,6 +92,7 @@ struct engine *engine_new(const struct engine_opts *o, engine_incident_fn fn, vo
 		engine_default_opts(&e->o);
 	e->fn = fn;
 	e->ctx = ctx;
+	registry_init(e);
 	return e;
 }
 
@@ -108,18 +109,14 @@ void engine_free(struct engine *e)
 	for (int i = 0; i < e->n_open; i++)
 		free(e->open[i]);
 	free(e->issues);
-	free(e->smmus);
-	free(e->devs);
-	free(e->sids);
-	free(e->funcs);
-	free(e->qs);
+	registry_free(e);
 	free(e->sets);
 	free(e);
 }
 
 int engine_n_smmus(const struct engine *e)
 {
-	return e->n_smmus;
+	return e->smmu_reg.n;
 }
 
 const struct smmu_info *engine_smmu(const struct engine *e, int i)
@@ -129,7 +126,7 @@ const struct smmu_info *engine_smmu(const struct engine *e, int i)
 
 int engine_n_devices(const struct engine *e)
 {
-	return e->n_devs;
+	return e->dev_reg.n;
 }
 
 const struct device_stat *engine_device(const struct engine *e, int i)
@@ -149,7 +146,7 @@ uint64_t engine_suppressed(const struct engine *e)
 
 int engine_n_suppressed_funcs(const struct engine *e)
 {
-	return e->n_funcs;
+	return e->func_reg.n;
 }
 
 const char *engine_suppressed_func(const struct engine *e, int i, uint64_t *count)
@@ -166,4 +163,16 @@ const struct smmu_ev_lost *engine_lost(const struct engine *e)
 uint64_t engine_events(const struct engine *e)
 {
 	return e->events;
+}
+
+void engine_evictions(const struct engine *e, struct engine_evictions *out)
+{
+	out->smmus = e->smmu_reg.evicted;
+	out->sids = e->sid_reg.evicted;
+	out->devices = e->dev_reg.evicted;
+	out->queues = e->q_reg.evicted;
+	out->funcs = e->func_reg.evicted;
+	out->refused = e->smmu_reg.refused + e->sid_reg.refused + e->dev_reg.refused +
+		       e->q_reg.refused + e->func_reg.refused;
+	out->suspect_sets = e->sets_dropped;
 }

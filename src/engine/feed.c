@@ -24,24 +24,8 @@ static void on_gerror(struct engine *e, const struct smmu_event *ev)
 
 static void on_suppressed(struct engine *e, const struct smmu_event *ev)
 {
-	struct func_count *f;
-	int i;
-
 	e->suppressed += ev->suppressed.count;
-	for (i = 0; i < e->n_funcs; i++)
-		if (!strncmp(e->funcs[i].func, ev->suppressed.func, SMMU_FUNC_LEN))
-			break;
-	if (i == e->n_funcs) {
-		f = grow(e->funcs, e->n_funcs, sizeof(*f));
-		if (!f)
-			return;
-		e->funcs = f;
-		memset(&f[i], 0, sizeof(f[i]));
-		memcpy(f[i].func, ev->suppressed.func, SMMU_FUNC_LEN);
-		f[i].func[SMMU_FUNC_LEN - 1] = '\0';
-		e->n_funcs++;
-	}
-	e->funcs[i].count += ev->suppressed.count;
+	func_count_add(e, ev->suppressed.func, ev->suppressed.count);
 }
 
 static void on_smmu_info(struct engine *e, const struct smmu_event *ev)

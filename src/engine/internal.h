@@ -27,6 +27,9 @@
 #define STALE_RING	32
 #define OPEN_RECS	32
 #define MAX_SETS	1024
+/* registries with no bound in engine_opts */
+#define ENGINE_MAX_QUEUES	1024
+#define ENGINE_MAX_FUNCS	256
 #define EM_ROUNDS	60
 #define NSEC		1000000000ULL
 #define MSEC		1000000ULL
@@ -46,7 +49,7 @@
 #define TOP_PERMILLE	750
 
 struct smmu_priv {
-	struct smmu_info info;
+	struct smmu_info info;		/* first: engine_smmu() hands it out */
 	uint32_t last_gerror;
 	struct evtime last_gerror_t;
 	struct evtime last_full;	/* last "CMDQ timeout": a CPU waited for space */
@@ -136,6 +139,26 @@ struct func_count {
 	uint64_t count;
 };
 
+/* a hash index slot: the key's hash, and the entry's index + 1 (0 = empty) */
+struct reg_slot {
+	uint32_t hash;
+	uint32_t idx1;
+};
+
+/* a bounded registry: entries [0, n) of an array of 'bound', found by hash */
+/* registry use marks: the event count when last used, and this bit */
+#define REG_USED_LATELY		(1ULL << 63)
+
+struct registry {
+	struct reg_slot *tab;
+	uint64_t *used;			/* per entry: REG_USED_LATELY | e->events */
+	uint32_t mask;			/* index size - 1, a power of two >= 2 * bound */
+	int n, bound;
+	int hand;			/* CLOCK eviction */
+	uint64_t evicted;		/* entries that gave their slot to a new key */
+	uint64_t refused;		/* new keys with no slot (every entry in use) */
+};
+
 struct open_inc {
 	struct incident inc;		/* first: handed out as is */
 	bool have_qwalk;
@@ -172,15 +195,16 @@ struct engine {
 	int n_open;
 
 	struct smmu_priv *smmus;
-	int n_smmus;
+	struct registry smmu_reg;
 	struct dev_entry *devs;
-	int n_devs;
+	struct registry dev_reg;
 	struct sid_entry *sids;
-	int n_sids;
+	struct registry sid_reg;
+	struct registry sid_newest;	/* SID alone -> its newest mapping, any SMMU */
 	struct func_count *funcs;
-	int n_funcs;
+	struct registry func_reg;
 	struct qshift *qs;
-	int n_qs;
+	struct registry q_reg;
 	struct set_entry *sets;
 	int n_sets;
 	uint64_t sets_dropped;
@@ -213,7 +237,8 @@ void evtime_max(struct evtime *dst, const struct evtime *t);
 uint64_t tdist(const struct evtime *a, const struct evtime *b);
 
 /* registry.c */
-void *grow(void *arr, int n, size_t size);
+void registry_init(struct engine *e);
+void registry_free(struct engine *e);
 struct smmu_priv *smmu_get(struct engine *e, const char *name);
 void sid_map_add(struct engine *e, const char *smmu, uint32_t sid, const char *dev);
 int dev_idx(struct engine *e, const char *smmu, const char *dev, bool have_sid, uint32_t sid);
@@ -222,6 +247,7 @@ struct device_stat *dev_get(struct engine *e, const char *smmu, const char *dev,
 uint32_t smmu_shift(struct engine *e, const char *name);
 void qshift_set(struct engine *e, uint64_t cmdq, uint32_t shift);
 uint32_t qshift_get(const struct engine *e, uint64_t cmdq);
+void func_count_add(struct engine *e, const char *func, uint64_t count);
 
 /* join.c */
 struct suspect *suspect_add(struct incident *inc, bool have_sid, uint32_t sid,

@@ -275,12 +275,14 @@ void attach_aer(struct engine *e, struct incident *inc)
 struct incident *inc_new(struct engine *e, enum incident_kind kind,
 				const struct smmu_event *ev)
 {
-	struct smmu_priv *s = smmu_get(e, ev->hdr.smmu);
+	struct smmu_priv *s;
 	struct open_inc *oi;
 	struct incident *inc;
 
 	if (e->n_open == MAX_OPEN)
 		inc_settle(e, 0);
+	/* after settling: accounting may take another SMMU's slot */
+	s = smmu_get(e, ev->hdr.smmu);
 	oi = calloc(1, sizeof(*oi));
 	if (!oi)
 		return NULL;

@@ -24,12 +24,12 @@ static void narrow_em(struct engine *e)
 		total += e->sets[s].count;
 	if (!total)
 		return;
-	for (int d = 0; d < e->n_devs; d++) {
+	for (int d = 0; d < e->dev_reg.n; d++) {
 		e->devs[d].p = e->devs[d].present ? 1.0 : 0.0;
 		e->devs[d].w = 0;
 	}
 	for (int r = 0; r < EM_ROUNDS; r++) {
-		for (int d = 0; d < e->n_devs; d++)
+		for (int d = 0; d < e->dev_reg.n; d++)
 			e->devs[d].w = 0;
 		for (int s = 0; s < e->n_sets; s++) {
 			const struct set_entry *se = &e->sets[s];
@@ -43,7 +43,7 @@ static void narrow_em(struct engine *e)
 				d->w += z > 0 ? se->count * d->p / z : (double)se->count / se->n;
 			}
 		}
-		for (int d = 0; d < e->n_devs; d++)
+		for (int d = 0; d < e->dev_reg.n; d++)
 			e->devs[d].p = e->devs[d].w / total;
 	}
 }
@@ -71,10 +71,10 @@ static void set_record(struct engine *e, const int *devs, int n, bool weak)
 		e->sets_dropped++;	/* memory stays bounded; the oldest kinds still count */
 		return;
 	}
-	se = grow(e->sets, e->n_sets, sizeof(*se));
-	if (!se)
+	if (!e->sets)
+		e->sets = calloc(MAX_SETS, sizeof(*e->sets));
+	if (!e->sets)
 		return;
-	e->sets = se;
 	se = &e->sets[e->n_sets++];
 	memset(se, 0, sizeof(*se));
 	se->n = n;
@@ -90,7 +90,7 @@ counted:
 
 void verdicts(struct engine *e)
 {
-	for (int i = 0; i < e->n_devs; i++) {
+	for (int i = 0; i < e->dev_reg.n; i++) {
 		struct dev_entry *d = &e->devs[i];
 		struct device_stat *st = &d->st;
 		uint32_t score = d->present ? (uint32_t)(1000 * d->w / d->present + 0.5) : 0;
@@ -110,7 +110,7 @@ void verdicts(struct engine *e)
 		else
 			st->verdict = VERDICT_POSSIBLE;
 	}
-	for (int i = 0; i < e->n_devs; i++) {
+	for (int i = 0; i < e->dev_reg.n; i++) {
 		struct device_stat *st = &e->devs[i].st;
 		double n = 0;
 

@@ -229,67 +229,6 @@ static void test_summary_counts(void **state)
 	run_free(r);
 }
 
-/* ---- BPF-shaped records ----------------------------------------------- */
-
-static void mk_hdr(struct smmu_event *ev, int type, uint64_t t_ns)
-{
-	memset(ev, 0, sizeof(*ev));
-	ev->hdr.type = type;
-	ev->hdr.size = sizeof(*ev);
-	ev->hdr.flags = SMMU_EVF_MONO | SMMU_EVF_BPF;
-	ev->hdr.mono_ns = t_ns;
-	strcpy(ev->hdr.smmu, "arm-smmu-v3.0.auto");
-}
-
-static void feed_error(struct run *r, uint32_t cons, uint64_t t)
-{
-	struct smmu_event ev;
-
-	mk_hdr(&ev, SMMU_EV_CMDQ_ERROR, t);
-	ev.hdr.flags &= ~SMMU_EVF_BPF;
-	ev.cmdq_error.cons = cons;
-	ev.cmdq_error.cerror = cons >> 24 & 0x7f;
-	engine_feed(r->e, &ev);
-}
-
-static void feed_walk(struct run *r, uint32_t cons, uint64_t t, int stop, int bitmap,
-		      int n, const uint32_t *sids)
-{
-	struct smmu_event ev;
-
-	mk_hdr(&ev, SMMU_EV_QUEUE_WALK, t);
-	ev.walk.cons = cons;
-	ev.walk.max_n_shift = 8;
-	ev.walk.stop = stop;
-	ev.walk.bitmap = bitmap;
-	ev.walk.n_atc = ev.walk.n_atc_rec = n;
-	for (int i = 0; i < n; i++)
-		ev.walk.atc[i].sid = sids[i];
-	engine_feed(r->e, &ev);
-}
-
-static void feed_issue(struct run *r, uint64_t t_end, uint64_t dur, uint32_t sync_prod,
-		       uint32_t pe, uint32_t px, int ret, int n, const uint32_t *sids)
-{
-	struct smmu_event ev;
-
-	mk_hdr(&ev, SMMU_EV_ISSUE, t_end);
-	ev.issue.duration_ns = dur;
-	ev.issue.sync = 1;
-	ev.issue.sync_prod = sync_prod;
-	ev.issue.prod_entry = pe;
-	ev.issue.prod_exit = px;
-	ev.issue.ret = ret;
-	ev.issue.tid = ev.issue.pid = 4242;
-	ev.issue.ctx = SMMU_CTX_HARDIRQ;
-	ev.issue.max_n_shift = 8;
-	strcpy(ev.issue.comm, "kworker/1:2");
-	ev.issue.n_atc = ev.issue.n_atc_rec = n;
-	for (int i = 0; i < n; i++)
-		ev.issue.atc[i].sid = sids[i];
-	engine_feed(r->e, &ev);
-}
-
 static void test_walk_single_device(void **state)
 {
 	static const uint32_t sids[] = { 0x100, 0x100 };
