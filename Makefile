@@ -120,7 +120,7 @@ test-unit: $(UNIT_TESTS) $(OUTPUT)/smmutrace
 # fragments in mk/ add their test stages to TEST_STAGES; e2e runs before
 # test-bpf because it caches the real arm64 kernels' BTF that test-bpf checks
 TEST_STAGES := test-unit test-docs
-TEST_ORDER := test-unit test-docs test-accuracy e2e test-bpf test-live test-asan test-fuzz
+TEST_ORDER := test-unit test-docs test-accuracy test-mutation e2e test-bpf test-live test-asan test-fuzz
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -122,6 +122,20 @@ static void test_retries(void **state)
 	run_free(r);
 }
 
+/* the error text names the failure even when CONS is printed without CERROR */
+static void test_error_text_wins_over_cons(void **state)
+{
+	struct run *r = replay(ALLOC16
+		"[813.000] " P "CMDQ error (cons 0x0002bb84): ATC invalidate timeout\n"
+		"[820.000] " P "CMDQ error (cons 0x0002bb90): Illegal command\n");
+
+	assert_int_equal(r->n, 2);
+	assert_int_equal(r->inc[0].kind, INC_ATC_TIMEOUT);
+	assert_int_equal(r->inc[0].cerror, SMMU_CERROR_ATC_INV_SYNC);
+	assert_int_equal(r->inc[1].kind, INC_ILLEGAL_COMMAND);
+	run_free(r);
+}
+
 static void test_smmus_kept_apart(void **state)
 {
 	struct run *r = replay(
@@ -395,6 +409,7 @@ int main(void)
 		cmocka_unit_test(test_wrap_keeps_apart),
 		cmocka_unit_test(test_patched_line_joins),
 		cmocka_unit_test(test_retries),
+		cmocka_unit_test(test_error_text_wins_over_cons),
 		cmocka_unit_test(test_smmus_kept_apart),
 		cmocka_unit_test(test_skipped_command_suspect),
 		cmocka_unit_test(test_zero_command_has_no_suspect),
