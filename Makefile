@@ -52,7 +52,7 @@ IO_SRCS := src/logread.c src/capture.c src/out_prom.c
 # sources, sinks and commands
 TOOL_SRCS := src/main.c src/replay.c src/live.c src/check.c src/loader.c
 BPF_SRCS := bpf/smmutrace.bpf.c
-BPF_HDRS := $(wildcard bpf/*.h) src/events.h vmlinux/$(BPF_ARCH)/vmlinux.h
+BPF_HDRS := $(wildcard bpf/*.h) src/events.h src/cmdq.h vmlinux/$(BPF_ARCH)/vmlinux.h
 
 CORE_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(CORE_SRCS) $(IO_SRCS))
 TOOL_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(TOOL_SRCS))

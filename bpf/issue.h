@@ -485,10 +485,10 @@ static __always_inline void classify(struct issue_state *st, struct smmu_ev_stat
 
 		if (i >= st->nn)
 			break;
-		op = st->cmds[(i * CMDQ_ENT_DWORDS) & 127];
+		op = smmu_cmd_opcode(st->cmds[(i * CMDQ_ENT_DWORDS) & 127]);
 		if (s)
 			s->ops[smmu_op_class_tab[op] & (SMMU_OP_CLASSES - 1)]++;
-		if (op == CMDQ_OPC_ATC_INV) {
+		if (op == CMDQ_OP_ATC_INV) {
 			mask |= 1ULL << i;
 			MEM(st->n_atc)++;
 		}
@@ -574,10 +574,25 @@ __noinline int sid_in_batch(struct issue_state *st, __u32 carried)
 	for (__u32 i = 0; i < CMDQ_BATCH_MAX; i++) {
 		if (!(st->atc_mask >> i))
 			break;
-		if (((st->atc_mask >> i) & 1) && (st->cmds[(i * 2) & 127] >> 32) == targ_sid)
+		if (((st->atc_mask >> i) & 1) && CMDQ_FIELD(st->cmds[(i * 2) & 127], 63, 32) == targ_sid)
 			return 1;
 	}
 	return 0;
+}
+
+/*
+ * Which queue the call used: the SMMU's own (struct arm_smmu_device.cmdq,
+ * its offset from the running kernel's BTF) or another one (6.12+:
+ * Tegra241 CMDQV's virtual queues, handed to issue_cmdlist by
+ * arm_smmu_get_cmdq()).  Unknown where the driver's types are not in BTF.
+ */
+static __always_inline __u16 issue_queue_flag(__u64 smmu, __u64 cmdq)
+{
+	if (!smmu_types_present())
+		return 0;
+	if (cmdq == smmu + bpf_core_field_offset(struct arm_smmu_device___st, cmdq))
+		return SMMU_EVF_MAIN_CMDQ;
+	return SMMU_EVF_OTHER_CMDQ;
 }
 
 __noinline int emit_issue(struct issue_state *st)
@@ -604,6 +619,7 @@ __noinline int emit_issue(struct issue_state *st)
 		smmu_dev_name(st->smmu, ev->hdr.smmu);
 	is->cmdq = st->cmdq;
 	is->smmu_ptr = st->smmu;
+	ev->hdr.flags |= issue_queue_flag(st->smmu, st->cmdq);
 	is->duration_ns = st->dur;
 	is->prod_entry = st->prod_entry;
 	is->prod_exit = cmdq_prod(st->cmdq);

@@ -295,13 +295,14 @@ static __noinline void queue_walk(struct isr_stash *sh, __u32 cons)
 		w->stop = SMMU_WALK_FAULT;
 		return;
 	}
-	if ((w->sync_cmd[0] & 0xff) != CMDQ_OPC_CMD_SYNC) {
+	if (smmu_walk_slot(w->sync_cmd[0]) != SMMU_SLOT_SYNC) {
 		w->stop = SMMU_WALK_NOT_SYNC;
 		return;
 	}
 	w->stop = SMMU_WALK_BOUND;
 	for (__u32 i = 1; i <= SMMUTRACE_WALK_MAX; i++) {
 		__u32 k;
+		int kind;
 
 		if (i > mask)
 			break;
@@ -312,15 +313,16 @@ static __noinline void queue_walk(struct isr_stash *sh, __u32 cons)
 			break;
 		}
 		MEM(w->walked) = i;
-		if ((slot[0] & 0xff) == CMDQ_OPC_CMD_SYNC) {
+		kind = smmu_walk_slot(slot[0]);
+		if (kind == SMMU_SLOT_SYNC) {
 			w->stop = SMMU_WALK_PREV_SYNC;
 			break;
 		}
-		if (!(__u32)slot[0]) {
+		if (kind == SMMU_SLOT_DONE_SYNC) {
 			w->stop = SMMU_WALK_DONE_SYNC;
 			break;
 		}
-		if ((slot[0] & 0xff) != CMDQ_OPC_ATC_INV)
+		if (kind != SMMU_SLOT_ATC_INV)
 			continue;
 		MEM(w->n_atc)++;
 		k = MEM(w->n_atc_rec);

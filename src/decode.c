@@ -5,8 +5,6 @@
 #include "decode.h"
 #include "events.h"
 
-#define FIELD(v, hi, lo)	(((v) >> (lo)) & ((~0ULL) >> (63 - (hi) + (lo))))
-
 static const char *const op_names[256] = {
 	[CMDQ_OP_PREFETCH_CFG]	 = "PREFETCH_CFG",
 	[CMDQ_OP_CFGI_STE]	 = "CFGI_STE",
@@ -36,39 +34,42 @@ const char *smmu_opcode_name(uint8_t op)
 
 static void decode_atc(uint64_t d0, uint64_t d1, struct smmu_cmd *c)
 {
-	c->atc.ssid = FIELD(d0, 31, 12);
-	c->atc.sid = d0 >> 32;
-	c->atc.global = FIELD(d0, 9, 9);
-	c->atc.ssv = FIELD(d0, 11, 11);
-	c->atc.size = FIELD(d1, 5, 0);
-	c->atc.addr = d1 & ~0xfffULL;
+	struct smmu_atc a;
+
+	smmu_atc_from_cmd(&a, d0, d1);
+	c->atc.ssid = a.ssid;
+	c->atc.sid = a.sid;
+	c->atc.global = a.global;
+	c->atc.ssv = a.ssv;
+	c->atc.size = a.size;
+	c->atc.addr = a.addr;
 }
 
 static void decode_cfgi(uint64_t d0, uint64_t d1, struct smmu_cmd *c)
 {
-	c->cfgi.ssid = FIELD(d0, 31, 12);
+	c->cfgi.ssid = CMDQ_FIELD(d0, 31, 12);
 	c->cfgi.sid = d0 >> 32;
-	c->cfgi.leaf = FIELD(d1, 0, 0);
-	c->cfgi.range = FIELD(d1, 4, 0);
+	c->cfgi.leaf = CMDQ_FIELD(d1, 0, 0);
+	c->cfgi.range = CMDQ_FIELD(d1, 4, 0);
 	c->cfgi.addr = d1 & ~0xfffULL;
 }
 
 static void decode_tlbi(uint64_t d0, uint64_t d1, struct smmu_cmd *c)
 {
-	c->tlbi.num = FIELD(d0, 16, 12);
-	c->tlbi.scale = FIELD(d0, 24, 20);
-	c->tlbi.vmid = FIELD(d0, 47, 32);
-	c->tlbi.asid = FIELD(d0, 63, 48);
-	c->tlbi.leaf = FIELD(d1, 0, 0);
-	c->tlbi.ttl = FIELD(d1, 9, 8);
-	c->tlbi.tg = FIELD(d1, 11, 10);
+	c->tlbi.num = CMDQ_FIELD(d0, 16, 12);
+	c->tlbi.scale = CMDQ_FIELD(d0, 24, 20);
+	c->tlbi.vmid = CMDQ_FIELD(d0, 47, 32);
+	c->tlbi.asid = CMDQ_FIELD(d0, 63, 48);
+	c->tlbi.leaf = CMDQ_FIELD(d1, 0, 0);
+	c->tlbi.ttl = CMDQ_FIELD(d1, 9, 8);
+	c->tlbi.tg = CMDQ_FIELD(d1, 11, 10);
 	c->tlbi.addr = d1 & ~0xfffULL;
 }
 
 void smmu_cmd_decode(uint64_t d0, uint64_t d1, struct smmu_cmd *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->op = d0 & 0xff;
+	c->op = smmu_cmd_opcode(d0);
 	c->known = op_names[c->op] != NULL;
 	switch (c->op) {
 	case CMDQ_OP_ATC_INV:
@@ -85,22 +86,22 @@ void smmu_cmd_decode(uint64_t d0, uint64_t d1, struct smmu_cmd *c)
 		decode_tlbi(d0, d1, c);
 		break;
 	case CMDQ_OP_CMD_SYNC:
-		c->sync.cs = FIELD(d0, 13, 12);
-		c->sync.msh = FIELD(d0, 23, 22);
-		c->sync.msiattr = FIELD(d0, 27, 24);
+		c->sync.cs = CMDQ_FIELD(d0, 13, 12);
+		c->sync.msh = CMDQ_FIELD(d0, 23, 22);
+		c->sync.msiattr = CMDQ_FIELD(d0, 27, 24);
 		c->sync.msidata = d0 >> 32;
-		c->sync.msiaddr = FIELD(d1, 51, 2) << 2;
+		c->sync.msiaddr = CMDQ_FIELD(d1, 51, 2) << 2;
 		break;
 	case CMDQ_OP_PRI_RESP:
-		c->pri.ssid = FIELD(d0, 31, 12);
+		c->pri.ssid = CMDQ_FIELD(d0, 31, 12);
 		c->pri.sid = d0 >> 32;
-		c->pri.grpid = FIELD(d1, 8, 0);
-		c->pri.resp = FIELD(d1, 13, 12);
+		c->pri.grpid = CMDQ_FIELD(d1, 8, 0);
+		c->pri.resp = CMDQ_FIELD(d1, 13, 12);
 		break;
 	case CMDQ_OP_RESUME:
-		c->resume.resp = FIELD(d0, 13, 12);
+		c->resume.resp = CMDQ_FIELD(d0, 13, 12);
 		c->resume.sid = d0 >> 32;
-		c->resume.stag = FIELD(d1, 15, 0);
+		c->resume.stag = CMDQ_FIELD(d1, 15, 0);
 		break;
 	}
 }
@@ -172,28 +173,7 @@ int smmu_cmd_format(const struct smmu_cmd *c, char *buf, size_t len)
 
 int smmu_op_class(uint8_t op)
 {
-	switch (op) {
-	case CMDQ_OP_PREFETCH_CFG:	return SMMU_OPC_PREFETCH;
-	case CMDQ_OP_CFGI_STE:		return SMMU_OPC_CFGI_STE;
-	case CMDQ_OP_CFGI_ALL:		return SMMU_OPC_CFGI_ALL;
-	case CMDQ_OP_CFGI_CD:		return SMMU_OPC_CFGI_CD;
-	case CMDQ_OP_CFGI_CD_ALL:	return SMMU_OPC_CFGI_CD_ALL;
-	case CMDQ_OP_TLBI_NH_ALL:	return SMMU_OPC_TLBI_NH_ALL;
-	case CMDQ_OP_TLBI_NH_ASID:	return SMMU_OPC_TLBI_NH_ASID;
-	case CMDQ_OP_TLBI_NH_VA:
-	case CMDQ_OP_TLBI_NH_VAA:	return SMMU_OPC_TLBI_NH_VA;
-	case CMDQ_OP_TLBI_EL2_ALL:
-	case CMDQ_OP_TLBI_EL2_ASID:
-	case CMDQ_OP_TLBI_EL2_VA:	return SMMU_OPC_TLBI_EL2;
-	case CMDQ_OP_TLBI_S12_VMALL:	return SMMU_OPC_TLBI_S12_VMALL;
-	case CMDQ_OP_TLBI_S2_IPA:	return SMMU_OPC_TLBI_S2_IPA;
-	case CMDQ_OP_TLBI_NSNH_ALL:	return SMMU_OPC_TLBI_NSNH_ALL;
-	case CMDQ_OP_ATC_INV:		return SMMU_OPC_ATC_INV;
-	case CMDQ_OP_PRI_RESP:
-	case CMDQ_OP_RESUME:		return SMMU_OPC_PRI_RESUME;
-	case CMDQ_OP_CMD_SYNC:		return SMMU_OPC_CMD_SYNC;
-	}
-	return SMMU_OPC_OTHER;
+	return smmu_op_class_tab[op];
 }
 
 static const char *const op_class_names[SMMU_OP_CLASSES] = {
@@ -224,21 +204,6 @@ const char *smmu_op_class_name(int cls)
 
 /* ---- queue positions -------------------------------------------------- */
 
-uint32_t smmu_q_idx_mask(unsigned int max_n_shift)
-{
-	if (!max_n_shift || max_n_shift > SMMU_MAX_N_SHIFT)
-		return SMMU_POS_MASK_ANY;
-	return (1u << max_n_shift) - 1;
-}
-
-/* wrap bit + index: the part of a position that identifies a slot pass */
-uint32_t smmu_q_pos_mask(unsigned int max_n_shift)
-{
-	if (!max_n_shift || max_n_shift > SMMU_MAX_N_SHIFT)
-		return SMMU_POS_MASK_ANY;
-	return (1u << (max_n_shift + 1)) - 1;
-}
-
 void smmu_qpos_split(uint32_t val, unsigned int max_n_shift, struct smmu_qpos *p)
 {
 	p->cerror = smmu_cons_cerror(val);
@@ -250,37 +215,6 @@ void smmu_qpos_split(uint32_t val, unsigned int max_n_shift, struct smmu_qpos *p
 	}
 	p->idx = val & smmu_q_idx_mask(max_n_shift);
 	p->wrap = (val >> max_n_shift) & 1;
-}
-
-/* queue_inc_prod_n(): a carry out of IDX flips WRP, higher carries vanish */
-uint32_t smmu_q_inc(uint32_t pos, uint32_t n, unsigned int max_n_shift)
-{
-	uint32_t m = smmu_q_pos_mask(max_n_shift);
-
-	return (pos & ~m) | ((pos + n) & m);
-}
-
-/* slots from 'from' forward to 'to', across at most one wrap */
-uint32_t smmu_q_dist(uint32_t from, uint32_t to, unsigned int max_n_shift)
-{
-	uint32_t m = smmu_q_pos_mask(max_n_shift);
-
-	return (to - from) & m;
-}
-
-bool smmu_q_same_pos(uint32_t a, uint32_t b, unsigned int max_n_shift)
-{
-	uint32_t m = smmu_q_pos_mask(max_n_shift);
-
-	return (a & m) == (b & m);
-}
-
-/* is pos in [start, end) walking forward with wrap? */
-bool smmu_q_in_window(uint32_t pos, uint32_t start, uint32_t end,
-		      unsigned int max_n_shift)
-{
-	return smmu_q_dist(start, pos, max_n_shift) <
-	       smmu_q_dist(start, end, max_n_shift);
 }
 
 /* queue_has_space() arithmetic: free slots given prod and cons */

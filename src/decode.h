@@ -2,8 +2,8 @@
 /*
  * SMMUv3 decoding: command words, CONS/PROD index+wrap arithmetic, GERROR
  * and CERROR values.  Pure functions, no I/O; shared by the engine, the
- * log parser, the views and the tests.  Encodings follow arm-smmu-v3.h,
- * identical from 5.15 to 7.1.
+ * log parser, the views and the tests.  Field positions and queue
+ * arithmetic come from cmdq.h, shared with the BPF programs.
  */
 #ifndef SMMUTRACE_DECODE_H
 #define SMMUTRACE_DECODE_H
@@ -12,25 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CMDQ_OP_PREFETCH_CFG	0x01
-#define CMDQ_OP_CFGI_STE	0x03
-#define CMDQ_OP_CFGI_ALL	0x04
-#define CMDQ_OP_CFGI_CD		0x05
-#define CMDQ_OP_CFGI_CD_ALL	0x06
-#define CMDQ_OP_TLBI_NH_ALL	0x10
-#define CMDQ_OP_TLBI_NH_ASID	0x11
-#define CMDQ_OP_TLBI_NH_VA	0x12
-#define CMDQ_OP_TLBI_NH_VAA	0x13
-#define CMDQ_OP_TLBI_EL2_ALL	0x20
-#define CMDQ_OP_TLBI_EL2_ASID	0x21
-#define CMDQ_OP_TLBI_EL2_VA	0x22
-#define CMDQ_OP_TLBI_S12_VMALL	0x28
-#define CMDQ_OP_TLBI_S2_IPA	0x2a
-#define CMDQ_OP_TLBI_NSNH_ALL	0x30
-#define CMDQ_OP_ATC_INV		0x40
-#define CMDQ_OP_PRI_RESP	0x41
-#define CMDQ_OP_RESUME		0x44
-#define CMDQ_OP_CMD_SYNC	0x46
+#include "cmdq.h"
 
 #define ATC_INV_SIZE_ALL	52
 
@@ -40,11 +22,6 @@
 
 #define GERROR_CMDQ_ERR		(1u << 0)
 #define GERROR_ERR_MASK		0x1fdu
-
-/* largest max_n_shift any SMMU can report (IDR1.CMDQS) */
-#define SMMU_MAX_N_SHIFT	19
-/* wrap+idx of any queue fits in these bits; used when max_n_shift is unknown */
-#define SMMU_POS_MASK_ANY	((1u << (SMMU_MAX_N_SHIFT + 1)) - 1)
 
 struct smmu_cmd {
 	uint8_t op;
@@ -98,14 +75,7 @@ bool smmu_cmd_has_sid(const struct smmu_cmd *c, uint32_t *sid);
 int smmu_op_class(uint8_t op);
 const char *smmu_op_class_name(int cls);
 
-uint32_t smmu_q_idx_mask(unsigned int max_n_shift);
-uint32_t smmu_q_pos_mask(unsigned int max_n_shift);
 void smmu_qpos_split(uint32_t val, unsigned int max_n_shift, struct smmu_qpos *out);
-uint32_t smmu_q_inc(uint32_t pos, uint32_t n, unsigned int max_n_shift);
-uint32_t smmu_q_dist(uint32_t from, uint32_t to, unsigned int max_n_shift);
-bool smmu_q_same_pos(uint32_t a, uint32_t b, unsigned int max_n_shift);
-bool smmu_q_in_window(uint32_t pos, uint32_t start, uint32_t end,
-		      unsigned int max_n_shift);
 uint32_t smmu_q_space(uint32_t prod, uint32_t cons, unsigned int max_n_shift);
 bool smmu_q_consumed(uint32_t cons, uint32_t prod, unsigned int max_n_shift);
 int smmu_max_n_shift_from_entries(uint32_t entries);

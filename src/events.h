@@ -60,6 +60,9 @@ enum smmu_ev_flags {
 	SMMU_EVF_WALL		= 1 << 1,	/* wall_ns is valid */
 	SMMU_EVF_BPF		= 1 << 2,	/* produced by a BPF program */
 	SMMU_EVF_PLATFORM	= 1 << 3,	/* log prefix said "platform" (driver unbound) */
+	/* issue records: the call's queue, as BPF found it from the kernel's BTF */
+	SMMU_EVF_MAIN_CMDQ	= 1 << 4,	/* the SMMU's own command queue */
+	SMMU_EVF_OTHER_CMDQ	= 1 << 5,	/* another queue (Tegra241 VCMDQ) */
 };
 
 enum smmu_ctx {

@@ -640,7 +640,8 @@ static void sw_timeout_record(struct engine *e, const struct smmu_event *ev,
 void on_issue(struct engine *e, const struct smmu_event *ev)
 {
 	struct issue_entry *ie = &e->issues[e->issue_head++ % ISSUE_RING];
-	bool main_q = ev->issue.cmdq && ev->issue.cmdq == ev->issue.smmu_ptr + 64;
+	/* the SMMU's own queue (BPF's flag; a record with no SMMU pointer has one queue) */
+	bool main_q = (ev->hdr.flags & SMMU_EVF_MAIN_CMDQ) || !ev->issue.smmu_ptr;
 
 	memset(ie, 0, sizeof(*ie));
 	memcpy(ie->smmu, ev->hdr.smmu, sizeof(ie->smmu));
@@ -657,7 +658,7 @@ void on_issue(struct engine *e, const struct smmu_event *ev)
 		if (s)
 			s->carriers = true;
 	}
-	if (ie->is.max_n_shift && (main_q || !ev->issue.smmu_ptr)) {
+	if (ie->is.max_n_shift && main_q) {
 		struct smmu_priv *s = smmu_get(e, ie->smmu);
 
 		if (s && !s->info.max_n_shift)

@@ -20,9 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "decode.h"
 #include "kmsg.h"
 #include "sim.h"
+#include "spec.h"
 
 #define NSEC			1000000000ULL
 #define POLL_TIMEOUT_NS		NSEC		/* ARM_SMMU_POLL_TIMEOUT_US */
@@ -69,7 +69,7 @@ struct heap {
 };
 
 struct lcmd {
-	uint64_t d0, d1;
+	uint64_t w[2];		/* the command's two dwords */
 	uint64_t call;
 	int16_t dev;
 	int16_t cpu;
@@ -217,7 +217,7 @@ uint32_t sim_q_pos(uint64_t abs, unsigned int shift)
 
 uint64_t sim_cmdq_ptr(int smmu, int queue)
 {
-	/* struct arm_smmu_device + 64 for the main queue; VCMDQs live elsewhere */
+	/* the main queue inside struct arm_smmu_device; VCMDQs live elsewhere */
 	if (!queue)
 		return SMMU_BASE_PTR + (uint64_t)smmu * 0x100000 + 64;
 	return SMMU_BASE_PTR + 0x8000000 + (uint64_t)smmu * 0x100000 + queue * 0x1000;
@@ -390,12 +390,26 @@ static void bpf_emit(struct sim *s, const struct smmu_event *ev)
 
 /* ---- commands -------------------------------------------------------------- */
 
+/* an ATC_INV as a BPF record lists it */
+static void atc_record(const uint64_t w[2], struct smmu_atc *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->sid = spec_get(w, SPEC_ATC_SID);
+	a->ssid = spec_get(w, SPEC_ATC_SSID);
+	a->ssv = spec_get(w, SPEC_ATC_SSV);
+	a->global = spec_get(w, SPEC_ATC_GLOBAL);
+	a->size = spec_get(w, SPEC_ATC_SIZE);
+	a->addr = spec_get(w, SPEC_ATC_ADDR) << 12;
+}
+
 static struct lcmd atc_cmd(uint32_t sid, uint64_t addr, uint8_t size, int dev)
 {
 	struct lcmd c = { 0 };
 
-	c.d0 = CMDQ_OP_ATC_INV | (uint64_t)sid << 32;
-	c.d1 = (addr & ~0xfffULL) | size;
+	spec_new(c.w, SPEC_OP_ATC_INV);
+	spec_set(c.w, SPEC_ATC_SID, sid);
+	spec_set(c.w, SPEC_ATC_ADDR, addr >> 12);
+	spec_set(c.w, SPEC_ATC_SIZE, size);
 	c.dev = dev;
 	return c;
 }
@@ -404,8 +418,10 @@ static struct lcmd tlbi_cmd(uint16_t asid, uint64_t va)
 {
 	struct lcmd c = { 0 };
 
-	c.d0 = CMDQ_OP_TLBI_NH_VA | (uint64_t)asid << 48;
-	c.d1 = (va & ~0xfffULL) | 1;
+	spec_new(c.w, SPEC_OP_TLBI_NH_VA);
+	spec_set(c.w, SPEC_TLBI_ASID, asid);
+	spec_set(c.w, SPEC_TLBI_VA, va >> 12);
+	spec_set(c.w, SPEC_TLBI_LEAF, 1);
 	c.dev = -1;
 	return c;
 }
@@ -416,12 +432,16 @@ static struct lcmd sync_cmd(const struct queue *q, uint64_t abs)
 	struct lcmd c = { 0 };
 	uint32_t idx = abs & (q->size - 1);
 	uint64_t dma = RING_DMA_BASE + (uint64_t)q->smmu * 0x1000000 + (uint64_t)q->qi * 0x100000;
-	c.d0 = CMDQ_OP_CMD_SYNC | 3ULL << 22 | 0xfULL << 24;
+	spec_new(c.w, SPEC_OP_CMD_SYNC);
+	spec_set(c.w, SPEC_SYNC_MSH, 3);		/* inner shareable */
+	spec_set(c.w, SPEC_SYNC_MSIATTR, 0xf);	/* inner+outer write-back */
 	if (q->msi) {
-		c.d0 |= (uint64_t)CMDQ_SYNC_CS_IRQ << 12;
-		c.d1 = (dma + idx * 16) & 0xffffffffffffcULL;
+		/* MSIDATA 0 to its own slot: completion zeroes dword 0's low half */
+		spec_set(c.w, SPEC_SYNC_CS, SPEC_CS_IRQ);
+		spec_set(c.w, SPEC_SYNC_MSIDATA, 0);
+		spec_set(c.w, SPEC_SYNC_MSIADDR, (dma + idx * 16) >> 2);
 	} else if (!q->cs_none) {
-		c.d0 |= (uint64_t)CMDQ_SYNC_CS_SEV << 12;
+		spec_set(c.w, SPEC_SYNC_CS, SPEC_CS_SEV);
 	}
 	c.dev = -1;
 	return c;
@@ -437,8 +457,8 @@ static void q_write(struct queue *q, uint64_t abs, const struct lcmd *c)
 	uint32_t idx = abs & (q->size - 1);
 
 	*qlog(q, abs) = *c;
-	q->ring[idx][0] = c->d0;
-	q->ring[idx][1] = c->d1;
+	q->ring[idx][0] = c->w[0];
+	q->ring[idx][1] = c->w[1];
 	q->ring_abs[idx] = abs;
 }
 
@@ -614,13 +634,13 @@ static void hw_step(struct sim *s, struct queue *q)
 			return;
 		}
 		c = qlog(q, q->hw_cons_abs);
-		op = c->d0 & 0xff;
-		if (op == CMDQ_OP_CMD_SYNC) {
+		op = spec_op(c->w);
+		if (op == SPEC_OP_CMD_SYNC) {
 			if (!hw_sync(s, q, c))
 				return;
 			continue;
 		}
-		if (op == CMDQ_OP_ATC_INV && c->dev >= 0)
+		if (op == SPEC_OP_ATC_INV && c->dev >= 0)
 			inv_issue(s, q, c);
 		hw_consume(s, q, CMD_NS);
 	}
@@ -649,7 +669,7 @@ static void isr_walk(struct sim *s, struct queue *q, uint32_t cons, int cpu)
 	w->bitmap = s->cfg->kernel == SIM_UNPATCHED ? 2 : q->bitmap[idx];
 	w->sync_cmd[0] = q->ring[idx][0];
 	w->sync_cmd[1] = q->ring[idx][1];
-	if ((w->sync_cmd[0] & 0xff) != CMDQ_OP_CMD_SYNC) {
+	if ((w->sync_cmd[0] & 0xff) != SPEC_OP_CMD_SYNC) {
 		w->stop = SMMU_WALK_NOT_SYNC;
 		goto out;
 	}
@@ -659,7 +679,7 @@ static void isr_walk(struct sim *s, struct queue *q, uint32_t cons, int cpu)
 		uint32_t k;
 
 		w->walked = i;
-		if ((slot[0] & 0xff) == CMDQ_OP_CMD_SYNC) {
+		if (spec_op(slot) == SPEC_OP_CMD_SYNC) {
 			w->stop = SMMU_WALK_PREV_SYNC;
 			break;
 		}
@@ -667,18 +687,13 @@ static void isr_walk(struct sim *s, struct queue *q, uint32_t cons, int cpu)
 			w->stop = SMMU_WALK_DONE_SYNC;
 			break;
 		}
-		if ((slot[0] & 0xff) != CMDQ_OP_ATC_INV)
+		if (spec_op(slot) != SPEC_OP_ATC_INV)
 			continue;
 		w->n_atc++;
 		k = w->n_atc_rec;
 		if (k >= SMMU_MAX_ATC)
 			continue;
-		w->atc[k].sid = slot[0] >> 32;
-		w->atc[k].ssid = (slot[0] >> 12) & 0xfffff;
-		w->atc[k].ssv = (slot[0] >> 11) & 1;
-		w->atc[k].global = (slot[0] >> 9) & 1;
-		w->atc[k].size = slot[1] & 0x3f;
-		w->atc[k].addr = slot[1] & ~0xfffULL;
+		atc_record(slot, &w->atc[k]);
 		w->n_atc_rec = k + 1;
 	}
 out:
@@ -695,8 +710,8 @@ static bool walk_is_stale(const struct queue *q, uint64_t abs)
 
 		if (q->ring_abs[idx] != abs - i)
 			return true;
-		op = q->ring[idx][0] & 0xff;
-		if (i && (op == CMDQ_OP_CMD_SYNC || !(uint32_t)q->ring[idx][0]))
+		op = spec_op(q->ring[idx]);
+		if (i && (op == SPEC_OP_CMD_SYNC || !(uint32_t)q->ring[idx][0]))
 			return false;
 	}
 	return false;
@@ -715,9 +730,9 @@ static void isr_run(struct sim *s, struct queue *q, int cpu)
 	if (!q->qi)
 		say(s, q->smmu, cpu,
 		    "unexpected global error reported (0x%08x), this could be serious",
-		    GERROR_CMDQ_ERR);
-	say(s, q->smmu, cpu, "CMDQ error (cons 0x%08x): %s", cons,
-	    smmu_cerror_text(SMMU_CERROR_ATC_INV_SYNC));
+		    SPEC_GERROR_CMDQ_ERR);
+	/* arm_smmu_cmdq_skip_err()'s text for CERROR_ATC_INV_SYNC */
+	say(s, q->smmu, cpu, "CMDQ error (cons 0x%08x): ATC invalidate timeout", cons);
 	if (s->cfg->kernel != SIM_UNPATCHED)
 		q->bitmap[idx] = 1;
 	isr_walk(s, q, cons, cpu);
@@ -835,7 +850,7 @@ static void job_build(struct sim *s, struct cpu *c, int si)
 		for (int k = 0; k < dv->n_sids; k++)
 			for (int r = 0; r < reps && n < MAX_PLANS * BATCH / 2; r++)
 				cmds[n++] = atc_cmd(dv->sid[k], iova + (uint64_t)r * 0x200000,
-						    reps > 1 ? 9 : ATC_INV_SIZE_ALL, d->dev[i]);
+						    reps > 1 ? 9 : SPEC_ATC_SIZE_ALL, d->dev[i]);
 	}
 	if (n)
 		plan_batch(s, c, qi, cmds, n);
@@ -964,15 +979,12 @@ static void carry_into(struct carry *k, const struct plan *p, uint64_t cmdq, uin
 	for (int i = 0; i < p->n; i++) {
 		const struct lcmd *cmd = &p->cmd[i];
 
-		if ((cmd->d0 & 0xff) != CMDQ_OP_ATC_INV)
+		if (spec_op(cmd->w) != SPEC_OP_ATC_INV)
 			continue;
 		k->n_atc++;
 		if (k->n_rec >= SMMU_MAX_ATC)
 			continue;
-		k->atc[k->n_rec].sid = cmd->d0 >> 32;
-		k->atc[k->n_rec].ssid = (cmd->d0 >> 12) & 0xfffff;
-		k->atc[k->n_rec].size = cmd->d1 & 0x3f;
-		k->atc[k->n_rec].addr = cmd->d1 & ~0xfffULL;
+		atc_record(cmd->w, &k->atc[k->n_rec]);
 		k->n_rec++;
 	}
 }
@@ -989,7 +1001,9 @@ static void emit_issue(struct sim *s, struct cpu *c, int ret, uint32_t why,
 
 	bpf_hdr(s, &ev, SMMU_EV_ISSUE, EV_SIZE(issue), q->smmu, c->id);
 	is->cmdq = q->ptr;
-	is->smmu_ptr = sim_cmdq_ptr(q->smmu, 0) - 64;
+	is->smmu_ptr = SMMU_BASE_PTR + (uint64_t)q->smmu * 0x100000;
+	/* what BPF derives from the kernel's BTF: queue 0 is the SMMU's own */
+	ev.hdr.flags |= q->qi ? SMMU_EVF_OTHER_CMDQ : SMMU_EVF_MAIN_CMDQ;
 	is->duration_ns = s->now - c->entry_ns;
 	is->prod_entry = c->prod_entry;
 	is->prod_exit = sim_q_pos(q->prod_abs, q->shift);
@@ -1009,15 +1023,12 @@ static void emit_issue(struct sim *s, struct cpu *c, int ret, uint32_t why,
 	for (int i = 0; i < p->n; i++) {
 		const struct lcmd *cmd = &p->cmd[i];
 
-		if ((cmd->d0 & 0xff) != CMDQ_OP_ATC_INV)
+		if (spec_op(cmd->w) != SPEC_OP_ATC_INV)
 			continue;
 		own++;
 		if (is->n_atc_rec >= SMMU_MAX_ATC)
 			continue;
-		is->atc[is->n_atc_rec].sid = cmd->d0 >> 32;
-		is->atc[is->n_atc_rec].ssid = (cmd->d0 >> 12) & 0xfffff;
-		is->atc[is->n_atc_rec].size = cmd->d1 & 0x3f;
-		is->atc[is->n_atc_rec].addr = cmd->d1 & ~0xfffULL;
+		atc_record(cmd->w, &is->atc[is->n_atc_rec]);
 		is->n_atc_rec++;
 	}
 	is->n_atc = own + (k ? k->n_atc : 0);
@@ -1029,7 +1040,7 @@ static uint32_t own_atc(const struct plan *p)
 	uint32_t n = 0;
 
 	for (int i = 0; i < p->n; i++)
-		n += (p->cmd[i].d0 & 0xff) == CMDQ_OP_ATC_INV;
+		n += spec_op(p->cmd[i].w) == SPEC_OP_ATC_INV;
 	return n;
 }
 

@@ -82,7 +82,9 @@ static void issue(struct run *r, uint64_t t_end, const struct rec *x)
 
 	hdr(&ev, SMMU_EV_ISSUE, t_end, true);
 	ev.issue.cmdq = x->cmdq ? x->cmdq : CMDQ_A;
-	ev.issue.smmu_ptr = CMDQ_A - 64;
+	ev.issue.smmu_ptr = CMDQ_A & ~0xfffULL;
+	/* queue A is the SMMU's own, as BPF tells from the kernel's BTF */
+	ev.hdr.flags |= ev.issue.cmdq == CMDQ_A ? SMMU_EVF_MAIN_CMDQ : SMMU_EVF_OTHER_CMDQ;
 	ev.issue.duration_ns = x->dur;
 	ev.issue.sync_prod = x->sync_prod;
 	ev.issue.prod_entry = x->pe;

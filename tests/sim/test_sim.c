@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The simulator checked against what it claims to model: its queue
- * arithmetic (written from arm-smmu-v3.h) against src/decode.c, its event
+ * arithmetic (written from arm-smmu-v3.h) and its command encoding (from
+ * the architecture's field table, tests/sim/spec.h) against src/decode.c
+ * and src/cmdq.h, its event
  * stream against the rules the driver and the BPF programs follow, and its
  * determinism.
  */
@@ -18,6 +20,7 @@
 #include "decode.h"
 #include "scenarios.h"
 #include "sim.h"
+#include "spec.h"
 
 #define NSEC	1000000000ULL
 
@@ -69,6 +72,61 @@ static void test_space_and_consumed_match_decode(void **state)
 }
 
 /* edges the random draws may miss: empty, full, one short, across the wrap */
+static uint64_t rnd64(void)
+{
+	return (uint64_t)rnd32() << 32 | rnd32();
+}
+
+/* commands the simulator encodes decode to the same fields, walk step included */
+static void test_encoding_matches_decode(void **state)
+{
+	for (int i = 0; i < 10000; i++) {
+		uint64_t w[2] = { rnd64(), rnd64() }, addr = rnd64() & ~0xfffULL;
+		uint32_t sid = rnd32(), ssid = rnd32() & 0xfffff;
+		uint8_t size = rnd32() & 0x3f, ssv = rnd32() & 1, global = rnd32() & 1;
+		struct smmu_cmd c;
+
+		spec_new(w, SPEC_OP_ATC_INV);
+		spec_set(w, SPEC_ATC_SID, sid);
+		spec_set(w, SPEC_ATC_SSID, ssid);
+		spec_set(w, SPEC_ATC_SSV, ssv);
+		spec_set(w, SPEC_ATC_GLOBAL, global);
+		spec_set(w, SPEC_ATC_SIZE, size);
+		spec_set(w, SPEC_ATC_ADDR, addr >> 12);
+		smmu_cmd_decode(w[0], w[1], &c);
+		assert_int_equal(c.op, CMDQ_OP_ATC_INV);
+		assert_int_equal(c.atc.sid, sid);
+		assert_int_equal(c.atc.ssid, ssid);
+		assert_int_equal(c.atc.ssv, ssv);
+		assert_int_equal(c.atc.global, global);
+		assert_int_equal(c.atc.size, size);
+		assert_int_equal(c.atc.addr, addr);
+		assert_int_equal(smmu_walk_slot(w[0]), (uint32_t)w[0] ? SMMU_SLOT_ATC_INV
+								: SMMU_SLOT_DONE_SYNC);
+
+		spec_new(w, SPEC_OP_CMD_SYNC);
+		spec_set(w, SPEC_SYNC_CS, rnd32() % 3);
+		spec_set(w, SPEC_SYNC_MSH, 3);
+		spec_set(w, SPEC_SYNC_MSIATTR, 0xf);
+		spec_set(w, SPEC_SYNC_MSIADDR, addr >> 2);
+		smmu_cmd_decode(w[0], w[1], &c);
+		assert_int_equal(c.op, CMDQ_OP_CMD_SYNC);
+		assert_int_equal(c.sync.cs, spec_get(w, SPEC_SYNC_CS));
+		assert_int_equal(c.sync.msh, 3);
+		assert_int_equal(c.sync.msiattr, 0xf);
+		assert_int_equal(c.sync.msiaddr, addr & 0xffffffffffffcULL);
+		assert_int_equal(smmu_walk_slot(w[0]), SMMU_SLOT_SYNC);
+
+		spec_new(w, SPEC_OP_TLBI_NH_VA);
+		spec_set(w, SPEC_TLBI_ASID, sid & 0xffff);
+		spec_set(w, SPEC_TLBI_VA, addr >> 12);
+		smmu_cmd_decode(w[0], w[1], &c);
+		assert_int_equal(c.tlbi.asid, sid & 0xffff);
+		assert_int_equal(c.tlbi.addr, addr);
+		assert_int_equal(smmu_walk_slot(w[0]), SMMU_SLOT_OTHER);
+	}
+}
+
 static void test_space_edges(void **state)
 {
 	const unsigned int shift = 8;
@@ -397,6 +455,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_inc_matches_decode),
 		cmocka_unit_test(test_space_and_consumed_match_decode),
+		cmocka_unit_test(test_encoding_matches_decode),
 		cmocka_unit_test(test_space_edges),
 		cmocka_unit_test(test_pos_folding),
 		cmocka_unit_test(test_deterministic),
