@@ -264,6 +264,30 @@ static void test_settled_stall_blocks_for_the_retry_window(void **state)
 	run_free(r);
 }
 
+/* only the SMMU's own queue (BPF's flag) tells the size of the SMMU's queue */
+static void test_main_queue_from_the_record_flag(void **state)
+{
+	struct run *r = run_new();
+	struct smmu_event ev;
+
+	mk_hdr(&ev, SMMU_EV_ISSUE, SEC);
+	ev.hdr.flags |= SMMU_EVF_OTHER_CMDQ;
+	ev.issue.smmu_ptr = 0xffff000056780000ULL;
+	ev.issue.cmdq = ev.issue.smmu_ptr + 64;	/* where 6.1-7.1 put the main queue */
+	ev.issue.sync = 1;
+	ev.issue.sync_prod = SMMU_NO_POS;
+	ev.issue.max_n_shift = 8;
+	engine_feed(r->e, &ev);
+	assert_true(!engine_n_smmus(r->e) || !engine_smmu(r->e, 0)->max_n_shift);
+	ev.hdr.flags ^= SMMU_EVF_OTHER_CMDQ | SMMU_EVF_MAIN_CMDQ;
+	ev.issue.cmdq = ev.issue.smmu_ptr + 4096;	/* an offset no layout had */
+	ev.issue.max_n_shift = 12;
+	engine_feed(r->e, &ev);
+	assert_int_equal(engine_n_smmus(r->e), 1);
+	assert_int_equal(engine_smmu(r->e, 0)->max_n_shift, 12);
+	run_free(r);
+}
+
 /* the same CONS exactly one retry window later is still a retry */
 static void test_retry_window_is_inclusive(void **state)
 {
@@ -292,6 +316,7 @@ int main(void)
 		cmocka_unit_test(test_old_queueing_leaves_the_walk_untrusted),
 		cmocka_unit_test(test_other_queue_timeout_keeps_the_walk_trusted),
 		cmocka_unit_test(test_settled_stall_blocks_for_the_retry_window),
+		cmocka_unit_test(test_main_queue_from_the_record_flag),
 		cmocka_unit_test(test_retry_window_is_inclusive),
 	};
 
