@@ -37,8 +37,13 @@ endif
 
 WARNINGS := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	    -Wshadow -Wformat=2 -Wno-format-nonliteral
+# make test builds with WERROR=1: a warning fails CI
+ifeq ($(WERROR),1)
+WARNINGS += -Werror
+endif
 CFLAGS ?= -O2 -g
-ALL_CFLAGS := $(CFLAGS) -std=gnu11 $(WARNINGS) -D_GNU_SOURCE \
+# -MMD: each object lists the headers it read (OUTPUT/**/*.d, included below)
+ALL_CFLAGS := $(CFLAGS) -std=gnu11 $(WARNINGS) -MMD -MP -D_GNU_SOURCE \
 	      -DSMMUTRACE_VERSION='"$(VERSION)"' -Isrc -I$(OUTPUT) $(SYS_CFLAGS)
 ALL_LDFLAGS := $(LDFLAGS) $(SYS_LDFLAGS)
 
@@ -76,10 +81,13 @@ $(OUTPUT) $(OUTPUT)/tests:
 	$(Q)mkdir -p $@
 
 # ---- BPF: CO-RE object, one for every kernel of an architecture ----------
+# the tool's object and the test/bench objects (mk/bpf.mk) share these flags
+BPF_CFLAGS := -g -O2 -Wall $(if $(filter 1,$(WERROR)),-Werror) -target bpf \
+	      -D__TARGET_ARCH_$(BPF_ARCH) -Ivmlinux/$(BPF_ARCH) -Isrc -Ibpf
+
 $(BPF_OBJ): $(BPF_SRCS) $(BPF_HDRS) | $(OUTPUT)
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) \
-		-Ivmlinux/$(BPF_ARCH) -Isrc -Ibpf -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
 	$(Q)$(LLVM_STRIP) -g $@
 
 $(SKEL): $(BPF_OBJ) | $(OUTPUT)
@@ -87,7 +95,7 @@ $(SKEL): $(BPF_OBJ) | $(OUTPUT)
 	$(Q)$(BPFTOOL) gen skeleton $< name smmutrace_bpf > $@
 
 # ---- user space ---------------------------------------------------------
-$(OUTPUT)/%.o: src/%.c $(wildcard src/*.h src/*/*.h) | $(OUTPUT)
+$(OUTPUT)/%.o: src/%.c | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
@@ -123,10 +131,10 @@ TEST_STAGES := test-unit test-docs
 TEST_ORDER := test-unit test-docs test-accuracy test-mutation e2e test-bpf test-live test-asan test-fuzz
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory WERROR=1 all
 	$(Q)set -e; for t in $(filter $(TEST_STAGES),$(TEST_ORDER)) \
 			$(filter-out $(TEST_ORDER),$(TEST_STAGES)); do \
-		echo "== $$t"; $(MAKE) --no-print-directory $$t; done
+		echo "== $$t"; $(MAKE) --no-print-directory WERROR=1 $$t; done
 
 test-docs:
 	$(Q)mandoc -Tlint -Wwarning man/smmutrace.8
@@ -158,3 +166,6 @@ clean:
 
 # mk/*.mk: BPF tests, emulated arm64 suite, benchmarks; they append to TEST_STAGES
 -include $(sort $(wildcard mk/*.mk))
+
+# header dependencies written by -MMD
+-include $(shell find $(OUTPUT) -name '*.d' 2>/dev/null)

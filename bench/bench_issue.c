@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * bench_issue: cost per call of smmutrace's issuer programs, as ratios in
- * one run.  The same code as the driver hooks (bpf/issue.h) runs while this
+ * one run.  The same code as the driver hooks (bpf/issue.bpf.h) runs while this
  * process calls getppid in a loop, in both flavours:
  *   kprobe flavour   kernel memory read with bpf_probe_read_kernel, as
  *                    issue_entry/issue_exit

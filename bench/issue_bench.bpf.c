@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The issuer hot path of smmutrace.bpf.c (bpf/issue.h, the same code) on a
+ * The issuer hot path of smmutrace.bpf.c (bpf/issue.bpf.h, the same code) on a
  * hook this machine can drive at will, in both flavours:
  *
  *   issuer_entry/exit   kprobe flavour, issue_begin(): kernel memory through
@@ -31,7 +31,7 @@
 #include "smmutrace.h"
 #include "cmdq.h"
 #include "smmu_types.h"
-#include "issue.h"
+#include "issue.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 

@@ -18,6 +18,14 @@
 
 #define __core __attribute__((preserve_access_index))
 
+/*
+ * ___st: layouts every supported kernel shares.  The lockless command queue
+ * (arm_smmu_ll_queue with prod/cons/max_n_shift, arm_smmu_cmdq around an
+ * arm_smmu_queue) came with "iommu/arm-smmu-v3: Reduce contention during
+ * command-queue insertion" in v5.3; the streams rb-tree (arm_smmu_stream,
+ * smmu->streams, master->streams/num_streams) with "iommu/arm-smmu-v3:
+ * Maintain a SID->device structure" in v5.13.  Both are unchanged to 7.1.
+ */
 struct arm_smmu_ll_queue___st {
 	union {
 		__u64 val;
@@ -39,12 +47,19 @@ struct arm_smmu_cmdq___st {
 	struct arm_smmu_queue___st q;
 } __core;
 
-/* 6.12+: Tegra241 CMDQV support; issue_cmdlist takes cmdq as a parameter */
+/*
+ * v6.12: NVIDIA Tegra241 CMDQV support ("Arm SMMU updates for 6.12") added
+ * cmdq->supports_cmd and made issue_cmdlist take the cmdq as a parameter.
+ */
 struct arm_smmu_cmdq___v612 {
 	void *supports_cmd;
 } __core;
 
-/* the quarantine series ("Mark ATC invalidate timeouts via lockless bitmap") */
+/*
+ * Not in a release: Nicolin Chen's series "iommu/arm-smmu-v3: Mark ATC
+ * invalidate timeouts via lockless bitmap" (v2 4/7, March 2026, on 7.1)
+ * adds cmdq->atc_sync_timeouts between lock and supports_cmd.
+ */
 struct arm_smmu_cmdq___atc {
 	unsigned long *atc_sync_timeouts;
 } __core;
@@ -70,7 +85,10 @@ struct arm_smmu_master___st {
 	unsigned int num_streams;
 } __core;
 
-/* 7.x: per-domain invalidation arrays (informational) */
+/*
+ * Per-domain invalidation arrays, "iommu/arm-smmu-v3: Add arm_smmu_invs based
+ * arm_smmu_domain_inv_range()": absent in 6.19, present in 7.1 (informational).
+ */
 struct arm_smmu_invs___st {
 	__u64 num_invs;
 } __core;

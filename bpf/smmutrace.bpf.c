@@ -33,7 +33,7 @@
 #include "smmutrace.h"
 #include "cmdq.h"
 #include "smmu_types.h"
-#include "issue.h"
+#include "issue.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 

@@ -12,8 +12,6 @@
 BPFT_OUT := $(OUTPUT)/tests/bpf
 BTF_FIX := $(BPFT_OUT)/btf
 BENCH_OUT := $(OUTPUT)/bench
-BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(BPF_ARCH) \
-	      -Ivmlinux/$(BPF_ARCH) -Isrc -Ibpf
 KERNEL_BTF ?= /sys/kernel/btf/vmlinux
 KREL := $(shell uname -r)
 

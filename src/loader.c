@@ -6,7 +6,7 @@
  *
  * Symbols are taken from /proc/kallsyms by exact name; compiler clones are
  * accepted only where their arguments are known to be unchanged
- * (arm_smmu_atc_inv_master.isra.N, reference section 1.2).
+ * (arm_smmu_atc_inv_master.isra.N, GCC's clone suffix).
  *
  * Flavour per driver hook: fentry/fexit where a BPF trampoline can attach to
  * that exact function -- the kernel has ftrace direct calls (its BTF has

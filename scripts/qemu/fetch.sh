@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # fetch.sh - install the host tools and download the arm64 pieces of the
-# emulated SMMUv3 test setup (design.md section 7, point 3) into a cache.
+# emulated SMMUv3 test setup (Debian's stock arm64 kernels under QEMU with
+# its emulated SMMUv3) into a cache.
 #
 #   scripts/qemu/fetch.sh [--refresh] [--no-host] [-v]
 #

@@ -3,8 +3,8 @@
  * What the CO-RE relocations of bpf/smmu_types.h resolve to against a given
  * BTF.  A syscall program (runnable with BPF_PROG_TEST_RUN) stores the
  * decisions smmutrace.bpf.c takes — argument layout, patched bitmap — and
- * the offsets it reads, so tests can compare them with the driver layouts
- * of smmuv3-reference.md section 2.
+ * the offsets it reads, so tests can compare them with the driver's
+ * struct layouts (tests/bpf/fixtures/smmu-v3.c).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

@@ -7,7 +7,7 @@
  * (tests/bpf/fixtures, merged by btfmerge).  With it as btf_custom_path,
  * every program of smmutrace.bpf.o must pass the running kernel's
  * verifier (kprobe programs load without being attached), and the CO-RE
- * decisions must match the layouts of smmuv3-reference.md section 2.
+ * decisions must match the driver's layouts (tests/bpf/fixtures/smmu-v3.c).
  * A fixture missing a field the programs need must make the load fail,
  * naming the field.
  *
@@ -202,7 +202,7 @@ static void check_layout(const char *btf, const struct layout *want)
 	assert_int_equal(r->v612, want->v612);
 	assert_int_equal(r->atc_bitmap, want->atc);
 	assert_int_equal(r->invs_7x, want->invs);
-	/* identical in every layout (reference section 2) */
+	/* identical in every layout from 5.15 to 7.1 */
 	assert_int_equal(r->dev_cmdq, 64);
 	assert_int_equal(r->llq_prod, 0);
 	assert_int_equal(r->llq_max_n_shift, 64);

@@ -31,7 +31,7 @@ ETIMEDOUT = 110          # the driver's poll returns -ETIMEDOUT (Linux errno)
 SEC = 1_000_000_000
 SLACK_NS = SEC // 2      # clock granularity: /proc/uptime is in 10 ms steps
 
-# SMMUv3 opcodes (IHI 0070, smmuv3-reference.md section 4) -> smmutrace's class names
+# SMMUv3 opcodes (Arm IHI 0070, as arm-smmu-v3.h defines them) -> smmutrace's class names
 OPCLASS = {
     0x01: "PREFETCH_CFG", 0x03: "CFGI_STE", 0x04: "CFGI_ALL", 0x05: "CFGI_CD",
     0x06: "CFGI_CD_ALL", 0x10: "TLBI_NH_ALL", 0x11: "TLBI_NH_ASID", 0x12: "TLBI_NH_VA",

@@ -966,7 +966,7 @@ static void call_begin(struct sim *s, struct cpu *c)
 	try_reserve(s, c);
 }
 
-/* bpf/issue.h carry_add(): a sync-less chunk's ATC_INVs wait for the sync call */
+/* bpf/issue.bpf.h carry_add(): a sync-less chunk's ATC_INVs wait for the sync call */
 static void carry_into(struct carry *k, const struct plan *p, uint64_t cmdq, uint32_t tid)
 {
 	if (k->n_atc && (k->tid != tid || k->cmdq != cmdq))
@@ -1044,7 +1044,7 @@ static uint32_t own_atc(const struct plan *p)
 	return n;
 }
 
-/* bpf/issue.h issue_end(): emit only the calls that matter */
+/* bpf/issue.bpf.h issue_end(): emit only the calls that matter */
 static void issue_end(struct sim *s, struct cpu *c, int ret)
 {
 	const struct sim_src *src = &s->cfg->src[c->src];

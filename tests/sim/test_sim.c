@@ -295,7 +295,7 @@ static void check_walks(const struct sim_config *cfg, const struct stream *s,
 	assert_true(checked > 0);
 }
 
-/* records exist only for calls that matter, shaped like bpf/issue.h makes them */
+/* records exist only for calls that matter, shaped like bpf/issue.bpf.h makes them */
 static void check_issues(const struct sim_config *cfg, const struct stream *s)
 {
 	for (int k = 0; k < s->n; k++) {

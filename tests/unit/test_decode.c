@@ -111,7 +111,7 @@ static void test_other_commands(void **state)
 	assert_string_equal(buf, "unknown opcode 0x00");
 }
 
-/* the reference's worked example: 0x0302bb84 */
+/* a CONS as printed with an ATC timeout: CERROR 3 in bits [30:24] */
 static void test_cons_split(void **state)
 {
 	struct smmu_qpos q;

@@ -4,7 +4,7 @@
 # DMA load on the disk behind the SMMU, fault injection with devmem, and
 # the kernel's own record of what happened (tracefs), kept for the host.
 #
-# SMMU MMIO on QEMU virt: base 0x09050000 (smmuv3-reference.md, design §7).
+# SMMU MMIO on QEMU virt: base 0x09050000 (VIRT_SMMU in QEMU's hw/arm/virt.c).
 SMMU=0x09050000
 REG_CR0=$((SMMU + 0x20))
 REG_CMDQ_BASE=$((SMMU + 0x90))

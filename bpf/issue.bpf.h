@@ -18,8 +18,8 @@
  * Include after vmlinux.h, bpf_helpers.h, bpf_core_read.h, events.h,
  * smmutrace.h, cmdq.h and smmu_types.h, from exactly one .bpf.c.
  */
-#ifndef SMMUTRACE_BPF_ISSUE_H
-#define SMMUTRACE_BPF_ISSUE_H
+#ifndef SMMUTRACE_ISSUE_BPF_H
+#define SMMUTRACE_ISSUE_BPF_H
 
 /* configured by user space before load */
 const volatile __u32 targ_tgid = 0;
@@ -732,4 +732,4 @@ static __always_inline void issue_end(long ret)
 		st->carry_n_atc = 0;
 }
 
-#endif /* SMMUTRACE_BPF_ISSUE_H */
+#endif /* SMMUTRACE_ISSUE_BPF_H */
