@@ -51,11 +51,11 @@ ALL_LDFLAGS := $(LDFLAGS) $(SYS_LDFLAGS)
 ENGINE_SRCS := $(addprefix src/engine/,time.c registry.c join.c attrib.c narrow.c settle.c \
 	       feed.c engine.c)
 CORE_SRCS := src/decode.c src/kmsg.c $(ENGINE_SRCS) src/report.c src/out_text.c \
-	     src/out_json.c
+	     src/out_json.c src/capset.c
 # file formats with their I/O: also linked into tests and fuzzers
-IO_SRCS := src/logread.c src/capture.c src/out_prom.c
+IO_SRCS := src/logread.c src/outfile.c src/capture.c src/out_prom.c
 # sources, sinks and commands
-TOOL_SRCS := src/main.c src/replay.c src/live.c src/check.c src/loader.c
+TOOL_SRCS := src/main.c src/replay.c src/live.c src/check.c src/loader.c src/inputs.c
 BPF_SRCS := bpf/smmutrace.bpf.c
 BPF_HDRS := $(wildcard bpf/*.h) src/events.h src/cmdq.h vmlinux/$(BPF_ARCH)/vmlinux.h
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 
 #include "capture.h"
 #include "logread.h"
+#include "outfile.h"
 #include "util.h"
 
 #define BODY_OFF	offsetof(struct smmu_event, cmdq_error)
@@ -69,6 +71,8 @@ int capture_encode_header(const struct capture_meta *m, char **buf, size_t *len)
 	json_object_set_new(o, "boot_id", str_or_null(m->boot_id));
 	json_object_set_new(o, "arch", str_or_null(m->arch));
 	json_object_set_new(o, "source", str_or_null(m->source));
+	json_object_set_new(o, "set", str_or_null(m->set));
+	json_object_set_new(o, "seq", json_integer(m->seq));
 	json_object_set_new(o, "created_wall_ns", json_integer(m->created_wall_ns));
 	json_object_set_new(o, "endian", json_string("little"));
 	json_object_set_new(o, "event_size", json_integer(sizeof(struct smmu_event)));
@@ -135,6 +139,8 @@ int capture_decode_header(const char *json, size_t len, struct capture_meta *m,
 	get_str(o, "boot_id", m->boot_id, sizeof(m->boot_id));
 	get_str(o, "arch", m->arch, sizeof(m->arch));
 	get_str(o, "source", m->source, sizeof(m->source));
+	get_str(o, "set", m->set, sizeof(m->set));
+	m->seq = json_integer_value(json_object_get(o, "seq"));
 	m->created_wall_ns = json_integer_value(json_object_get(o, "created_wall_ns"));
 	f = json_dumps(json_object_get(o, "features"), JSON_COMPACT | JSON_SORT_KEYS);
 	if (f)
@@ -167,14 +173,54 @@ int capture_decode_header(const char *json, size_t len, struct capture_meta *m,
 
 /* flush the gzip stream this often so a reader sees a file being written */
 #define FLUSH_EVERY	256
+/* state records carried into each rotated file: queues, features, SIDs */
+#define CARRY_MAX	(4 * CAPTURE_MAX_SMMUS + CAPTURE_MAX_SIDS)
+
+struct own_file {
+	dev_t dev;
+	ino_t ino;
+};
 
 struct capture_writer {
 	gzFile gz;
-	char *path;
+	int fd;				/* owned by gz */
+	struct outfile out;		/* the first file's directory and name */
+	char name[300];			/* the file being written, in that directory */
+	bool force;
+	struct capture_meta *meta;	/* for the header of each rotated file */
 	uint64_t records;
 	uint64_t unflushed;
 	int err;
+	char errmsg[320];
+	/* rotation, as tcpdump -C / -W */
+	uint64_t limit;			/* bytes per file, 0 = never rotate */
+	unsigned int max_files;		/* files kept, 0 = every one */
+	struct own_file *own;		/* ring of the files kept, by seq */
+	struct smmu_event *carry;
+	int n_carry;
 };
+
+/* the file being written, as the user would name it */
+static const char *cur_path(const struct capture_writer *w, char *buf, size_t len)
+{
+	if (!w->meta->seq)
+		return w->out.path;
+	snprintf(buf, len, "%s.%u", w->out.path, w->meta->seq);
+	return buf;
+}
+
+/* the first error sticks, with its message */
+static int set_err(struct capture_writer *w, int err, const char *what)
+{
+	char buf[sizeof(w->name) + 16];
+
+	if (w->err)
+		return -w->err;
+	w->err = err;
+	snprintf(w->errmsg, sizeof(w->errmsg), "%s: %s%s%s", cur_path(w, buf, sizeof(buf)),
+		 what, *what ? ": " : "", strerror(err));
+	return -err;
+}
 
 static int gz_put(struct capture_writer *w, const void *data, size_t len)
 {
@@ -184,97 +230,262 @@ static int gz_put(struct capture_writer *w, const void *data, size_t len)
 		int zerr;
 
 		gzerror(w->gz, &zerr);
-		w->err = zerr == Z_ERRNO ? errno : EIO;
-		return -w->err;
+		return set_err(w, zerr == Z_ERRNO ? errno : EIO, "write failed");
 	}
 	return 0;
+}
+
+/* rotated files: NAME, NAME.1, NAME.2, ... */
+static void seq_name(const struct capture_writer *w, uint32_t seq, char *buf, size_t len)
+{
+	if (seq)
+		snprintf(buf, len, "%s.%u", w->out.name, seq);
+	else
+		snprintf(buf, len, "%s", w->out.name);
+}
+
+static void new_set_id(char *id, size_t len)
+{
+	unsigned char r[16];
+	struct timespec ts;
+
+	if (getrandom(r, sizeof(r), GRND_NONBLOCK) != sizeof(r)) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		memcpy(r, &ts, sizeof(ts) < sizeof(r) ? sizeof(ts) : sizeof(r));
+		r[15] ^= getpid();
+	}
+	for (size_t i = 0; i < sizeof(r) && 2 * i + 2 < len; i++)
+		snprintf(id + 2 * i, 3, "%02x", r[i]);
+}
+
+/* a new file of the set, header written: seq and name come from w->meta */
+static int open_file(struct capture_writer *w, char *err, size_t errlen)
+{
+	uint32_t v[2] = { CAPTURE_VERSION, 0 };
+	char *hdr = NULL;
+	struct stat st;
+	size_t hlen;
+	int fd;
+
+	seq_name(w, w->meta->seq, w->name, sizeof(w->name));
+	fd = outfile_create(&w->out, w->name, w->force, err, errlen);
+	if (fd < 0) {
+		if (fd == -EEXIST)
+			snprintf(err + strlen(err), errlen - strlen(err),
+				 " (use --force to overwrite)");
+		return fd;
+	}
+	if (w->max_files && !fstat(fd, &st)) {
+		w->own[w->meta->seq % w->max_files].dev = st.st_dev;
+		w->own[w->meta->seq % w->max_files].ino = st.st_ino;
+	}
+	w->gz = gzdopen(fd, "wb6");
+	if (!w->gz) {
+		close(fd);
+		snprintf(err, errlen, "%s: cannot start gzip stream", w->name);
+		return -ENOMEM;
+	}
+	w->fd = fd;
+	if (capture_encode_header(w->meta, &hdr, &hlen)) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	v[1] = hlen;
+	if (gz_put(w, CAPTURE_MAGIC, CAPTURE_MAGIC_LEN) || gz_put(w, v, sizeof(v)) ||
+	    gz_put(w, hdr, hlen) || gzflush(w->gz, Z_SYNC_FLUSH) != Z_OK) {
+		snprintf(err, errlen, "%s", w->errmsg);
+		free(hdr);
+		return -w->err;
+	}
+	free(hdr);
+	return 0;
+}
+
+static void free_writer(struct capture_writer *w)
+{
+	if (w->gz)
+		gzclose(w->gz);
+	outfile_close(&w->out);
+	free(w->meta);
+	free(w->own);
+	free(w->carry);
+	free(w);
 }
 
 struct capture_writer *capture_create(const char *path, bool force,
 				      const struct capture_meta *m, char *err, size_t errlen)
 {
-	uint32_t v[2] = { CAPTURE_VERSION, 0 };
-	struct capture_writer *w;
-	char *hdr = NULL;
-	size_t hlen;
-	int fd;
+	struct capture_writer *w = calloc(1, sizeof(*w));
 
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL), 0600);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s%s", path, strerror(errno),
-			 errno == EEXIST ? " (use --force to overwrite)" : "");
+	if (!w || !(w->meta = malloc(sizeof(*w->meta)))) {
+		free(w);
+		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (force)
-		(void)fchmod(fd, 0600);	/* O_TRUNC keeps an old file's mode */
-	w = calloc(1, sizeof(*w));
-	if (!w || capture_encode_header(m, &hdr, &hlen)) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
+	w->fd = -1;
+	*w->meta = *m;
+	w->meta->seq = 0;
+	if (!w->meta->set[0])
+		new_set_id(w->meta->set, sizeof(w->meta->set));
+	w->force = force;
+	if (outfile_open(&w->out, path, 0600, err, errlen) || open_file(w, err, errlen)) {
+		free_writer(w);
+		return NULL;
 	}
-	w->gz = gzdopen(fd, "wb6");
-	if (!w->gz) {
-		snprintf(err, errlen, "%s: cannot start gzip stream", path);
-		goto fail;
-	}
-	fd = -1;
-	w->path = strdup(path);
-	v[1] = hlen;
-	if (gz_put(w, CAPTURE_MAGIC, CAPTURE_MAGIC_LEN) || gz_put(w, v, sizeof(v)) ||
-	    gz_put(w, hdr, hlen) || gzflush(w->gz, Z_SYNC_FLUSH) != Z_OK) {
-		snprintf(err, errlen, "%s: write failed: %s", path, strerror(w->err ?: EIO));
-		goto fail;
-	}
-	free(hdr);
 	return w;
-fail:
-	free(hdr);
-	if (fd >= 0)
-		close(fd);
-	if (w) {
-		if (w->gz)
-			gzclose(w->gz);
-		free(w->path);
-		free(w);
-	}
-	return NULL;
 }
 
-int capture_write(struct capture_writer *w, const struct smmu_event *ev)
+int capture_set_rotation(struct capture_writer *w, uint64_t bytes, unsigned int max_files,
+			 char *err, size_t errlen)
+{
+	char name[sizeof(w->name)];
+	struct stat st;
+
+	if (max_files && !(w->own = calloc(max_files, sizeof(*w->own)))) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	w->limit = bytes;
+	w->max_files = max_files;
+	if (max_files && !fstat(w->fd, &st)) {
+		w->own[0].dev = st.st_dev;
+		w->own[0].ino = st.st_ino;
+	}
+	/* a name the rotation will need is taken: say so now, not hours later */
+	for (uint32_t seq = 1; !w->force && seq < (max_files ? max_files : 2); seq++) {
+		seq_name(w, seq, name, sizeof(name));
+		if (!fstatat(w->out.dirfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
+			snprintf(err, errlen, "%s/%s: %s (use --force to overwrite)", w->out.dir,
+				 name, strerror(EEXIST));
+			return -EEXIST;
+		}
+	}
+	return 0;
+}
+
+/* the latest record of each kind of state, to start every rotated file with */
+static void carry(struct capture_writer *w, const struct smmu_event *ev)
+{
+	struct smmu_event *c;
+	int i;
+
+	if (ev->hdr.type != SMMU_EV_QUEUE_INFO && ev->hdr.type != SMMU_EV_FEATURES &&
+	    ev->hdr.type != SMMU_EV_SID_MAP)
+		return;
+	for (i = 0; i < w->n_carry; i++) {
+		c = &w->carry[i];
+		if (c->hdr.type != ev->hdr.type || strcmp(c->hdr.smmu, ev->hdr.smmu))
+			continue;
+		if ((ev->hdr.type == SMMU_EV_QUEUE_INFO &&
+		     c->queue_info.queue != ev->queue_info.queue) ||
+		    (ev->hdr.type == SMMU_EV_SID_MAP && c->sid_map.sid != ev->sid_map.sid))
+			continue;
+		break;
+	}
+	if (i == w->n_carry) {
+		if (i == CARRY_MAX)
+			return;
+		c = realloc(w->carry, (i + 1) * sizeof(*c));
+		if (!c)
+			return;
+		w->carry = c;
+		w->n_carry++;
+	}
+	w->carry[i] = *ev;
+}
+
+static int put_record(struct capture_writer *w, const struct smmu_event *ev, uint16_t flags)
 {
 	size_t size = smmu_event_size(ev->hdr.type);
 	struct smmu_event copy;
 	uint32_t len;
 	int err;
 
-	/* a failed stream stays failed: what is in it so far stays readable */
-	if (w->err)
-		return -w->err;
-	if (!size)
-		return -EINVAL;
 	/* records carry their trimmed size, so readers need no type table */
 	memcpy(&copy, ev, size);
 	copy.hdr.size = size;
+	copy.hdr.flags |= flags;
 	len = size;
 	err = gz_put(w, &len, sizeof(len));
 	if (!err)
 		err = gz_put(w, &copy, size);
+	return err;
+}
+
+static int rotate(struct capture_writer *w)
+{
+	char err[sizeof(w->errmsg)], old[sizeof(w->name)];
+	struct own_file prev = { 0 };
+	uint32_t seq = w->meta->seq + 1;
+	int ret;
+
+	ret = gzclose(w->gz);
+	w->gz = NULL;
+	if (ret != Z_OK)
+		return set_err(w, ret == Z_ERRNO ? errno : EIO, "could not finish the file");
+	/* the ring slot of seq - max_files is reused by seq: read it first */
+	if (w->max_files)
+		prev = w->own[seq % w->max_files];
+	w->meta->seq = seq;
+	capture_meta_init_time(w->meta);
+	ret = open_file(w, err, sizeof(err));
+	if (ret) {
+		if (!w->err) {
+			w->err = -ret;
+			snprintf(w->errmsg, sizeof(w->errmsg), "%s", err);
+		}
+		return -w->err;
+	}
+	for (int i = 0; i < w->n_carry && !ret; i++)
+		ret = put_record(w, &w->carry[i], SMMU_EVF_CARRIED);
+	if (!ret && w->max_files && seq >= w->max_files) {
+		seq_name(w, seq - w->max_files, old, sizeof(old));
+		(void)outfile_remove_own(&w->out, old, prev.dev, prev.ino);
+	}
+	return ret;
+}
+
+int capture_write(struct capture_writer *w, const struct smmu_event *ev)
+{
+	int err;
+
+	/* a failed stream stays failed: what is in it so far stays readable */
+	if (w->err)
+		return -w->err;
+	if (!smmu_event_size(ev->hdr.type))
+		return -EINVAL;
+	err = put_record(w, ev, 0);
 	if (err)
 		return err;
+	if (w->limit)
+		carry(w, ev);
 	w->records++;
 	if (++w->unflushed >= FLUSH_EVERY)
 		return capture_flush(w);
 	return 0;
 }
 
-int capture_flush(struct capture_writer *w)
+static int flush(struct capture_writer *w, bool may_rotate)
 {
+	char buf[sizeof(w->name) + 16];
+
 	if (w->err)
 		return -w->err;
 	w->unflushed = 0;
 	if (gzflush(w->gz, Z_SYNC_FLUSH) != Z_OK)
-		return -(w->err = EIO);
+		return set_err(w, EIO, "write failed");
+	/* rm -r of the directory, or of the file: recording would go nowhere */
+	if (outfile_gone(&w->out, w->fd, cur_path(w, buf, sizeof(buf)), w->errmsg,
+			 sizeof(w->errmsg)))
+		return -(w->err = ENOENT);
+	if (may_rotate && w->limit && gzoffset(w->gz) >= (z_off_t)w->limit)
+		return rotate(w);
 	return 0;
+}
+
+int capture_flush(struct capture_writer *w)
+{
+	return flush(w, true);
 }
 
 int capture_error(const struct capture_writer *w)
@@ -282,15 +493,25 @@ int capture_error(const struct capture_writer *w)
 	return -w->err;
 }
 
-void capture_meta_init(struct capture_meta *m, const char *tool, const char *source)
+const char *capture_errmsg(const struct capture_writer *w)
+{
+	return w->err ? w->errmsg : "";
+}
+
+void capture_meta_init_time(struct capture_meta *m)
 {
 	struct timespec ts;
 
+	clock_gettime(CLOCK_REALTIME, &ts);
+	m->created_wall_ns = ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+void capture_meta_init(struct capture_meta *m, const char *tool, const char *source)
+{
 	memset(m, 0, sizeof(*m));
 	str_copy(m->tool, sizeof(m->tool), tool);
 	str_copy(m->source, sizeof(m->source), source);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	m->created_wall_ns = ts.tv_sec * 1000000000LL + ts.tv_nsec;
+	capture_meta_init_time(m);
 }
 
 uint64_t capture_records(const struct capture_writer *w)
@@ -304,13 +525,16 @@ int capture_close(struct capture_writer *w, char *err, size_t errlen)
 
 	if (!w)
 		return 0;
-	if (gzclose(w->gz) != Z_OK || w->err) {
-		snprintf(err, errlen, "%s: could not finish the capture: %s", w->path,
-			 strerror(w->err ?: EIO));
+	if (!w->err && w->gz)
+		flush(w, false);	/* notices a deleted file */
+	if ((w->gz && gzclose(w->gz) != Z_OK) || w->err) {
+		if (!w->err)
+			set_err(w, EIO, "");
+		snprintf(err, errlen, "could not finish the capture: %s", w->errmsg);
 		ret = -EIO;
 	}
-	free(w->path);
-	free(w);
+	w->gz = NULL;
+	free_writer(w);
 	return ret;
 }
 

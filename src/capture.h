@@ -48,6 +48,8 @@ struct capture_meta {
 	char boot_id[40];
 	char arch[16];
 	char source[160];		/* "live", or "log:<file>" */
+	char set[33];			/* random id shared by the files of one rotated set */
+	uint32_t seq;			/* this file's place in its set, from 0 */
 	int64_t created_wall_ns;
 	char features[512];		/* JSON object text, e.g. {"kprobes":true} */
 	int n_smmus;
@@ -63,15 +65,30 @@ int capture_decode_header(const char *json, size_t len, struct capture_meta *m,
 			  char *err, size_t errlen);
 bool capture_is_magic(const void *data, size_t len);
 
-/* writer: the first write error sticks; later writes and flushes return it */
+/*
+ * writer: the first write error sticks; later writes and flushes return it.
+ * Files are created through outfile.h: exclusively, or with force as a new
+ * file renamed over a regular file; never through a symlink, never a device.
+ */
 struct capture_writer;
 /* zeroed, with the tool, the source and the creation time */
 void capture_meta_init(struct capture_meta *m, const char *tool, const char *source);
+void capture_meta_init_time(struct capture_meta *m);
 struct capture_writer *capture_create(const char *path, bool force,
 				      const struct capture_meta *m, char *err, size_t errlen);
+/*
+ * tcpdump -C/-W: at the first flush past bytes, go on in PATH.1, PATH.2, ...;
+ * with max_files, keep only the newest max_files files of the set.  Each
+ * new file starts with the state records (queue sizes, features, SID
+ * names) seen so far, flagged SMMU_EVF_CARRIED.
+ */
+int capture_set_rotation(struct capture_writer *w, uint64_t bytes, unsigned int max_files,
+			 char *err, size_t errlen);
 int capture_write(struct capture_writer *w, const struct smmu_event *ev);
+/* also notices a deleted file or directory (-ENOENT) and rotates */
 int capture_flush(struct capture_writer *w);
 int capture_error(const struct capture_writer *w);	/* 0 or -errno */
+const char *capture_errmsg(const struct capture_writer *w);	/* "PATH: why" */
 int capture_close(struct capture_writer *w, char *err, size_t errlen);
 uint64_t capture_records(const struct capture_writer *w);
 

@@ -63,6 +63,14 @@ enum smmu_ev_flags {
 	/* issue records: the call's queue, as BPF found it from the kernel's BTF */
 	SMMU_EVF_MAIN_CMDQ	= 1 << 4,	/* the SMMU's own command queue */
 	SMMU_EVF_OTHER_CMDQ	= 1 << 5,	/* another queue (Tegra241 VCMDQ) */
+	/*
+	 * A rotated capture file starts with the state (queue sizes, features,
+	 * SID names) its predecessors recorded; replay skips these copies when
+	 * it has just read the predecessor itself.
+	 */
+	SMMU_EVF_CARRIED	= 1 << 6,
+	/* printk:console text from a write to /dev/kmsg, not from the kernel */
+	SMMU_EVF_USER		= 1 << 7,
 };
 
 enum smmu_ctx {

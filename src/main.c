@@ -48,6 +48,7 @@ enum {
 	OPT_LIVE = 0x100, OPT_SMMU, OPT_SID, OPT_DEVICE, OPT_PID, OPT_YEAR,
 	OPT_INTERVAL, OPT_DURATION, OPT_RECORD, OPT_PROM, OPT_FORCE,
 	OPT_SLOW, OPT_ALL_ATC, OPT_BTF, OPT_NO_KPROBES, OPT_SYNC_SLOT, OPT_NO_FENTRY,
+	OPT_RECORD_SIZE, OPT_RECORD_FILES, OPT_USER, OPT_ACCEPT_USER_KMSG,
 };
 
 static const struct argp_option opts[] = {
@@ -63,11 +64,22 @@ static const struct argp_option opts[] = {
 	{ "slow", OPT_SLOW, "USEC", 0, "Live: record CMD_SYNC waits longer than USEC (default 10000)", 2 },
 	{ "all-atc", OPT_ALL_ATC, NULL, 0, "Live: record every batch holding an ATC_INV", 2 },
 	{ "record", OPT_RECORD, "FILE", 0, "Also write the event stream to a capture file", 3 },
-	{ "force", OPT_FORCE, NULL, 0, "Overwrite an existing --record file", 3 },
+	{ "force", OPT_FORCE, NULL, 0,
+	  "Replace existing --record files (never through a symlink, never a device)", 3 },
+	{ "record-size", OPT_RECORD_SIZE, "MB", 0,
+	  "Go on in FILE.1, FILE.2, ... once a capture file passes MB million bytes "
+	  "(suffix k, m, g: KiB, MiB, GiB)", 3 },
+	{ "record-files", OPT_RECORD_FILES, "N", 0,
+	  "With --record-size: keep only the newest N capture files", 3 },
 	{ "prom", OPT_PROM, "FILE", 0, "Write Prometheus textfile metrics (atomically)", 3 },
 	{ "year", OPT_YEAR, "YEAR", 0, "Replay: year for log lines without one (journalctl short)", 4 },
 	{ "btf", OPT_BTF, "FILE", 0, "Live: kernel BTF to use instead of /sys/kernel/btf/vmlinux", 5 },
 	{ "no-kprobes", OPT_NO_KPROBES, NULL, 0, "Live: tracepoints only (log-capture mode)", 5 },
+	{ "user", OPT_USER, "USER", 0,
+	  "Live: after attaching, run as USER with no capabilities (default: the sudo "
+	  "caller, else nobody); output files are created as USER", 5 },
+	{ "accept-user-kmsg", OPT_ACCEPT_USER_KMSG, NULL, 0,
+	  "Live, test aid: also count driver-like lines that user space wrote to /dev/kmsg", 5 },
 	{ "no-fentry", OPT_NO_FENTRY, NULL, 0,
 	  "Live: kprobes on the driver even where fentry/fexit would work", 5 },
 	{ "sync-slot", OPT_SYNC_SLOT, NULL, 0,
@@ -90,6 +102,29 @@ static int parse_u64(const char *arg, unsigned long long max, unsigned long long
 	*v = strtoull(arg, &end, 0);
 	if (errno || end == arg || *end || *v > max || arg[0] == '-')
 		return -EINVAL;
+	return 0;
+}
+
+/* tcpdump -C: millions of bytes, or KiB/MiB/GiB with a suffix */
+static int parse_size(const char *arg, uint64_t *bytes)
+{
+	static const char units[] = "kKmMgG";
+	unsigned long long v, unit = 1000000;
+	size_t len = strlen(arg);
+	const char *u;
+	char num[24];
+
+	if (!len || len >= sizeof(num))
+		return -EINVAL;
+	memcpy(num, arg, len + 1);
+	u = strchr(units, num[len - 1]);
+	if (u && num[len - 1]) {
+		unit = 1ULL << (10 * (1 + (u - units) / 2));
+		num[len - 1] = '\0';
+	}
+	if (parse_u64(num, 1000000000000ULL / unit, &v) || !v)
+		return -EINVAL;
+	*bytes = v * unit;
 	return 0;
 }
 
@@ -151,6 +186,22 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_FORCE:
 		env.force = true;
 		break;
+	case OPT_RECORD_SIZE:
+		if (parse_size(arg, &env.record_size))
+			argp_error(state, "invalid --record-size '%s': millions of bytes, or "
+				   "with a suffix k, m or g: KiB, MiB or GiB (at most 1 TB)", arg);
+		break;
+	case OPT_RECORD_FILES:
+		if (parse_u64(arg, 100000, &v) || !v)
+			argp_error(state, "invalid --record-files '%s': 1 to 100000", arg);
+		env.record_files = v;
+		break;
+	case OPT_USER:
+		env.user = arg;
+		break;
+	case OPT_ACCEPT_USER_KMSG:
+		env.accept_user_kmsg = true;
+		break;
 	case OPT_PROM:
 		env.prom = arg;
 		break;
@@ -209,8 +260,13 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 				   "--sync-slot");
 		if (env.cmd != CMD_REPLAY && env.year)
 			argp_error(state, "--year only applies to replay");
-		if (env.force && !env.record)
-			argp_error(state, "--force only applies with --record");
+		if ((env.force || env.record_size) && !env.record)
+			argp_error(state, "--force and --record-size only apply with --record");
+		if (env.record_files && !env.record_size)
+			argp_error(state, "--record-files needs --record-size");
+		if (env.cmd != CMD_LIVE && (env.user || env.accept_user_kmsg))
+			argp_error(state, "--user and --accept-user-kmsg only apply to live "
+				   "tracing");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

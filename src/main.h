@@ -29,6 +29,7 @@ struct env {
 	bool no_kprobes;
 	bool no_fentry;
 	bool sync_slot;
+	bool accept_user_kmsg;
 	struct report_filter filt;
 	uint32_t pid;
 	uint64_t duration_s;
@@ -36,6 +37,9 @@ struct env {
 	uint64_t slow_us;
 	int year;
 	const char *record;
+	uint64_t record_size;		/* bytes per capture file, 0 = no rotation */
+	unsigned int record_files;	/* capture files kept, 0 = all */
+	const char *user;		/* --user, NULL = the default (privdrop.h) */
 	const char *prom;
 	const char *btf_path;
 	const char *files[MAX_INPUTS];

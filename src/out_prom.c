@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Prometheus textfile view (node_exporter's textfile collector).  The file
- * is written next to its destination and renamed over it, so a scrape never
- * sees half a file.  Label values are escaped here and nowhere else.
+ * is written to an unpredictable temporary next to its destination and
+ * renamed over it (outfile.h), so a scrape never sees half a file and
+ * nobody can plant anything at the name being written.  Label values are
+ * escaped here and nowhere else.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include <unistd.h>
 
 #include "decode.h"
+#include "outfile.h"
 #include "report.h"
 
 /* \\, \" and \n as the exposition format wants; bytes outside printable ASCII as \xNN */
@@ -201,36 +204,45 @@ static void global_metrics(FILE *f, const struct engine *e, const struct run_inf
 int prom_write(const char *path, const struct engine *e, const struct run_info *ri,
 	       char *err, size_t errlen)
 {
-	size_t n = strlen(path) + 32;
-	char *tmp = malloc(n);
-	FILE *f;
-	int ret = 0;
+	struct outfile o;
+	char tmp[256];
+	FILE *f = NULL;
+	int fd, ret;
 
-	if (!tmp) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
+	ret = outfile_open(&o, path, 0644, err, errlen);
+	if (ret)
+		return ret;
+	fd = outfile_tmp(&o, tmp, sizeof(tmp), err, errlen);
+	if (fd < 0) {
+		outfile_close(&o);
+		return fd;
 	}
-	snprintf(tmp, n, "%s.tmp.%d", path, (int)getpid());
-	f = fopen(tmp, "we");
+	f = fdopen(fd, "w");
 	if (!f) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		free(tmp);
-		return -errno;
+		ret = -errno;
+		close(fd);
+		goto fail;
 	}
 	smmu_metrics(f, e);
 	device_metrics(f, e);
 	issuer_metrics(f, e);
 	global_metrics(f, e, ri);
-	if (fflush(f) || ferror(f) || fsync(fileno(f)))
+	if (fflush(f) || ferror(f)) {
 		ret = -errno ?: -EIO;
-	if (fclose(f) && !ret)
-		ret = -errno ?: -EIO;
-	if (!ret && rename(tmp, path))
-		ret = -errno;
-	if (ret) {
-		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
-		unlink(tmp);
+		goto fail;
 	}
-	free(tmp);
+	ret = outfile_commit(&o, fd, tmp, err, errlen);
+	if (fclose(f) && !ret) {
+		ret = -errno ?: -EIO;
+		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+	}
+	outfile_close(&o);
+	return ret;
+fail:
+	snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+	if (f)
+		fclose(f);
+	unlinkat(o.dirfd, tmp, 0);
+	outfile_close(&o);
 	return ret;
 }

@@ -11,9 +11,11 @@
 
 #include "capture.h"
 #include "engine.h"
+#include "inputs.h"
 #include "kmsg.h"
 #include "logread.h"
 #include "main.h"
+#include "outfile.h"
 #include "util.h"
 
 struct replay {
@@ -21,6 +23,8 @@ struct replay {
 	struct report rep;
 	struct run_info ri;
 	struct capture_writer *rec;
+	char set[33];		/* the last capture read: its rotated set and place */
+	uint32_t seq;
 };
 
 /* every event on its way to the engine passes here, and only here */
@@ -74,6 +78,7 @@ static int replay_capture(struct replay *r, struct input *in)
 	struct capture_meta *m = calloc(1, sizeof(*m));
 	struct smmu_event ev;
 	char err[256];
+	bool cont;
 	int st;
 
 	if (!m)
@@ -87,8 +92,15 @@ static int replay_capture(struct replay *r, struct input *in)
 	}
 	if (env.verbose)
 		describe_capture(in, m);
+	/* right after its predecessor, a rotated file's carried state is a repeat */
+	cont = r->set[0] && !strcmp(m->set, r->set) && m->seq == r->seq + 1;
+	str_copy(r->set, sizeof(r->set), m->set);
+	r->seq = m->seq;
 	free(m);
 	while ((st = capture_next(in, &ev, err, sizeof(err))) == CAP_OK) {
+		if ((ev.hdr.flags & SMMU_EVF_CARRIED) && cont)
+			continue;
+		ev.hdr.flags &= ~SMMU_EVF_CARRIED;
 		r->ri.records++;
 		deliver(r, &ev);
 	}
@@ -151,6 +163,11 @@ static int open_record(struct replay *r)
 	capture_meta_init(m, "smmutrace " SMMUTRACE_VERSION, source);
 	r->rec = capture_create(env.record, env.force, m, err, sizeof(err));
 	free(m);
+	if (r->rec && env.record_size &&
+	    capture_set_rotation(r->rec, env.record_size, env.record_files, err, sizeof(err))) {
+		capture_close(r->rec, NULL, 0);
+		r->rec = NULL;
+	}
 	if (!r->rec) {
 		fprintf(stderr, "smmutrace: --record %s\n", err);
 		return -EIO;
@@ -174,11 +191,22 @@ static int close_record(struct replay *r)
 
 int cmd_replay(void)
 {
+	const char *files[MAX_INPUTS];
 	struct replay r = { 0 };
 	struct engine_opts o;
+	int failed = 0, n;
 	char err[256];
-	int failed = 0;
 
+	/* before any output exists: none may replace an input */
+	n = inputs_prepare(env.files, env.n_files, files, &failed);
+	if (n < 0) {
+		fprintf(stderr, "smmutrace: %s\n", strerror(-n));
+		return EXIT_RUNTIME;
+	}
+	if (env.prom && outfile_preflight(env.prom, 0644, err, sizeof(err))) {
+		fprintf(stderr, "smmutrace: --prom %s\n", err);
+		return EXIT_RUNTIME;
+	}
 	report_init(&r.rep, env.json ? FMT_JSON : FMT_TEXT, stdout, SRC_LOG, host_name());
 	r.rep.filt = env.filt;
 	engine_default_opts(&o);
@@ -193,9 +221,9 @@ int cmd_replay(void)
 	}
 	r.ri.mode = "replay";
 	r.ri.host = host_name();
-	r.ri.n_inputs = env.n_files;
-	for (int i = 0; i < env.n_files; i++)
-		failed += replay_one(&r, env.files[i]) != 0;
+	r.ri.n_inputs = n;
+	for (int i = 0; i < n; i++)
+		failed += replay_one(&r, files[i]) != 0;
 	engine_finish(r.eng);
 	r.ri.final = true;
 	report_summary(&r.rep, r.eng, &r.ri);

@@ -250,6 +250,10 @@ contains "$TMP/out" "smmutrace replay"
 expect 0 "$BIN" --version
 contains "$TMP/out" "smmutrace "
 
+# root-safe output files and rotated captures
+# shellcheck source=outputs.sh
+. "$HERE/outputs.sh"
+
 echo "  CLI      JSON schema"
 if python3 "$HERE/../schema/validate.py" "$JSONDIR"; then ok; else bad "schema validation"; fi
 

@@ -165,6 +165,93 @@ static void test_write_error_sticks(void **state)
 	free(m);
 }
 
+/* rm -r of the capture's directory mid-run: noticed at the next flush, and it sticks */
+static void test_deleted_directory(void **state)
+{
+	char dir[] = "/tmp/smmutrace-test-XXXXXX", path[64];
+	struct capture_meta *m = calloc(1, sizeof(*m));
+	struct capture_writer *w;
+	struct smmu_event ev;
+	char err[400];
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/run.cap", dir);
+	w = capture_create(path, false, m, err, sizeof(err));
+	assert_non_null(w);
+	memset(&ev, 0, sizeof(ev));
+	ev.hdr.type = SMMU_EV_TICK;
+	assert_int_equal(capture_write(w, &ev), 0);
+	assert_int_equal(capture_flush(w), 0);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
+	assert_int_equal(capture_flush(w), -ENOENT);
+	assert_non_null(strstr(capture_errmsg(w), "its directory"));
+	assert_non_null(strstr(capture_errmsg(w), "was deleted"));
+	assert_int_equal(capture_write(w, &ev), -ENOENT);
+	assert_int_not_equal(capture_close(w, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "was deleted"));
+	free(m);
+}
+
+/* rotation: each file names its set and place, and starts with the state so far */
+static void test_rotation_headers(void **state)
+{
+	char dir[] = "/tmp/smmutrace-test-XXXXXX", path[64], name[80];
+	struct capture_meta *m = calloc(1, sizeof(*m)), *h = calloc(1, sizeof(*h));
+	struct capture_writer *w;
+	struct smmu_event ev, in_ev;
+	char err[400], set[33] = "";
+	uint32_t seq, kept[2], n_kept = 0;
+	struct input in;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/r.cap", dir);
+	w = capture_create(path, false, m, err, sizeof(err));
+	assert_non_null(w);
+	assert_int_equal(capture_set_rotation(w, 1024, 2, err, sizeof(err)), 0);
+	memset(&ev, 0, sizeof(ev));
+	ev.hdr.type = SMMU_EV_QUEUE_INFO;
+	strcpy(ev.hdr.smmu, "s0");
+	ev.queue_info.max_n_shift = 16;
+	assert_int_equal(capture_write(w, &ev), 0);
+	ev.hdr.type = SMMU_EV_ISSUE;
+	for (int i = 0; i < 3000; i++) {
+		ev.hdr.mono_ns = i * 7919ULL;
+		assert_int_equal(capture_write(w, &ev), 0);
+	}
+	assert_int_equal(capture_flush(w), 0);
+	assert_int_equal(capture_close(w, err, sizeof(err)), 0);
+	/* a ring of two: r.cap and r.cap.1 are gone, the newest two remain */
+	/* a ring of two: only the newest two files remain */
+	assert_int_equal(access(path, F_OK), -1);
+	for (seq = 1; seq < 1000; seq++) {
+		snprintf(name, sizeof(name), "%s.%u", path, seq);
+		if (access(name, F_OK))
+			continue;
+		assert_int_equal(input_open(&in, name), 0);
+		assert_int_equal(capture_read_header(&in, h, err, sizeof(err)), 0);
+		assert_int_equal(h->seq, seq);
+		assert_int_equal(strlen(h->set), 32);
+		if (set[0])
+			assert_string_equal(h->set, set);
+		strcpy(set, h->set);
+		assert_int_equal(capture_next(&in, &in_ev, err, sizeof(err)), CAP_OK);
+		assert_int_equal(in_ev.hdr.type, SMMU_EV_QUEUE_INFO);
+		assert_true(in_ev.hdr.flags & SMMU_EVF_CARRIED);
+		assert_int_equal(in_ev.queue_info.max_n_shift, 16);
+		input_close(&in);
+		unlink(name);
+		assert_true(n_kept < 2);
+		kept[n_kept++] = seq;
+	}
+	assert_int_equal(n_kept, 2);
+	assert_int_equal(kept[1], kept[0] + 1);
+	assert_true(kept[0] >= 2);
+	assert_int_equal(rmdir(dir), 0);
+	free(m);
+	free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -172,6 +259,8 @@ int main(void)
 		cmocka_unit_test(test_header_round_trip),
 		cmocka_unit_test(test_file_round_trip),
 		cmocka_unit_test(test_write_error_sticks),
+		cmocka_unit_test(test_deleted_directory),
+		cmocka_unit_test(test_rotation_headers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
