@@ -24,7 +24,7 @@ ifeq ($(ARCH),$(HOST_ARCH))
 CC ?= cc
 SYS_CFLAGS :=
 SYS_LDFLAGS :=
-LIBS := -lbpf -lelf -lz -ljansson
+LIBS := -lbpf -lelf -lz -ljansson -lcap
 else
 # cross build: variables written by scripts/qemu/fetch.sh
 CROSS_MK ?= $(or $(SMMUTRACE_CACHE),/var/cache/smmutrace)/cross.mk
@@ -32,7 +32,7 @@ CROSS_MK ?= $(or $(SMMUTRACE_CACHE),/var/cache/smmutrace)/cross.mk
 CC := $(CROSS_CC)
 SYS_CFLAGS := $(CROSS_CFLAGS)
 SYS_LDFLAGS := $(CROSS_LDFLAGS)
-LIBS := $(CROSS_LIBS)
+LIBS := $(CROSS_LIBS) -lcap
 endif
 
 WARNINGS := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
@@ -51,11 +51,12 @@ ALL_LDFLAGS := $(LDFLAGS) $(SYS_LDFLAGS)
 ENGINE_SRCS := $(addprefix src/engine/,time.c registry.c join.c attrib.c narrow.c settle.c \
 	       feed.c engine.c)
 CORE_SRCS := src/decode.c src/kmsg.c $(ENGINE_SRCS) src/report.c src/out_text.c \
-	     src/out_json.c src/capset.c
+	     src/out_json.c src/capset.c src/origin.c
 # file formats with their I/O: also linked into tests and fuzzers
 IO_SRCS := src/logread.c src/outfile.c src/capture.c src/out_prom.c
 # sources, sinks and commands
-TOOL_SRCS := src/main.c src/replay.c src/live.c src/check.c src/loader.c src/inputs.c
+TOOL_SRCS := src/main.c src/replay.c src/live.c src/check.c src/loader.c src/inputs.c \
+	     src/privdrop.c
 BPF_SRCS := bpf/smmutrace.bpf.c
 BPF_HDRS := $(wildcard bpf/*.h) src/events.h src/cmdq.h vmlinux/$(BPF_ARCH)/vmlinux.h
 

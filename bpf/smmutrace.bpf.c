@@ -344,11 +344,22 @@ static __noinline void queue_walk(struct isr_stash *sh, __u32 cons)
  * once per offset.  Offsets found go through the map value for the same
  * reason.
  */
+#define KMSG_STACK_DEPTH	16
+
 struct text_buf {
 	char text[SMMU_TEXT_LEN];
 	__u32 dev_off;		/* where the device name starts */
 	__u32 body;		/* where the message body starts, 0 = not the driver's */
+	__u64 stack[KMSG_STACK_DEPTH];
 };
+
+/*
+ * Where devkmsg_write() and its helpers lie (src/origin.h), from
+ * /proc/kallsyms: a message printed under them was written to /dev/kmsg by
+ * user space and only looks like the kernel's.  All 0 = unknown.
+ */
+const volatile __u64 kmsg_writer_lo[4] = {};
+const volatile __u64 kmsg_writer_hi[4] = {};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -468,6 +479,26 @@ static __always_inline bool same_smmu(const struct isr_stash *sh, const char *t,
 	return false;
 }
 
+/* was this printk called from a write to /dev/kmsg?  Only asked of lines that matter */
+static __always_inline bool from_user_write(void *ctx, struct text_buf *tb)
+{
+	long n;
+
+	if (!kmsg_writer_lo[0])
+		return false;
+	n = bpf_get_stack(ctx, tb->stack, sizeof(tb->stack), 0);
+	for (__u32 i = 0; i < KMSG_STACK_DEPTH; i++) {
+		__u64 ip = tb->stack[i];
+
+		if (i * sizeof(__u64) >= n)
+			break;
+		for (__u32 r = 0; r < 4; r++)
+			if (ip >= kmsg_writer_lo[r] && ip < kmsg_writer_hi[r])
+				return true;
+	}
+	return false;
+}
+
 static __noinline void console_walk(struct text_buf *tb, __u64 now)
 {
 	__u32 body = tb->body & TEXT_MASK, dev_off = tb->dev_off & TEXT_MASK, cons;
@@ -496,7 +527,7 @@ int BPF_PROG(console, const char *text, __u64 text_len)
 	struct text_buf *tb;
 	struct smmu_event *ev;
 	__u32 zero = 0, len;
-	bool driver;
+	bool driver, user;
 	__u64 now;
 
 	tb = bpf_map_lookup_elem(&text_buf, &zero);
@@ -509,15 +540,19 @@ int BPF_PROG(console, const char *text, __u64 text_len)
 	driver = driver_body(tb);
 	if (!driver && !text_relevant(tb->text))
 		return 0;
+	user = from_user_write(ctx, tb);
 	now = bpf_ktime_get_ns();
 	ev = ev_reserve(EV_SIZE(log_text), SMMU_EV_LOG_TEXT, now);
 	if (ev) {
+		if (user)
+			ev->hdr.flags |= SMMU_EVF_USER;
 		ev->log_text.len = len;
 		ev->log_text.level = 0;
 		bpf_probe_read_kernel(ev->log_text.text, SMMU_TEXT_LEN, tb->text);
 		bpf_ringbuf_submit(ev, 0);
 	}
-	if (driver)
+	/* a forged "CMDQ error" must not walk a queue the ISR is walking */
+	if (driver && !user)
 		console_walk(tb, now);
 	return 0;
 }

@@ -10,6 +10,7 @@ PKGS=(
 	clang llvm                              # BPF objects, llvm-strip
 	bpftool libbpf-dev libelf-dev zlib1g-dev libzstd-dev
 	libjansson-dev                          # NDJSON output
+	libcap-dev                              # privilege drop after attach
 	libcmocka-dev                           # unit tests
 	pahole                                  # BTF fixtures (pahole -J)
 	libclang-rt-14-dev                      # ASan, UBSan, libFuzzer

@@ -26,6 +26,9 @@
 #include "kmsg.h"
 #include "loader.h"
 #include "main.h"
+#include "origin.h"
+#include "outfile.h"
+#include "privdrop.h"
 #include "../bpf/smmutrace.h"
 #include "util.h"
 
@@ -48,6 +51,8 @@ struct live {
 	struct smmu_ev_lost lost_seen;
 	struct capture_writer *rec;	/* --record */
 	int out_err;			/* --record or --prom failed */
+	struct privdrop_target target;	/* --user */
+	uint64_t user_kmsg;		/* user-space /dev/kmsg lines left out */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -91,8 +96,8 @@ static void stamp_wall(const struct live *l, struct smmu_ev_hdr *h)
 static void deliver(struct live *l, const struct smmu_event *ev)
 {
 	if (l->rec && !capture_error(l->rec) && capture_write(l->rec, ev))
-		fprintf(stderr, "smmutrace: --record %s: %s; recording stopped, "
-			"tracing goes on\n", env.record, strerror(-capture_error(l->rec)));
+		fprintf(stderr, "smmutrace: --record %s; recording stopped, tracing goes on\n",
+			capture_errmsg(l->rec));
 	engine_feed(l->eng, ev);
 }
 
@@ -122,9 +127,38 @@ static void on_parsed(void *ctx, const struct smmu_event *pev)
 	deliver(l, &ev);
 }
 
+/*
+ * A line user space wrote to /dev/kmsg reads exactly like the driver's:
+ * counted only with --accept-user-kmsg (a test aid), else left out.
+ */
+static bool user_written(struct live *l, const char *text, size_t len)
+{
+	char raw[121], s[4 * sizeof(raw)];
+	const char *nl;
+
+	if (env.accept_user_kmsg)
+		return false;
+	if (l->backlog)
+		return true;	/* old records: only their queue sizes would be used */
+	l->user_kmsg++;
+	if (env.verbose) {
+		nl = memchr(text, '\n', len);
+		if (nl)
+			len = nl - text;
+		snprintf(raw, sizeof(raw), "%.*s", (int)(len < 120 ? len : 120), text);
+		text_escape(s, sizeof(s), raw);
+		fprintf(stderr, "smmutrace: ignored, written to /dev/kmsg by user space: %s\n", s);
+	}
+	return true;
+}
+
 static void kmsg_record(struct live *l, char *buf, size_t len)
 {
 	char *p = buf, *e = buf + len;
+	int fac = origin_kmsg_facility(buf, len);
+
+	if (fac > ORIGIN_FAC_KERN && user_written(l, buf, len))
+		return;
 
 	while (p < e) {
 		char *nl = memchr(p, '\n', e - p);
@@ -138,16 +172,15 @@ static void kmsg_record(struct live *l, char *buf, size_t len)
 /*
  * The records already in the kernel's ring: only what describes the SMMUs
  * (queue sizes, features) is kept, so CONS values decode from the start.
- * Returns the fd positioned after them, for MODE_KMSG.
+ * Leaves fd positioned after them, for MODE_KMSG.
  */
-static int kmsg_backlog(struct live *l)
+static void kmsg_backlog(struct live *l, int fd)
 {
 	char buf[8192];
-	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	ssize_t n;
 
 	if (fd < 0)
-		return -1;
+		return;
 	l->backlog = true;
 	for (;;) {
 		n = read(fd, buf, sizeof(buf));
@@ -160,7 +193,6 @@ static int kmsg_backlog(struct live *l)
 	kmsg_parser_finish(&l->kp);
 	l->backlog = false;
 	kmsg_parser_init(&l->kp, current_year(), on_parsed, l);
-	return fd;
 }
 
 /* ---- BPF records ---------------------------------------------------------------- */
@@ -174,6 +206,8 @@ static void on_log_text(struct live *l, const struct smmu_event *ev)
 	};
 	size_t len = strnlen(ev->log_text.text, sizeof(ev->log_text.text));
 
+	if ((ev->hdr.flags & SMMU_EVF_USER) && user_written(l, ev->log_text.text, len))
+		return;
 	kmsg_parse_message(&l->kp, ev->log_text.text, len, &ts, ev->hdr.cpu);
 }
 
@@ -360,8 +394,9 @@ static void tick(struct live *l, uint64_t now)
 	init_event(l, &ev, SMMU_EV_TICK, now);
 	deliver(l, &ev);
 	/* a capture being written replays up to its last flush */
-	if (l->rec)
-		capture_flush(l->rec);
+	if (l->rec && !capture_error(l->rec) && capture_flush(l->rec))
+		fprintf(stderr, "smmutrace: --record %s; recording stopped, tracing goes on\n",
+			capture_errmsg(l->rec));
 }
 
 static void write_prom(struct live *l)
@@ -440,6 +475,11 @@ static int setup_record(struct live *l)
 	capture_meta_fill(l, m);
 	l->rec = capture_create(env.record, env.force, m, err, sizeof(err));
 	free(m);
+	if (l->rec && env.record_size &&
+	    capture_set_rotation(l->rec, env.record_size, env.record_files, err, sizeof(err))) {
+		capture_close(l->rec, NULL, 0);
+		l->rec = NULL;
+	}
 	if (!l->rec) {
 		fprintf(stderr, "smmutrace: --record %s\n", err);
 		return -EIO;
@@ -479,6 +519,12 @@ static void banner(struct live *l)
 		fprintf(stderr, "smmutrace: probes:\n");
 		loader_print_probes(&l->ld, stderr);
 	}
+	if (env.accept_user_kmsg)
+		fprintf(stderr, "smmutrace: --accept-user-kmsg: lines written to /dev/kmsg by "
+			"user space count as the kernel's\n");
+	else if (l->ld.mode != MODE_KMSG && !l->ld.ki.kmsg_writers.n)
+		fprintf(stderr, "smmutrace: warning: devkmsg_write() not in /proc/kallsyms: "
+			"lines user space writes to /dev/kmsg cannot be told from the kernel's\n");
 }
 
 static int setup_source(struct live *l)
@@ -524,10 +570,63 @@ static int setup_source(struct live *l)
 	return 0;
 }
 
+/* after attach the BPF maps are read through the fds held: does that still work? */
+static int probe_maps(void *ctx)
+{
+	struct live *l = ctx;
+	struct smmu_ev_lost *vals = calloc(l->ncpus, sizeof(*vals));
+	__u32 zero = 0;
+	int ret;
+
+	if (!vals)
+		return -ENOMEM;
+	ret = bpf_map_lookup_elem(loader_map_fd(&l->ld, "drops"), &zero, vals) ? -errno : 0;
+	free(vals);
+	return ret;
+}
+
+/* legacy kprobes are removed through tracefs at exit, which only root can do */
+static bool tracefs_kprobes(const struct live *l)
+{
+	for (int i = 0; i < P_COUNT; i++) {
+		const struct probe *p = &l->ld.probes[i];
+
+		if (p->attached && p->kprobe && !p->fentry &&
+		    !strncmp(l->ld.ki.kprobe_how, "tracefs", 7))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * tcpdump -Z: everything privileged is done (programs attached, /dev/kmsg
+ * open); output files are created after this, with the target user's rights.
+ */
+static int drop_privileges(struct live *l)
+{
+	char kept[64], err[300];
+
+	if (tracefs_kprobes(l)) {
+		fprintf(stderr, "smmutrace: kprobes through tracefs kprobe_events: removing them "
+			"at exit needs root, so privileges are kept\n");
+		return 0;
+	}
+	if (privdrop_apply(&l->target, l->rb ? probe_maps : NULL, l, kept, sizeof(kept), err,
+			   sizeof(err))) {
+		fprintf(stderr, "smmutrace: --user: %s\n", err);
+		return -1;
+	}
+	fprintf(stderr, "smmutrace: running as %s; capabilities kept: %s\n", l->target.who,
+		kept);
+	return 0;
+}
+
 static int setup(struct live *l)
 {
 	struct engine_opts o;
 	struct sigaction sa = { .sa_handler = on_signal };
+	char err[300];
+	int kmsg_err;
 
 	l->kmsg_fd = -1;
 	l->ncpus = libbpf_num_possible_cpus();
@@ -549,16 +648,26 @@ static int setup(struct live *l)
 	kmsg_parser_init(&l->kp, current_year(), on_parsed, l);
 	if (setup_source(l))
 		return -1;
+	/* opening /dev/kmsg needs CAP_SYSLOG (dmesg_restrict); reading it later does not */
+	l->kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	kmsg_err = errno;
+	if (l->kmsg_fd < 0 && !l->rb) {
+		fprintf(stderr, "smmutrace: /dev/kmsg: %s\n", strerror(kmsg_err));
+		return -1;
+	}
+	if (drop_privileges(l))
+		return -1;
+	if (env.prom && outfile_preflight(env.prom, 0644, err, sizeof(err))) {
+		fprintf(stderr, "smmutrace: --prom %s\n", err);
+		return -1;
+	}
 	/* before the backlog: its queue sizes belong in the capture too */
 	if (setup_record(l))
 		return -1;
-	l->kmsg_fd = kmsg_backlog(l);
+	kmsg_backlog(l, l->kmsg_fd);
 	if (l->rb && l->kmsg_fd >= 0) {
 		close(l->kmsg_fd);
 		l->kmsg_fd = -1;
-	} else if (l->kmsg_fd < 0 && !l->rb) {
-		fprintf(stderr, "smmutrace: /dev/kmsg: %s\n", strerror(errno));
-		return -1;
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -650,16 +759,26 @@ static void finish(struct live *l)
 	kmsg_parser_finish(&l->kp);
 	engine_finish(l->eng);
 	summary(l, now, true);
+	if (l->user_kmsg)
+		fprintf(stderr, "smmutrace: left out %llu messages that user space wrote to "
+			"/dev/kmsg (--accept-user-kmsg counts them)\n",
+			(unsigned long long)l->user_kmsg);
 }
 
 int cmd_live(void)
 {
 	struct live *l = calloc(1, sizeof(*l));
+	char msg[300];
 	int err;
 
 	if (!l) {
 		fprintf(stderr, "smmutrace: out of memory\n");
 		return EXIT_RUNTIME;
+	}
+	if (privdrop_resolve(env.user, &l->target, msg, sizeof(msg))) {
+		fprintf(stderr, "smmutrace: %s\n", msg);
+		free(l);
+		return EXIT_USAGE;
 	}
 	err = setup(l);
 	if (!err)

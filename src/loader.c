@@ -312,8 +312,11 @@ static bool wanted(const char *name)
 	return false;
 }
 
-/* ~100k lines, and SMMUv2 has many arm_smmu_* too: keep only what probes use */
-static bool load_kallsyms(struct symtab *st)
+/*
+ * ~100k lines, and SMMUv2 has many arm_smmu_* too: keep only what probes
+ * use, and where devkmsg_write() lies (origin.h)
+ */
+static bool load_kallsyms(struct symtab *st, struct origin_ranges *writers)
 {
 	FILE *f = fopen("/proc/kallsyms", "r");
 	char line[512];
@@ -323,6 +326,7 @@ static bool load_kallsyms(struct symtab *st)
 	while (fgets(line, sizeof(line), f)) {
 		char *name = strchr(line, ' '), *mod, *end;
 
+		origin_kallsyms_line(writers, line);
 		if (!name || !(name = strchr(name + 1, ' ')))
 			continue;
 		name++;
@@ -338,6 +342,7 @@ static bool load_kallsyms(struct symtab *st)
 		st->n++;
 	}
 	fclose(f);
+	origin_ranges_finish(writers);
 	return true;
 }
 
@@ -726,7 +731,7 @@ void loader_probe(struct loader *l)
 	probe_privileges(ki);
 	probe_lockdown(ki);
 	probe_btf(ki, &kb, l->cfg.btf_path);
-	if (st && load_kallsyms(st)) {
+	if (st && load_kallsyms(st, &ki->kmsg_writers)) {
 		const struct sym *s;
 		bool clone;
 
@@ -823,6 +828,10 @@ static int configure(struct loader *l, struct smmutrace_bpf *skel)
 	skel->rodata->slow_ns = l->cfg.slow_ns;
 	skel->rodata->all_atc = l->cfg.all_atc;
 	skel->rodata->cmds_view_btf_id = l->ki.cmds_view_id;
+	for (int i = 0; i < l->ki.kmsg_writers.n; i++) {
+		skel->rodata->kmsg_writer_lo[i] = l->ki.kmsg_writers.lo[i];
+		skel->rodata->kmsg_writer_hi[i] = l->ki.kmsg_writers.hi[i];
+	}
 	bpf_object__for_each_program(prog, skel->obj)
 		bpf_program__set_autoload(prog, false);
 	for (int i = 0; i < P_COUNT; i++) {

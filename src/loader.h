@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "origin.h"
+
 #define LOADER_MAX_SMMUS	16
 
 /*
@@ -70,6 +72,7 @@ struct kinfo {
 	int smmu_device_structs;	/* struct arm_smmu_device definitions (v2 + v3) */
 	/* symbols and kprobes */
 	bool kallsyms;
+	struct origin_ranges kmsg_writers;	/* devkmsg_write() and clones: user printks */
 	bool driver_syms;	/* kallsyms knows arm_smmu_cmdq_issue_cmdlist */
 	bool driver_module;	/* ... tagged [arm_smmu_v3] */
 	bool kprobes;

@@ -22,4 +22,8 @@ fi
 if [[ -n "${SMMUTRACE_LIVE_NS:-}" ]]; then
 	mount -t tracefs nodev /sys/kernel/tracing
 fi
-exec python3 "$HERE/test_live.py" "$BIN"
+rc=0
+python3 "$HERE/test_live.py" "$BIN" || rc=1
+# privilege drop, output files as another user, /dev/kmsg forgery
+python3 "$HERE/test_rootsafe.py" "$BIN" || rc=1
+exit $rc

@@ -10,6 +10,10 @@
 4. without BPF privileges: /dev/kmsg follow mode with CAP_SYSLOG, and a
    clear refusal without it.
 
+The driver lines here are written to /dev/kmsg by this script, so every
+run counts them only with --accept-user-kmsg; test_rootsafe.py checks that
+without it they are left out.
+
 Usage: test_live.py path/to/smmutrace
 """
 import json
@@ -229,7 +233,7 @@ EXPECTED_INCIDENTS = 8
 
 def test_live_json():
     print("== smmutrace --live --json (printk:console tracepoint)")
-    r = Run(LIVE_ARGS + ["--live", "--json"])
+    r = Run(LIVE_ARGS + ["--live", "--json", "--accept-user-kmsg"])
     ready = r.wait_for(lambda: b"tracing;" in r.err, 20)
     if not check(ready, "smmutrace --live became ready"):
         r.finish(signal.SIGKILL)
@@ -355,7 +359,8 @@ def test_record_replay():
     for f in (cap, prom):
         if os.path.exists(f):
             os.unlink(f)
-    r = Run(LIVE_ARGS + ["--json", "--record", cap, "--prom", prom, "--interval", "1"])
+    r = Run(LIVE_ARGS + ["--json", "--record", cap, "--prom", prom, "--interval", "1",
+                         "--accept-user-kmsg"])
     if not check(r.wait_for(lambda: b"tracing" in r.err, 20), "ready"):
         r.finish(signal.SIGKILL)
         return
@@ -391,7 +396,8 @@ def test_record_replay():
 
 def test_duration_filter():
     print("== --duration 3 --smmu 9050000.smmuv3 -v")
-    r = Run(LIVE_ARGS + ["--json", "--duration", "3", "--smmu", DT, "-v"])
+    r = Run(LIVE_ARGS + ["--json", "--duration", "3", "--smmu", DT, "-v",
+                         "--accept-user-kmsg"])
     if not check(r.wait_for(lambda: b"tracing" in r.err, 20), "ready"):
         r.finish(signal.SIGKILL)
         return
@@ -426,7 +432,7 @@ def test_without_bpf_privileges():
         check(p.returncode == 0 and "kmsg follow" in p.stderr,
               "unprivileged with readable /dev/kmsg: follows it")
     # CAP_SYSLOG alone: no BPF, but /dev/kmsg can be followed
-    r = Run(["--json", "--duration", "4"],
+    r = Run(["--json", "--duration", "4", "--accept-user-kmsg"],
             user_cmd=user + ["--inh-caps=+syslog", "--ambient-caps=+syslog"])
     if not check(r.wait_for(lambda: b"tracing" in r.err, 20), "kmsg mode ready"):
         r.finish(signal.SIGKILL)
