@@ -30,7 +30,7 @@ else
 CROSS_MK ?= $(or $(SMMUTRACE_CACHE),/var/cache/smmutrace)/cross.mk
 -include $(CROSS_MK)
 CC := $(CROSS_CC)
-SYS_CFLAGS := $(CROSS_CFLAGS)
+SYS_CFLAGS := $(CROSS_CFLAGS) -DSMMUTRACE_STATIC
 SYS_LDFLAGS := $(CROSS_LDFLAGS)
 LIBS := $(CROSS_LIBS) -lcap
 endif
@@ -111,10 +111,14 @@ $(OUTPUT)/smmutrace: $(CORE_OBJS) $(TOOL_OBJS)
 # ---- tests --------------------------------------------------------------
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
 
+# a unit test of a tool source (not part of the core) links it and its library too
+TEST_EXTRA_test_privdrop := $(OUTPUT)/privdrop.o -lcap
+$(OUTPUT)/tests/test_privdrop: $(OUTPUT)/privdrop.o
+
 $(OUTPUT)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(CORE_OBJS) | $(OUTPUT)/tests
 	$(call msg,TEST-CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(CORE_OBJS) $(ALL_LDFLAGS) -ljansson \
-		-lz -lcmocka -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(CORE_OBJS) $(TEST_EXTRA_$*) $(ALL_LDFLAGS) \
+		-ljansson -lz -lcmocka -o $@
 
 deps:
 	$(Q)scripts/install-deps.sh

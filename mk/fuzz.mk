@@ -6,6 +6,7 @@ SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	     -fno-sanitize-recover=all
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(wildcard tests/fuzz/fuzz_*.c))
 ASAN_TESTS := $(patsubst tests/unit/%.c,$(FUZZ_DIR)/asan_%,$(wildcard tests/unit/test_*.c))
+ASAN_EXTRA_test_privdrop := src/privdrop.c -lcap
 FUZZ_SECONDS ?= 60
 TEST_FUZZ_SECONDS ?= 20
 
@@ -23,7 +24,7 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRCS) $(IO_SRCS) $(wildcard src/*
 $(FUZZ_DIR)/asan_%: tests/unit/%.c tests/unit/testutil.h $(CORE_SRCS) $(IO_SRCS) $(wildcard src/*.h) | $(FUZZ_DIR)
 	$(call msg,ASAN-CC,$@)
 	$(Q)$(CLANG) $(SAN_FLAGS) -std=gnu11 -D_GNU_SOURCE -Isrc -Itests/unit $< $(CORE_SRCS) $(IO_SRCS) \
-		-ljansson -lcmocka -lz -o $@
+		$(ASAN_EXTRA_$*) -ljansson -lcmocka -lz -o $@
 
 test-asan: $(ASAN_TESTS)
 	$(Q)set -e; for t in $^; do printf '  %-8s %s\n' RUN $$t; \

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
-#include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +26,28 @@ static const struct {
 	{ try_admin, 1 },
 };
 
+/*
+ * A static binary (the arm64 build) must not load glibc's NSS modules, which
+ * may come from another glibc or be absent (initramfs): it reads the passwd
+ * file itself.  Host builds ask NSS, so directory users work too.
+ */
+static struct passwd *user_by(const char *name, uid_t uid)
+{
+#ifdef SMMUTRACE_STATIC
+	struct passwd *pw = NULL;
+	FILE *f = fopen("/etc/passwd", "re");
+
+	while (f && (pw = fgetpwent(f)))
+		if (name ? !strcmp(pw->pw_name, name) : pw->pw_uid == uid)
+			break;
+	if (f)
+		fclose(f);
+	return pw;	/* fgetpwent's static buffer: valid until the next call */
+#else
+	return name ? getpwnam(name) : getpwuid(uid);
+#endif
+}
+
 static int parse_id(const char *s, unsigned long *v)
 {
 	char *end;
@@ -47,7 +68,7 @@ static int named_user(const char *user, struct privdrop_target *t, char *err, si
 	colon = strchr(name, ':');
 	if (colon)
 		*colon = '\0';
-	pw = getpwnam(name);
+	pw = user_by(name, 0);
 	if (pw && !colon) {
 		t->uid = pw->pw_uid;
 		t->gid = pw->pw_gid;
@@ -58,7 +79,7 @@ static int named_user(const char *user, struct privdrop_target *t, char *err, si
 		snprintf(err, errlen, "--user %s: no such user (a name, or UID[:GID])", user);
 		return -EINVAL;
 	}
-	pw = colon ? NULL : getpwuid(uid);
+	pw = colon ? NULL : user_by(NULL, uid);
 	t->uid = uid;
 	t->gid = colon ? gid : pw ? pw->pw_gid : uid;
 	snprintf(t->who, sizeof(t->who), "uid %u gid %u", t->uid, t->gid);
@@ -97,7 +118,7 @@ int privdrop_resolve(const char *user, struct privdrop_target *t, char *err, siz
 	}
 	if (sudo_caller(t))
 		return 0;
-	pw = getpwnam("nobody");
+	pw = user_by("nobody", 0);
 	t->uid = pw ? pw->pw_uid : NOBODY_ID;
 	t->gid = pw ? pw->pw_gid : NOBODY_ID;
 	snprintf(t->who, sizeof(t->who), "nobody (uid %u)", t->uid);

@@ -15,7 +15,7 @@
 #   - the bookworm-backports kernel its linux-image-arm64 points at (6.12.x),
 #   - busybox-static,
 #   - the -dev and library packages needed to link a static aarch64 binary
-#     with -lbpf -lelf -lz -lzstd -ljansson (unpacked into $CACHE/sysroot).
+#     with -lbpf -lelf -lz -lzstd -ljansson -lcap (unpacked into $CACHE/sysroot).
 # Everything is unpacked with dpkg -x.  Repeat runs use the cached indexes and
 # .debs and download nothing; --refresh re-reads the indexes (newer kernels
 # may then be chosen and downloaded).
@@ -55,7 +55,7 @@ HOST_PKGS=(qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross cpio
 # elfutils 0.189 on (bookworm has 0.188), but -lzstd is part of the project's
 # link line, so its static library is always provided.
 DEV_PKGS=(libbpf-dev libbpf1 libelf-dev libelf1 zlib1g-dev zlib1g
-          libzstd-dev libzstd1 libjansson-dev libjansson4)
+          libzstd-dev libzstd1 libjansson-dev libjansson4 libcap-dev libcap2)
 
 # ---------------------------------------------------------------- host tools
 host_missing() {
@@ -170,9 +170,18 @@ candidate() { # pkg -> candidate version (optionally from DEV_SUITE)
     apt_cache_private "${extra[@]}" policy "$1" | sed -n 's/^ *Candidate: *//p' | head -n1
 }
 
+# every package of DEV_PKGS has a version in the cached resolution
+resolved_covers() {
+    local p specs
+    specs=$(sed -n 's/^DEV_SPECS=//p' "$CACHE/resolved.env")
+    for p in "${DEV_PKGS[@]}"; do
+        case " ${specs//\"/} " in *" $p="*) ;; *) return 1 ;; esac
+    done
+}
+
 resolve_all() {
     local r
-    if [ -s "$CACHE/resolved.env" ]; then
+    if [ -s "$CACHE/resolved.env" ] && resolved_covers; then
         vlog "using $CACHE/resolved.env"
         return
     fi
@@ -258,13 +267,19 @@ unpack_sysroot() {
     for spec in $DEV_SPECS; do want="$want $(basename "$(deb_file "${spec%%=*}" "${spec#*=}")")"; done
     if [ "$(cat "$CACHE/sysroot/.debs" 2>/dev/null)" = "$want" ]; then return; fi
     log "unpacking arm64 -dev packages into $CACHE/sysroot"
-    rm -rf "$CACHE/sysroot" "$CACHE/cross-test"
-    mkdir -p "$CACHE/sysroot"
+    # unpacked aside and swapped in: a build using the old sysroot meanwhile
+    # sees a whole one, never a half-unpacked one
+    local tmp
+    tmp=$(mktemp -d "$CACHE/.sysroot.XXXXXX")
     for spec in $DEV_SPECS; do
         deb=$(deb_file "${spec%%=*}" "${spec#*=}")
-        dpkg -x "$deb" "$CACHE/sysroot"
+        dpkg -x "$deb" "$tmp"
     done
-    echo "$want" >"$CACHE/sysroot/.debs"
+    echo "$want" >"$tmp/.debs"
+    rm -rf "$CACHE/cross-test" "$CACHE/.sysroot.old"
+    [ -d "$CACHE/sysroot" ] && mv "$CACHE/sysroot" "$CACHE/.sysroot.old"
+    mv "$tmp" "$CACHE/sysroot"
+    rm -rf "$CACHE/.sysroot.old"
 }
 
 write_cross_env() {

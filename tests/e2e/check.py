@@ -438,6 +438,57 @@ def attach(res, sc, ctx):
         "5" if v612 else "4", kinds(issue)[0], kinds(issue)[1], kinds(want)[0], want, forced))
 
 
+CAP_BPF = 39
+
+
+def privileges(res, sc, live_summary):
+    """after attach: the sudo caller's ids, the capabilities the kernel needs and no
+    more (none since 5.19, where kernel.unprivileged_bpf_disabled stopped blocking
+    map reads: commit c8644cd0efe7), and outputs created by that user"""
+    f = facts(res, "traffic")
+    st = dict(line.split(":", 1) for line in (read(os.path.join(res, "traffic.status"), "")
+                                               or "").splitlines() if ":" in line)
+    st = {k: v.strip() for k, v in st.items()}
+    if not sc.check(st, "smmutrace's /proc/PID/status captured while tracing"):
+        return
+    sc.check(st.get("Uid", "").split() == ["1000"] * 4 and st.get("Gid", "").split() == ["1000"] * 4
+             and st.get("Groups") == "", "runs as the sudo caller (uid/gid 1000, no groups)",
+             "Uid %s Gid %s Groups %r" % (st.get("Uid"), st.get("Gid"), st.get("Groups")))
+    eff = int(st.get("CapEff", "f" * 16), 16)
+    err = read(os.path.join(res, "traffic.err"), "") or ""
+    m = re.search(r"running as (.*); capabilities kept: (\S+)", err)
+    kept = m.group(2) if m else "?"
+    want = 0 if kept == "none" else (1 << CAP_BPF) if kept == "cap_bpf" else -1
+    rel = re.match(r"(\d+)\.(\d+)", f.get("kernel", "0.0"))
+    modern = rel and (int(rel.group(1)), int(rel.group(2))) >= (5, 19)
+    sc.check(eff == want and all(int(st.get(k, "1"), 16) == eff for k in ("CapPrm", "CapBnd"))
+             and int(st.get("CapAmb", "1"), 16) == 0 and int(st.get("CapInh", "1"), 16) == 0
+             and st.get("NoNewPrivs") == "1",
+             "capabilities after attach: %s (CapEff %s), no_new_privs" % (kept, st.get("CapEff")),
+             "CapPrm %s CapBnd %s CapAmb %s" % (st.get("CapPrm"), st.get("CapBnd"), st.get("CapAmb")))
+    sc.check(kept == "none" if modern else kept in ("none", "cap_bpf"),
+             "kept only what this kernel needs for map reads (%s on %s)" % (kept, f.get("kernel")))
+    sc.note("after attach: %s, kept %s" % (m.group(1) if m else "?", kept))
+    own = {}
+    for line in (read(os.path.join(res, "traffic.outfiles"), "") or "").splitlines():
+        p = line.split()
+        if len(p) == 4:
+            own[os.path.basename(p[0])] = p[1:]
+    sc.check(own.get("traffic.cap") == ["1000", "1000", "600"]
+             and own.get("traffic.prom") == ["1000", "1000", "644"],
+             "capture (0600) and metrics (0644) created by the sudo caller", str(own))
+    prom = read(os.path.join(res, "traffic.prom"), "") or ""
+    sc.check(re.search(r"^smmutrace_issuer_calls_total\{[^}]*\} [1-9]", prom, re.M),
+             "the metrics written after the drop count the issuer calls")
+    rep = [json.loads(x) for x in (read(os.path.join(res, "traffic-replay.ndjson"), "")
+                                   or "").splitlines() if x.strip()]
+    calls = lambda s: [e.get("issuer", {}).get("calls") for e in (s or {}).get("smmus", [])]
+    sc.check((read(os.path.join(res, "traffic-replay.rc"), "") or "").strip() == "0" and rep
+             and calls(rep[-1]) == calls(live_summary),
+             "the capture written after the drop replays to the same issuer counts",
+             "%s vs %s" % (calls(rep[-1]) if rep else None, calls(live_summary)))
+
+
 def traffic(res, sc, ctx):
     f = facts(res, "traffic")
     sc.check(f.get("scenario_rc") == "0", "guest scenario ran", "rc %s" % f.get("scenario_rc"))
@@ -463,6 +514,7 @@ def traffic(res, sc, ctx):
         e = smmu_entry(sc, summary, ctx["smmu"], ctx["shift"])
         rets = nonzero_returns(section(ctx["trace"], "traffic", text=lambda t: t["text"]))
         issuer_stats(sc, res, "traffic", e, len(rets))
+        privileges(res, sc, summary)
 
 
 def sw_timeout(res, sc, ctx):

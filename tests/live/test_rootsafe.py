@@ -86,7 +86,7 @@ def test_drop_default():
           "real, effective, saved and fs uid/gid are nobody's")
     check(st["Groups"] == "", "no supplementary groups")
     check(all(st[k] == ZERO_CAPS for k in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")),
-          "no capability in any set (6.5+: map reads need none)")
+          "no capability in any set (5.19+: map reads need none)")
     check(st["NoNewPrivs"] == "1", "no_new_privs set")
     check("running as nobody (uid 65534); capabilities kept: none" in r.stderr(),
           "stderr says who it runs as and what it kept")

@@ -4,7 +4,9 @@
 # --json` run and its own section of the kernel log (SMMUTRACE-E2E markers):
 #
 #   traffic      O_DIRECT reads on the disk behind the SMMU; smmutrace stops
-#                on its own (--duration)
+#                on its own (--duration); run as if through sudo, it drops to
+#                the caller after attach and records a capture and metrics
+#                as that user
 #   sw_timeout   CR0.CMDQEN cleared for 2 s under pinned DMA load (shell on
 #                CPU0, load on CPU1): the issuer's CMD_SYNC poll times out
 #   illegal      CMDQ_PROD advanced past the driver's prod: the SMMU executes
@@ -53,8 +55,16 @@ fact setup "prod_at_start=$(devmem $REG_CMDQ_PROD 32)"
 traffic() {
     kmark "begin traffic"
     gt_snap traffic.0
-    st_start traffic "$R/traffic.ndjson" --live --json --duration "$TRAFFIC_DURATION" ||
-        { kmark "end traffic"; return 1; }
+    # as if through sudo by uid 1000: smmutrace drops to it after attach and
+    # writes its capture and metrics as that user, in a directory it owns
+    mkdir -p /tmp/st-out && chown 1000:1000 /tmp/st-out
+    export SUDO_UID=1000 SUDO_GID=1000 SUDO_USER=e2e
+    st_start traffic "$R/traffic.ndjson" --live --json --duration "$TRAFFIC_DURATION" \
+        --record /tmp/st-out/traffic.cap --prom /tmp/st-out/traffic.prom ||
+        { unset SUDO_UID SUDO_GID SUDO_USER; kmark "end traffic"; return 1; }
+    unset SUDO_UID SUDO_GID SUDO_USER
+    cp /proc/"$ST_PID"/status "$R/traffic.status"
+    fact traffic "kernel=$(uname -r)"
     fact traffic "t_tracing=$(uptime_s)"
     gt_snap traffic.1
     fact traffic "prod_before=$(devmem $REG_CMDQ_PROD 32)"
@@ -71,6 +81,10 @@ traffic() {
     rc=0; wait "$ST_PID" || rc=$?
     echo "$rc" >"$R/traffic.rc"; ST_PID=""
     fact traffic "t_exit=$(uptime_s)"
+    stat -c '%n %u %g %a' /tmp/st-out/* >"$R/traffic.outfiles" 2>&1
+    cp /tmp/st-out/traffic.prom "$R/traffic.prom" 2>/dev/null
+    smmutrace replay --json /tmp/st-out/traffic.cap >"$R/traffic-replay.ndjson" 2>"$R/traffic-replay.err"
+    echo $? >"$R/traffic-replay.rc"
     gt_snap traffic.3
     kmark "end traffic"
 }
