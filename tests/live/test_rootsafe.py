@@ -7,6 +7,8 @@
    ring buffer, BPF maps read through the descriptors it holds, --prom
    rewritten every --interval and --record created as that user.  Through
    sudo (SUDO_UID/SUDO_GID) it becomes the caller; --user picks anyone.
+   Started as the example unit starts it (a user of its own with ambient
+   capabilities), it keeps its uid and drops the capabilities.
 2. Output files while tracing: a FIFO or a symlink planted at the name the
    old code used for its --prom temporary neither blocks the loop nor gets
    written through; deleting the capture's directory is noticed.
@@ -215,6 +217,52 @@ def test_deleted_directory():
     check(rc == 1, f"exit status {rc}, want 1")
 
 
+CAP_NUMBERS = {"CAP_DAC_READ_SEARCH": 2, "CAP_SYS_ADMIN": 21, "CAP_SYS_RESOURCE": 24,
+               "CAP_SYSLOG": 34, "CAP_PERFMON": 38, "CAP_BPF": 39}
+
+
+def unit_caps():
+    """AmbientCapabilities of the example unit, as setpriv wants them; a container
+    may lack some in its bounding set (CAP_SYS_RESOURCE here): those are left out"""
+    here = os.path.dirname(os.path.abspath(__file__))
+    bound = int(status(os.getpid())["CapBnd"], 16)
+    with open(os.path.join(here, "..", "..", "scripts", "smmutrace.service")) as f:
+        for line in f:
+            if line.startswith("AmbientCapabilities="):
+                names = line.split("=", 1)[1].split()
+                have = [c for c in names if bound >> CAP_NUMBERS.get(c, 63) & 1]
+                if have != names:
+                    print(f"  (not in this host's bounding set: {set(names) - set(have)})")
+                return ",".join("+" + c[4:].lower() for c in have)
+    return ""
+
+
+def test_unit_privileges():
+    print("== the example unit's model: a user of its own with ambient capabilities")
+    uid = 61234
+    caps = unit_caps()
+    check(caps and "+bpf" in caps, f"the unit names its capabilities ({caps})")
+    d = user_dir(uid, uid)
+    cap = os.path.join(d, "u.cap")
+    user = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+            f"--inh-caps={caps}", f"--ambient-caps={caps}"]
+    r = start(["--json", "--record", cap, "--duration", "4", "--accept-user-kmsg"],
+              user_cmd=user)
+    if not r:
+        return
+    st = status(r.p.pid)
+    err = r.stderr()
+    check("mode: log capture" in err, "loads and attaches with only those capabilities")
+    check(ids(st, "Uid") == [uid] * 4 and st["CapEff"] == ZERO_CAPS and st["CapPrm"] == ZERO_CAPS
+          and st["CapAmb"] == ZERO_CAPS, f"then drops them all (CapEff {st['CapEff']}, "
+          f"CapAmb {st['CapAmb']})")
+    check(f"running as uid {uid} (unchanged); capabilities kept: none" in err, "and says so")
+    drv(DT, "CMDQ error (cons 0x0301beef): ATC invalidate timeout")
+    rc = r.finish(None, timeout=15)
+    check(rc == 0 and find(r.incidents(), DT, cons=0x0301beef) is not None
+          and os.stat(cap).st_uid == uid, f"traces and records as that user (exit {rc})")
+
+
 def test_forged_lines():
     print("== driver lines written to /dev/kmsg by user space are left out")
     r = start(["--json", "-v"], user_cmd=NO_SUDO)
@@ -254,6 +302,7 @@ def main():
         test_planted_fifo()
         test_planted_symlink()
         test_deleted_directory()
+        test_unit_privileges()
         test_forged_lines()
     finally:
         for r in RUNNING:
