@@ -472,8 +472,13 @@ static int flush(struct capture_writer *w, bool may_rotate)
 	if (w->err)
 		return -w->err;
 	w->unflushed = 0;
-	if (gzflush(w->gz, Z_SYNC_FLUSH) != Z_OK)
-		return set_err(w, EIO, "write failed");
+	if (gzflush(w->gz, Z_SYNC_FLUSH) != Z_OK) {
+		int err = errno, zerr;
+
+		/* the real errno (ENOSPC, EFBIG), not EIO, when the file failed */
+		gzerror(w->gz, &zerr);
+		return set_err(w, zerr == Z_ERRNO && err ? err : EIO, "write failed");
+	}
 	/* rm -r of the directory, or of the file: recording would go nowhere */
 	if (outfile_gone(&w->out, w->fd, cur_path(w, buf, sizeof(buf)), w->errmsg,
 			 sizeof(w->errmsg)))

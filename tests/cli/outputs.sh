@@ -36,6 +36,9 @@ expect 1 timeout 10 "$BIN" replay --record "$O/fifo" --force "$FIX/atc-dmesg.log
 contains "$TMP/err" "fifo: is a FIFO"
 expect 1 "$BIN" replay --prom "$O" "$FIX/atc-dmesg.log"
 contains "$TMP/err" "Is a directory"
+mkdir "$O/dir.cap"
+expect 1 "$BIN" replay --record "$O/dir.cap" --force "$FIX/atc-dmesg.log"
+contains "$TMP/err" "dir.cap: Is a directory"
 # the input itself: `replay --record X --force X` must not destroy X
 cp "$FIX/atc-dmesg.log" "$O/in.log"
 expect 1 "$BIN" replay --record "$O/in.log" --force "$O/in.log"

@@ -252,7 +252,8 @@ def test_unit_privileges():
         return
     st = status(r.p.pid)
     err = r.stderr()
-    check("mode: log capture" in err, "loads and attaches with only those capabilities")
+    check("mode: kmsg follow" not in err and "BPF setup failed" not in err,
+          "loads and attaches with only those capabilities")
     check(ids(st, "Uid") == [uid] * 4 and st["CapEff"] == ZERO_CAPS and st["CapPrm"] == ZERO_CAPS
           and st["CapAmb"] == ZERO_CAPS, f"then drops them all (CapEff {st['CapEff']}, "
           f"CapAmb {st['CapAmb']})")
@@ -272,6 +273,10 @@ def test_forged_lines():
         rc = r.finish(signal.SIGINT)
         sums = [x for x in r.records() if x["type"] == "summary"]
         err = r.stderr()
+        if "cannot be told from the kernel's" in err:
+            # kptr_restrict=2 hides devkmsg_write(): the documented fallback
+            check(rc == 0 and r.incidents(), "no kallsyms addresses: warned, lines counted")
+            return
         check(rc == 0 and not r.incidents(), f"printk:console: no incident ({len(r.incidents())})")
         check(sums and sums[-1]["driver_messages"] == 0, "no driver message counted")
         check("left out" in err and "ignored, written to /dev/kmsg by user space: "
