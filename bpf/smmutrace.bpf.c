@@ -487,6 +487,8 @@ static __always_inline bool from_user_write(void *ctx, struct text_buf *tb)
 	if (!kmsg_writer_lo[0])
 		return false;
 	n = bpf_get_stack(ctx, tb->stack, sizeof(tb->stack), 0);
+	if (n <= 0)
+		return false;
 	for (__u32 i = 0; i < KMSG_STACK_DEPTH; i++) {
 		__u64 ip = tb->stack[i];
 
