@@ -469,6 +469,8 @@ def privileges(res, sc, live_summary):
     sc.check(kept == "none" if modern else kept in ("none", "cap_bpf"),
              "kept only what this kernel needs for map reads (%s on %s)" % (kept, f.get("kernel")))
     sc.note("after attach: %s, kept %s" % (m.group(1) if m else "?", kept))
+    sc.check("left out 1 messages that user space wrote to /dev/kmsg" in err,
+             "the driver line the guest forged through /dev/kmsg was left out")
     own = {}
     for line in (read(os.path.join(res, "traffic.outfiles"), "") or "").splitlines():
         p = line.split()
