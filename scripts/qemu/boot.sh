@@ -5,7 +5,8 @@
 #
 #   scripts/qemu/boot.sh -k KERNEL (-i INITRD | -s SCENARIO [--add H[:G]]...)
 #                        [-o OUTDIR] [-t SECONDS] [--append "ARGS"]
-#                        [--disk-mb N] [--smp N] [--mem MB] [-v]
+#                        [--disk-mb N] [--smp N] [--mem MB]
+#                        [--acpi] [--ats] [--qemu BIN] [-v]
 #
 #   -k KERNEL     6.1 | 6.12 | <release> | <unpacked kernel dir>
 #   -i INITRD     an initramfs from mkinitramfs.sh, or
@@ -18,6 +19,19 @@
 #   --append A    extra kernel command line
 #   --console-results  no results disk: the guest prints its results tar
 #                 (gzip+base64) on the serial console instead
+#   --acpi        boot through UEFI (Debian's qemu-efi-aarch64, -bios) with
+#                 ACPI tables instead of the device tree (acpi=force); the
+#                 SMMU is then arm-smmu-v3.0.auto, as on ACPI servers
+#   --ats         ATS: the SMMU gets IDR0.ATS (-global arm-smmuv3.ats=on),
+#                 the test disk sits behind a pcie-root-port with ats=on, and
+#                 two more ATS disks (serials smmutrace-ats0/-ats1,
+#                 OUTDIR/ats0.img, ats1.img) are functions 0 and 1 of one
+#                 slot behind a second root port: one IOMMU group, so their
+#                 ATC invalidations share every batch.  Needs our patched
+#                 QEMU (scripts/qemu/build-qemu.sh, built if not cached) and
+#                 --acpi for kernels without of_pci_check_device_ats (6.1).
+#   --qemu BIN    this qemu-system-aarch64 (default: the one on PATH; with
+#                 --ats, the one build-qemu.sh prints)
 #   -v            show the serial console live (default: only progress lines)
 #
 # Machine: qemu-system-aarch64 -M virt,iommu=smmuv3 -cpu cortex-a57 -smp 2
@@ -39,7 +53,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/lib.sh"
 
 KERNEL=""; INITRD=""; SCENARIO=""; OUTDIR=""; TMO=300; APPEND=""
-DISK_MB=64; SMP=2; MEM=1024; RESDISK=1
+DISK_MB=64; SMP=2; MEM=1024; RESDISK=1; ACPI=0; ATS=0; QEMU_BIN=""
 MKARGS=()
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
 while [ $# -gt 0 ]; do
@@ -55,6 +69,9 @@ while [ $# -gt 0 ]; do
         --disk-mb) DISK_MB=$2; shift ;;
         --smp) SMP=$2; shift ;;
         --mem) MEM=$2; shift ;;
+        --acpi) ACPI=1 ;;
+        --ats) ATS=1 ;;
+        --qemu) QEMU_BIN=$2; shift ;;
         -v|--verbose) VERBOSE=1 ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; die "unknown argument: $1" ;;
@@ -65,7 +82,15 @@ done
 [ -n "$INITRD" ] || [ -n "$SCENARIO" ] || die "need -i INITRD or -s SCENARIO"
 if [ -n "$INITRD" ] && [ ${#MKARGS[@]} -gt 0 ]; then die "--add/--module need -s SCENARIO, not -i"; fi
 case "$TMO" in ''|*[!0-9]*) die "bad timeout: $TMO" ;; esac
-need_cmd qemu-system-aarch64 timeout tar
+if [ -z "$QEMU_BIN" ] && [ "$ATS" = 1 ]; then
+    QEMU_BIN=$("$HERE/build-qemu.sh") || die "cannot build the patched QEMU (scripts/qemu/build-qemu.sh)"
+fi
+QEMU_BIN=${QEMU_BIN:-qemu-system-aarch64}
+need_cmd "$QEMU_BIN" timeout tar
+EFI=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd
+if [ "$ACPI" = 1 ] && [ ! -r "$EFI" ]; then
+    die "no $EFI: install qemu-efi-aarch64 (scripts/qemu/build-qemu.sh does)"
+fi
 KDIR=$(kernel_dir "$KERNEL")
 REL=$(kernel_release "$KDIR")
 IMAGE=$KDIR/boot/vmlinuz-$REL
@@ -90,20 +115,38 @@ rm -rf "$OUTDIR/results"; mkdir -p "$OUTDIR/results"
 : >"$LOG"
 
 GUEST_TMO=$(( TMO > 60 ? TMO - 20 : TMO * 2 / 3 ))
-CMDLINE="console=ttyAMA0 iommu.strict=1 iomem=relaxed panic=-1 smmutrace_timeout=$GUEST_TMO${APPEND:+ $APPEND}"
+NDISKS=$(( RESDISK + 1 + 2 * ATS ))
+CMDLINE="console=ttyAMA0 iommu.strict=1 iomem=relaxed panic=-1 smmutrace_timeout=$GUEST_TMO smmutrace_disks=$NDISKS"
+[ "$ACPI" = 1 ] && CMDLINE="$CMDLINE acpi=force"
+CMDLINE="$CMDLINE${APPEND:+ $APPEND}"
+BLK=virtio-blk-pci,iommu_platform=on,disable-legacy=on
 # shellcheck disable=SC2054
-QEMU=(qemu-system-aarch64 -M virt,iommu=smmuv3 -cpu cortex-a57 -smp "$SMP" -m "$MEM"
+QEMU=("$QEMU_BIN" -M virt,iommu=smmuv3 -cpu cortex-a57 -smp "$SMP" -m "$MEM"
       -nographic -no-reboot -nic none
       -kernel "$IMAGE" -initrd "$INITRD" -append "$CMDLINE"
-      -drive "if=none,id=test,file=$DISK,format=raw"
-      -device "virtio-blk-pci,drive=test,iommu_platform=on,disable-legacy=on,serial=smmutrace-test")
+      -drive "if=none,id=test,file=$DISK,format=raw")
+[ "$ACPI" = 1 ] && QEMU+=(-bios "$EFI")
+if [ "$ATS" = 1 ]; then
+    for i in 0 1; do [ -e "$OUTDIR/ats$i.img" ] || truncate -s 16M "$OUTDIR/ats$i.img"; done
+    # shellcheck disable=SC2054
+    QEMU+=(-global arm-smmuv3.ats=on
+           -device pcie-root-port,id=rp1,chassis=1,slot=1
+           -device "$BLK,ats=on,drive=test,bus=rp1,addr=0.0,serial=smmutrace-test"
+           -device pcie-root-port,id=rp2,chassis=2,slot=2
+           -drive "if=none,id=ats0,file=$OUTDIR/ats0.img,format=raw"
+           -device "$BLK,ats=on,drive=ats0,bus=rp2,addr=0.0,multifunction=on,serial=smmutrace-ats0"
+           -drive "if=none,id=ats1,file=$OUTDIR/ats1.img,format=raw"
+           -device "$BLK,ats=on,drive=ats1,bus=rp2,addr=0.1,serial=smmutrace-ats1")
+else
+    QEMU+=(-device "$BLK,drive=test,serial=smmutrace-test")
+fi
 if [ "$RESDISK" = 1 ]; then
     QEMU+=(-drive "if=none,id=res,file=$RESIMG,format=raw"
            -device "virtio-blk-pci,drive=res,disable-legacy=on,serial=smmutrace-results")
 fi
 printf '%q ' "${QEMU[@]}" >"$OUTDIR/qemu-cmd.txt"; echo >>"$OUTDIR/qemu-cmd.txt"
 
-log "booting $REL (timeout ${TMO}s, log $LOG)"
+log "booting $REL$([ "$ACPI" = 1 ] && echo ", ACPI/UEFI")$([ "$ATS" = 1 ] && echo ", ATS") (timeout ${TMO}s, log $LOG)"
 T0=$(date +%s.%N)
 timeout -k 5 "$TMO" "${QEMU[@]}" </dev/null >>"$LOG" 2>&1 &
 QPID=$!

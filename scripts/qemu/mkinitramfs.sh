@@ -157,9 +157,12 @@ mount -t tmpfs -o size=256m tmpfs /results
 exec </dev/console >/dev/console 2>&1
 echo "SMMUTRACE-INIT kernel=$(uname -r) uptime=$(cut -d' ' -f1 /proc/uptime)"
 
-TIMEOUT=0
+TIMEOUT=0; NDISKS=0
 for a in $(cat /proc/cmdline); do
-    case "$a" in smmutrace_timeout=*) TIMEOUT=${a#*=} ;; esac
+    case "$a" in
+        smmutrace_timeout=*) TIMEOUT=${a#*=} ;;
+        smmutrace_disks=*) NDISKS=${a#*=} ;;
+    esac
 done
 
 KREL=$(uname -r)
@@ -178,7 +181,8 @@ find_disk() {
 }
 i=0
 while [ $i -lt 100 ]; do
-    if find_disk smmutrace-test >/dev/null && find_disk smmutrace-results >/dev/null; then break; fi
+    if find_disk smmutrace-test >/dev/null && find_disk smmutrace-results >/dev/null &&
+        [ "$(ls -d /sys/block/vd* 2>/dev/null | wc -l)" -ge "$NDISKS" ]; then break; fi
     i=$((i+1)); sleep 0.1
 done
 export SMMUTRACE_DISK=$(find_disk smmutrace-test || true)
