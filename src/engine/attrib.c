@@ -159,13 +159,20 @@ static bool qwalk_trusted(struct engine *e, const struct open_inc *oi)
 			return false;
 	}
 fill:
-	/* the queue filled behind the stalled sync: its lap-old neighbours reused */
+	/*
+	 * The queue filled behind the stalled sync: its lap-old neighbours
+	 * reused.  With the SMMU stopped at c, prod can run at most one lap
+	 * ahead of it; a prod "further" than that is behind c (a call that
+	 * ended before the failing slot), which reuses nothing.
+	 */
 	for (int i = 0; i < oi->n_recs; i++) {
 		const struct issue_entry *ie = &oi->recs[i];
+		uint32_t d;
 
 		if (!same_queue(inc, ie) || !in_flight(inc, ie))
 			continue;
-		if (smmu_q_dist(c, ie->is.prod_exit, shift) + w->walked + 1 >= size)
+		d = smmu_q_dist(c, ie->is.prod_exit, shift);
+		if (d <= size && d + w->walked + 1 >= size)
 			return false;
 	}
 	return true;
