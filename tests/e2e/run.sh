@@ -10,7 +10,9 @@
 #   -v          show the guest console live
 #
 # E2E_SYNC_SLOT_KERNELS (default "6.1"): kernels whose sw_timeout scenario
-# runs smmutrace with --sync-slot; E2E_BOOT_TIMEOUT (default 300 s).
+# runs smmutrace with --sync-slot; E2E_BOOT_TIMEOUT (default 300 s);
+# E2E_ATC=0 skips the ATC boots (which need our patched QEMU, built once by
+# scripts/qemu/build-qemu.sh, about 7 minutes on 2 cores).
 #
 # Steps: scripts/qemu/fetch.sh (host packages, Debian arm64 kernels, busybox
 # and the cross sysroot, all cached in ${SMMUTRACE_CACHE:-/var/cache/smmutrace};
@@ -20,6 +22,10 @@
 # own section of the kernel log.  tests/e2e/check.py then compares
 # smmutrace's JSON with what that kernel printed and counted in the same run,
 # and tests/e2e/mutate.py makes sure it fails on broken copies of that run.
+# Then a second boot per kernel on our fault-injecting SMMU (boot.sh --acpi
+# --ats, tests/e2e/guest/atc.sh): the ATC scenarios atc_single,
+# atc_two_devices, hw_before_sw, sw_before_hw and atc_repeated, checked
+# against each scenario's truth file and the kernel's log (check_atc.py).
 # A summary table (kernel x scenario x result) ends the output.
 #
 # Exit status: 0 all passed; 1 a check failed; 2 the Debian mirror is
@@ -56,6 +62,13 @@ if [ "$rc" = 2 ]; then
 fi
 [ "$rc" = 0 ] || die "scripts/qemu/fetch.sh failed (exit $rc)"
 "$ROOT/scripts/install-deps.sh"
+ATC=${E2E_ATC:-1}
+if [ "$ATC" = 1 ]; then
+    say "building our fault-injecting QEMU (cached after the first build)"
+    rc=0; ATC_QEMU=$("$QEMU_DIR/build-qemu.sh" "${V[@]}") || rc=$?
+    [ "$rc" = 2 ] && die "the Debian mirror cannot be reached and the patched QEMU is not cached" 2
+    [ "$rc" = 0 ] || die "scripts/qemu/build-qemu.sh failed (exit $rc)"
+fi
 T_FETCH=$(date +%s)
 
 # ---- 2. the static aarch64 binary ------------------------------------------------
@@ -131,6 +144,32 @@ for k, v in json.load(open(sys.argv[1])).items():
         ROWS+=("$k"$'\t'"$rel"$'\t'"(all)"$'\t'"FAIL"$'\t'"no results: boot.sh exit $brc")
     fi
     ROWS+=("$k"$'\t'"$rel"$'\t'"(boot)"$'\t'"$([ "$brc" = 0 ] && echo ok || echo "exit $brc")"$'\t'"$((te - tb)) s wall")
+    [ "$ATC" = 1 ] || continue
+    out=$OUTDIR/$k-atc
+    rm -rf "$out"; mkdir -p "$out"
+    say "kernel $k: booting the ATC scenarios (ACPI, ATS, fault-injecting SMMU; limit ${BOOT_TIMEOUT}s)"
+    tb=$(date +%s); brc=0
+    "$QEMU_DIR/boot.sh" -k "$k" -s "$HERE/guest/atc.sh" --acpi --ats --qemu "$ATC_QEMU" \
+        --add "$HERE/guest/lib.sh:/lib/e2e/lib.sh" --add "$BIN:/bin/smmutrace" \
+        -o "$out" -t "$BOOT_TIMEOUT" "${V[@]}" || brc=$?
+    te=$(date +%s)
+    [ "$brc" = 0 ] || say "kernel $k: ATC boot exit $brc; console: $out/console.log"
+    crc=0
+    python3 "$HERE/check_atc.py" "$out/results" || crc=$?
+    if [ "$crc" = 0 ]; then python3 "$HERE/mutate.py" --atc "$out/results" || crc=$?; fi
+    [ "$brc" = 0 ] && [ "$crc" = 0 ] || FAIL=1
+    if [ -s "$out/results/verdict.json" ]; then
+        while IFS=$'\t' read -r scen result notes; do
+            ROWS+=("$k"$'\t'"$rel"$'\t'"$scen"$'\t'"$result"$'\t'"$notes")
+        done < <(python3 -c '
+import json, sys
+for k, v in json.load(open(sys.argv[1])).items():
+    r = v["result"] if v["result"] == "PASS" else "FAIL (%d of %d checks)" % (len(v["failed"]), v["checks"])
+    print("%s\t%s\t%s" % (k, r, v["notes"][:90]))' "$out/results/verdict.json")
+    else
+        ROWS+=("$k"$'\t'"$rel"$'\t'"(atc)"$'\t'"FAIL"$'\t'"no results: boot.sh exit $brc")
+    fi
+    ROWS+=("$k"$'\t'"$rel"$'\t'"(atc boot)"$'\t'"$([ "$brc" = 0 ] && echo ok || echo "exit $brc")"$'\t'"$((te - tb)) s wall")
 done
 T_END=$(date +%s)
 
@@ -138,11 +177,11 @@ T_END=$(date +%s)
 {
     echo
     echo "smmutrace end-to-end: real arm-smmu-v3 driver under qemu-system-aarch64 -M virt,iommu=smmuv3"
-    printf '%-24s %-11s %-26s %s\n' KERNEL SCENARIO RESULT DETAILS
-    printf '%-24s %-11s %-26s %s\n' ------------------------ ----------- -------------------------- -------
+    printf '%-24s %-15s %-26s %s\n' KERNEL SCENARIO RESULT DETAILS
+    printf '%-24s %-15s %-26s %s\n' ------------------------ --------------- -------------------------- -------
     for r in "${ROWS[@]}"; do
         IFS=$'\t' read -r _ rel scen result notes <<<"$r"
-        printf '%-24s %-11s %-26s %s\n' "$rel" "$scen" "$result" "$notes"
+        printf '%-24s %-15s %-26s %s\n' "$rel" "$scen" "$result" "$notes"
     done
     echo "time: fetch $((T_FETCH - T0)) s, build $((T_BUILD - T_FETCH)) s, boots $((T_END - T_BUILD)) s, total $((T_END - T0)) s"
     echo "results: $OUTDIR/<kernel>/results (NDJSON, dmesg.txt, trace.txt, verdict.json)"

@@ -130,3 +130,59 @@ inject_illegal() {
     devmem $REG_CMDQ_PROD 32 "$INJ_NEWPROD"
     return 0
 }
+
+# ---- ATC invalidation timeouts (our patched SMMU model, boot.sh --ats) -------
+# The injector in the SMMU's IMPLEMENTATION DEFINED page (see
+# scripts/qemu/patches/README.md): select a SID, arm it with a count of
+# CMD_SYNC failures, a delay before the SMMU reports, read its counters.
+REG_ATCINJ_SID=$((SMMU + 0xe00))
+REG_ATCINJ_COUNT=$((SMMU + 0xe04))
+REG_ATCINJ_DELAY=$((SMMU + 0xe08))
+REG_ATCINJ_FLAGS=$((SMMU + 0xe0c))
+REG_ATCINJ_NR_INV=$((SMMU + 0xe10))
+REG_ATCINJ_NR_FAIL=$((SMMU + 0xe14))
+REG_ATCINJ_SID_INV=$((SMMU + 0xe18))
+
+find_disk() { # serial -> /dev/vdX
+    for s in /sys/block/vd*/serial; do
+        [ "$(cat "$s" 2>/dev/null)" = "$1" ] || continue
+        d=${s%/serial}; echo "/dev/${d##*/}"; return 0
+    done
+    return 1
+}
+
+# the PCI function behind a virtio disk: 0000:01:00.0
+disk_bdf() { basename "$(readlink -f "/sys/block/${1#/dev/}/device/..")"; }
+
+# StreamID of a PCI function on QEMU virt: the IORT (and the DT iommu-map)
+# map RID r to SID r one to one; the injector's per-SID ATC_INV counter
+# proves it in each scenario (ATC_INVs for that SID reached the SMMU)
+bdf_sid() { # 0000:BB:DD.F
+    b=${1#*:}; bus=${b%%:*}; df=${b#*:}; dev=${df%.*}; fn=${df#*.}
+    echo $(( (0x$bus << 8) | (0x$dev << 3) | fn ))
+}
+
+atc_select() { devmem $REG_ATCINJ_SID 32 "$1"; }
+atc_arm() { # sid count delay_us [flags]
+    devmem $REG_ATCINJ_DELAY 32 "$3"
+    devmem $REG_ATCINJ_FLAGS 32 "${4:-0}"
+    atc_select "$1"
+    devmem $REG_ATCINJ_COUNT 32 "$2"
+}
+atc_left() { atc_select "$1"; echo $(( $(devmem $REG_ATCINJ_COUNT 32) )); }
+atc_sid_inv() { atc_select "$1"; echo $(( $(devmem $REG_ATCINJ_SID_INV 32) )); }
+atc_nr_fail() { echo $(( $(devmem $REG_ATCINJ_NR_FAIL 32) )); }
+atc_nr_inv() { echo $(( $(devmem $REG_ATCINJ_NR_INV 32) )); }
+
+# wait (up to $2 s) until the SMMU has failed $1 CMD_SYNCs in total
+atc_wait_fail() { # total seconds
+    _w=0
+    while [ "$(atc_nr_fail)" -lt "$1" ]; do
+        _w=$((_w + 1)); [ $_w -gt $(($2 * 10)) ] && return 1
+        sleep 0.1
+    done
+}
+
+# the SMMU's GERROR interrupt: its number, and on which CPU it is served
+gerror_irq() { awk '/arm-smmu-v3-gerror/ { sub(":", "", $1); print $1; exit }' /proc/interrupts; }
+gerror_cpu() { echo "$2" >"/proc/irq/$1/smp_affinity"; }  # irq cpu-mask
