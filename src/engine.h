@@ -56,6 +56,17 @@ enum incident_flag {
 	INCF_KINDS		= 6
 };
 
+/*
+ * Which timeout fired first for a failed CMD_SYNC: the SMMU's (CERROR in
+ * CONS, e.g. the ATS completion timeout) or the driver's 1 s poll limit.
+ */
+enum first_report {
+	FIRST_UNKNOWN = 0,
+	FIRST_SMMU,		/* no software timeout before it, or CONS already showed CERROR */
+	FIRST_SOFTWARE,		/* the issuer gave up before the SMMU reported */
+	FIRST_LEVELS
+};
+
 /* per device, across incidents */
 enum verdict {
 	VERDICT_NONE = 0,	/* never a suspect */
@@ -117,6 +128,9 @@ struct incident {
 	uint8_t walk_stop;
 	uint8_t bitmap;			/* 0, 1, 2 = no bitmap in this kernel */
 	uint64_t detect_ns;		/* issue to detection, when measured */
+	enum first_report first_report;	/* CERROR incidents: which timeout fired first */
+	uint32_t sw_timeouts;		/* "CMD_SYNC timeout" lines that waited on this stall */
+	uint64_t irq_held_ns;		/* CERROR seen in a timeout line's hwcons, to the ISR */
 	enum confidence confidence;
 	int top;			/* likely culprit in suspects[] (sorted by score, so
 					 * 0 when set), -1 = nobody singled out */
@@ -236,5 +250,6 @@ const char *confidence_name(enum confidence c);
 const char *evidence_name(unsigned int bit);
 const char *incident_flag_name(unsigned int bit);
 const char *verdict_name(enum verdict v);
+const char *first_report_name(enum first_report f);
 
 #endif /* SMMUTRACE_ENGINE_H */

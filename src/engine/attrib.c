@@ -126,6 +126,19 @@ static bool queued_within(struct engine *e, const struct open_inc *oi, const str
 	return false;
 }
 
+/*
+ * An SMMU without ARM_SMMU_FEAT_MSI (IDR0.MSI, features bit 7) cannot be
+ * MSI-polled: the driver polls CONS, and a timed-out poll leaves llq.cons at
+ * the hardware's CONS, which stays on a failing CMD_SYNC.  Only MSI polling
+ * moves llq.cons past it (to llq.prod) when an issuer gives up.
+ */
+static bool cons_polling(struct engine *e, const char *smmu)
+{
+	struct smmu_priv *s = smmu_get(e, smmu);
+
+	return s && s->info.have_features && !(s->info.features & (1u << 7));
+}
+
 /* the walk is over the slots of this CMD_SYNC's lap, not a later one */
 static bool qwalk_trusted(struct engine *e, const struct open_inc *oi)
 {
@@ -144,6 +157,8 @@ static bool qwalk_trusted(struct engine *e, const struct open_inc *oi)
 	 * queued: if one did so less than a second before the walk, no such
 	 * timeout can have happened.
 	 */
+	if (cons_polling(e, inc->smmu))
+		goto fill;
 	if (queued_within(e, oi, &oi->qwalk.t, SW_TIMEOUT_NS))
 		goto fill;
 	for (unsigned int i = 0; i < SWTO_RING; i++) {
@@ -243,11 +258,33 @@ static void add_foreign(struct cands *c, const struct issue_entry *ie,
 }
 
 /* issuer evidence: the issuers of the incident and their batches */
+/*
+ * Every call whose window holds the failing CMD_SYNC, in flight at its
+ * error, returned 0: each polled a CMD_SYNC at or behind it, which only
+ * completes once the failing one has, so the SMMU's retry after the ISR
+ * succeeded and its issuer got 0 too (unpatched kernels: not told).  Had
+ * that issuer given up first, its -ETIMEDOUT record would be here: a
+ * non-zero return is always recorded, unless records were lost.  The
+ * measured wait runs from the earliest of them entering the queue to the
+ * error interrupt.
+ */
+static void issuers_outcome(struct engine *e, struct incident *inc, bool told,
+			    const struct evtime *lo, const struct evtime *cons_t)
+{
+	int64_t d;
+
+	if (!told && inc->issuer_notified < 0 && !e->lost.ringbuf && !e->lost.map_full)
+		inc->issuer_notified = 0;
+	if (!inc->detect_ns && tdiff(cons_t, lo, &d) && d > 0)
+		inc->detect_ns = d;
+}
+
 static void add_issuers(struct engine *e, struct open_inc *oi, struct cands *c,
 			struct issuer_evd *ev)
 {
 	struct incident *inc = &oi->inc;
 	struct evtime lo = queued_after(e, oi);
+	bool matched = false, told = false;
 
 	for (int i = 0; i < oi->n_recs; i++) {
 		const struct issue_entry *ie = &oi->recs[i];
@@ -259,6 +296,8 @@ static void add_issuers(struct engine *e, struct open_inc *oi, struct cands *c,
 			add_foreign(c, ie, &lo, ev);
 			continue;
 		}
+		matched = true;
+		told |= is->ret != 0;
 		if (!inc->cmdq)
 			inc->cmdq = is->cmdq;
 		issuer_add(inc, ie);
@@ -280,6 +319,8 @@ static void add_issuers(struct engine *e, struct open_inc *oi, struct cands *c,
 		for (int k = 0; k < is->n_atc_rec && k < SMMU_MAX_ATC; k++)
 			cand_add(c, is->atc[k].sid, evd, m == 2 ? T_EXACT : T_WINDOW, true);
 	}
+	if (matched && inc->have_cons)
+		issuers_outcome(e, inc, told, &lo, &oi->cons_t);
 }
 
 /* keep only the suspects of the given tier, and say how many devices remain */

@@ -61,6 +61,17 @@ const char *incident_flag_name(unsigned int bit)
 	return bit < INCF_KINDS ? flag_names[bit] : "?";
 }
 
+static const char *const first_names[FIRST_LEVELS] = {
+	[FIRST_UNKNOWN]	 = "unknown",
+	[FIRST_SMMU]	 = "smmu",
+	[FIRST_SOFTWARE] = "software",
+};
+
+const char *first_report_name(enum first_report f)
+{
+	return f < FIRST_LEVELS ? first_names[f] : "?";
+}
+
 const char *verdict_name(enum verdict v)
 {
 	return (unsigned int)v < VERDICT_LEVELS ? verdict_names[v] : "?";

@@ -171,6 +171,8 @@ struct open_inc {
 	bool weak;			/* its suspects may not include the culprit */
 	bool superseded;		/* another error on this SMMU came after it */
 	bool progressed;		/* a CMD_SYNC behind it completed: no retry now */
+	bool err_seen;			/* a timeout line's hwcons showed CERROR here */
+	struct evtime err_t;		/* the first such line */
 };
 
 /* an open incident from its public part: open_inc holds it first */

@@ -405,10 +405,96 @@ static bool stale_take(struct engine *e, const struct smmu_event *ev, uint32_t p
 	return false;
 }
 
+/*
+ * The first of the timeout lines whose issuers polled while the SMMU sat on
+ * this CMD_SYNC (hwcons at it; on CONS-polling SMMUs the line prints the
+ * shared prod, not the slot): that issuer's CMD_SYNC is the failing one, the
+ * later lines queued behind it.  Its ISR can be seconds late.
+ */
+static struct incident *first_stalled(struct engine *e, const char *smmu, uint32_t cons,
+				      const struct evtime *t)
+{
+	for (int i = 0; i < e->n_open; i++) {
+		struct incident *o = &e->open[i]->inc;
+
+		if (strcmp(o->smmu, smmu) || o->have_cons || !o->have_hw ||
+		    !o->sync_timeout_line || oi_of(o)->stale ||
+		    !smmu_q_same_pos(o->hwcons, cons, o->max_n_shift))
+			continue;
+		if (near(t, &o->first, e->o.retry_window_ns))
+			return o;
+	}
+	return NULL;
+}
+
+/*
+ * The stalled line's own CMD_SYNC is the failing one when CONS already
+ * showed this error in it, or when its issuer's -ETIMEDOUT record came with
+ * it (that call polled from before the SMMU reached the CMD_SYNC).  A bare
+ * line without CERROR may have waited on an older lap of the same slot.
+ */
+static bool stall_is_this_sync(const struct incident *st)
+{
+	const struct open_inc *oi = coi_of(st);
+
+	if (smmu_cons_cerror(st->hwcons))
+		return true;
+	for (int i = 0; i < oi->n_recs; i++)
+		if (oi->recs[i].is.ret < 0)
+			return true;
+	return false;
+}
+
+/*
+ * Which timeout fired first.  No timeout line while the SMMU sat on the
+ * CMD_SYNC: the SMMU's.  A line whose hwcons already carried CERROR: also
+ * the SMMU's, and its interrupt was held off (an issuer spinning with IRQs
+ * off on the CPU that takes it) for at least the time from that line to the
+ * ISR.  Otherwise the driver's 1 s timeout fired first.  'stall' is the
+ * first such line's incident when it did not join this one.
+ */
+struct stall_seen {
+	bool have;
+	uint32_t sw_timeouts;
+	bool err_seen;
+	struct evtime err_t;
+};
+
+static void stall_seen(const struct incident *st, struct stall_seen *s)
+{
+	s->have = st != NULL;
+	if (!st)
+		return;
+	s->sw_timeouts = st->sw_timeouts;
+	s->err_seen = coi_of(st)->err_seen;
+	s->err_t = coi_of(st)->err_t;
+}
+
+static void first_report(struct incident *inc, const struct stall_seen *stall,
+			 const struct evtime *t)
+{
+	struct stall_seen own;
+	int64_t d;
+
+	if (inc->sync_timeout_line) {
+		stall_seen(inc, &own);
+		stall = &own;
+	}
+	if (!stall->have) {
+		inc->first_report = FIRST_SMMU;
+		return;
+	}
+	inc->sw_timeouts = stall->sw_timeouts;
+	inc->first_report = stall->err_seen ? FIRST_SMMU : FIRST_SOFTWARE;
+	if (stall->err_seen && tdiff(t, &stall->err_t, &d) && d > 0)
+		inc->irq_held_ns = d;
+}
+
 void on_cmdq_error(struct engine *e, const struct smmu_event *ev)
 {
 	enum incident_kind kind = kind_of_cerror(ev->cmdq_error.cerror);
-	struct incident *inc;
+	struct incident *inc, *stall = NULL;
+	struct stall_seen seen = { 0 };
 	struct evtime t;
 
 	evtime_of(ev, &t);
@@ -420,6 +506,13 @@ void on_cmdq_error(struct engine *e, const struct smmu_event *ev)
 	}
 	supersede(e, ev);
 	inc = find_open(e, ev->hdr.smmu, joins_issuer, ev);
+	if (!inc) {
+		stall = first_stalled(e, ev->hdr.smmu, ev->cmdq_error.cons, &t);
+		if (stall && stall_is_this_sync(stall))
+			inc = stall;
+		else
+			stall_seen(stall, &seen);	/* inc_new may settle it */
+	}
 	if (inc) {
 		/* the issuer gave up (and cleared its bit) before this ISR ran */
 		if (inc->kind == INC_SYNC_TIMEOUT)
@@ -436,6 +529,7 @@ void on_cmdq_error(struct engine *e, const struct smmu_event *ev)
 	inc->cons = ev->cmdq_error.cons;
 	inc->cerror = ev->cmdq_error.cerror;
 	oi_of(inc)->cons_t = t;
+	first_report(inc, &seen, &t);
 	attach_recent(e, oi_of(inc));
 	if (kind == INC_ATC_TIMEOUT)
 		attach_aer(e, inc);
@@ -485,6 +579,38 @@ static void swto_add(struct engine *e, const char *smmu, uint64_t cmdq, uint32_t
 }
 
 /* "CMD_SYNC timeout at" (software timeout) and the patched kernel's line */
+/*
+ * A timeout line: count it on the first open incident of the stall it
+ * waited behind (the SMMU at the same CONS), and note when CONS first
+ * showed CERROR there: the SMMU had reported, its interrupt still pending.
+ */
+static void note_stall_line(struct engine *e, struct incident *inc, const struct evtime *t)
+{
+	struct incident *o = inc;
+	struct open_inc *ooi;
+
+	for (int i = 0; i < e->n_open; i++) {
+		struct incident *c = &e->open[i]->inc;
+		uint32_t at;
+
+		if (c == inc || strcmp(c->smmu, inc->smmu) ||
+		    !near(t, &c->last, e->o.retry_window_ns))
+			continue;
+		at = c->have_cons ? c->cons : c->hwcons;
+		if ((c->have_cons || (c->have_hw && c->sync_timeout_line)) &&
+		    smmu_q_same_pos(at, inc->hwcons, inc->max_n_shift)) {
+			o = c;
+			break;
+		}
+	}
+	o->sw_timeouts++;
+	ooi = oi_of(o);
+	if (smmu_cons_cerror(inc->hwcons) && !ooi->err_seen && !o->have_cons) {
+		ooi->err_seen = true;
+		ooi->err_t = *t;
+	}
+}
+
 void on_issuer_line(struct engine *e, const struct smmu_event *ev)
 {
 	bool patched = ev->hdr.type == SMMU_EV_ATC_SYNC_FAIL, stale = false;
@@ -521,6 +647,8 @@ void on_issuer_line(struct engine *e, const struct smmu_event *ev)
 			inc->hwcons = ev->sync_timeout.hwcons;
 		}
 	}
+	if (!patched && inc->have_hw)
+		note_stall_line(e, inc, &t);
 	attach_recent(e, oi_of(inc));
 	if (patched && !inc->have_cons)
 		attach_aer(e, inc);
