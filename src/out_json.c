@@ -261,6 +261,10 @@ void json_incident(struct report *r, const struct incident *inc)
 	set(o, "patched_kernel", inc->patched_line || inc->bitmap < 2 ? json_true()
 								      : json_null());
 	set(o, "detect_ns", inc->detect_ns ? json_integer(inc->detect_ns) : json_null());
+	set(o, "fired_first", inc->first_report ? json_string(first_report_name(inc->first_report))
+						: json_null());
+	set(o, "sw_timeouts", json_integer(inc->sw_timeouts));
+	set(o, "irq_held_ns", inc->irq_held_ns ? json_integer(inc->irq_held_ns) : json_null());
 	set_time(o, "time", "mono_ns", &inc->first);
 	set_time(o, "last_time", "last_mono_ns", &inc->last);
 	set(o, "source", json_string(inc->source == SRC_LIVE ? "live" :

@@ -144,6 +144,23 @@ static void print_suspects(struct report *r, const struct incident *inc)
 	}
 }
 
+/* which timeout fired first, the SMMU's or the driver's 1 s poll limit */
+static void print_first(struct report *r, const struct incident *inc)
+{
+	char held[32];
+
+	if (inc->first_report == FIRST_SOFTWARE) {
+		fprintf(r->out, "    fired first: the driver's 1 s timeout (%u timeout line%s before the SMMU reported)\n",
+			inc->sw_timeouts, inc->sw_timeouts == 1 ? "" : "s");
+	} else if (inc->first_report == FIRST_SMMU && inc->irq_held_ns) {
+		fmt_duration(inc->irq_held_ns, held, sizeof(held));
+		fprintf(r->out, "    fired first: the SMMU (CONS showed the error in %u timeout line%s; its interrupt held off %s or more)\n",
+			inc->sw_timeouts, inc->sw_timeouts == 1 ? "" : "s", held);
+	} else if (inc->first_report == FIRST_SMMU) {
+		fprintf(r->out, "    fired first: the SMMU (no software timeout before its interrupt)\n");
+	}
+}
+
 static void print_notes(struct report *r, const struct incident *inc)
 {
 	bool first = true;
@@ -190,6 +207,7 @@ void text_incident(struct report *r, const struct incident *inc)
 		fmt_duration(inc->detect_ns, took, sizeof(took));
 		fprintf(r->out, "    detected %s after issue\n", took);
 	}
+	print_first(r, inc);
 	print_suspects(r, inc);
 	print_notes(r, inc);
 }

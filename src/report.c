@@ -119,14 +119,19 @@ size_t text_escape(char *dst, size_t size, const char *s)
 }
 
 /* the failing CMD_SYNC's position: CONS without its error bits, or the issuer's prod */
+/*
+ * The failing CMD_SYNC: where CONS stopped, once the ISR printed it (a
+ * timeout line on a CONS-polling SMMU prints the shared prod, past it);
+ * else the position the issuer's line printed.
+ */
 bool incident_position(const struct incident *inc, uint32_t *pos)
 {
-	if (inc->prod != SMMU_NO_POS) {
-		*pos = inc->prod & smmu_q_pos_mask(inc->max_n_shift);
-		return true;
-	}
 	if (inc->have_cons) {
 		*pos = inc->cons & smmu_q_pos_mask(inc->max_n_shift);
+		return true;
+	}
+	if (inc->prod != SMMU_NO_POS) {
+		*pos = inc->prod & smmu_q_pos_mask(inc->max_n_shift);
 		return true;
 	}
 	return false;
