@@ -713,9 +713,10 @@ def illegal(res, sc, ctx):
 SCENARIOS = {"attach": attach, "traffic": traffic, "sw_timeout": sw_timeout, "illegal": illegal}
 
 
-def run(res, names=None, out=sys.stdout):
-    """check the scenarios of one results directory; returns the verdict"""
-    names = names or list(SCENARIOS)
+def run(res, names=None, out=sys.stdout, table=None):
+    """check the scenarios (of table, default SCENARIOS) of one results directory"""
+    table = table or SCENARIOS
+    names = names or list(table)
     meta = {}
     for line in (read(os.path.join(res, "meta.txt"), "") or "").splitlines():
         k, _, v = line.partition("=")
@@ -736,7 +737,7 @@ def run(res, names=None, out=sys.stdout):
                 sc.check(False, "the kernel probed an SMMUv3 ('allocated N entries for cmdq')")
             else:
                 try:
-                    SCENARIOS[name](res, sc, ctx)
+                    table[name](res, sc, ctx)
                 except Exception as e:     # a checker bug must fail loudly, not pass
                     sc.check(False, "checker ran", "%s: %s" % (type(e).__name__, e))
             verdict[name] = {"result": sc.verdict, "checks": sc.n, "failed": sc.failed,
@@ -746,12 +747,12 @@ def run(res, names=None, out=sys.stdout):
     return verdict
 
 
-def main():
+def main(table=None):
     res = sys.argv[1]
     names = None
     if len(sys.argv) > 3 and sys.argv[2] == "--scenarios":
         names = sys.argv[3].split(",")
-    verdict = run(res, names)
+    verdict = run(res, names, table=table)
     with open(os.path.join(res, "verdict.json"), "w") as f:
         json.dump(verdict, f, indent=1)
     return 0 if all(v["result"] == "PASS" for v in verdict.values()) else 1

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make demo`: boot Debian's 6.12 arm64 kernel under QEMU with an emulated
-# SMMUv3, run `smmutrace --live` on the real arm-smmu-v3 driver, inject two
-# command-queue faults, show everything as it happens, then say in plain
-# words what happened.  Non-interactive; about a minute once the cache is
+# SMMUv3 (our fault-injecting model, scripts/qemu/build-qemu.sh), run
+# `smmutrace --live` on the real arm-smmu-v3 driver, make an ATS device stop
+# answering ATC invalidations, inject two more command-queue faults, show
+# everything as it happens, then say in plain words what happened.  Non-interactive; about a minute once the cache is
 # filled (the first run downloads ~150 MB of Debian packages).
 #
 #   tests/e2e/demo.sh [-k KERNEL] [-o OUTDIR] [--bin SMMUTRACE_ARM64]
@@ -47,14 +48,22 @@ fi
 cp "$BIN" "$OUTDIR/smmutrace.arm64"
 [ -x "$HOST_BIN" ] || die "no host build at $HOST_BIN (run make first)"
 
+say "building our fault-injecting QEMU from Debian's source (cached; ~7 minutes the first time)"
+rc=0; QEMU_BIN=$("$QEMU_DIR/build-qemu.sh" 2>"$OUTDIR/build-qemu.log") || rc=$?
+if [ "$rc" != 0 ]; then
+    tail -n 5 "$OUTDIR/build-qemu.log" >&2
+    [ "$rc" = 2 ] && die "the Debian package mirror cannot be reached (set SMMUTRACE_MIRROR?)" 2
+    die "scripts/qemu/build-qemu.sh failed (exit $rc)"
+fi
 REL=$(basename "$(readlink -f "${SMMUTRACE_CACHE:-/var/cache/smmutrace}/kernels/$KERNEL")")
-say "booting Debian's $REL under qemu-system-aarch64 -M virt,iommu=smmuv3 (TCG, 2 vCPUs)"
-say "  the virtio disk's DMA goes through the SMMU; iommu.strict=1: every unmap invalidates"
+say "booting Debian's $REL under qemu-system-aarch64 -M virt,iommu=smmuv3 (TCG, 2 vCPUs, UEFI + ACPI)"
+say "  our SMMU model has ATS and a fault injector; the ATS virtio disks' DMA goes through it;"
+say "  iommu.strict=1: every unmap invalidates"
 echo
 printf '%s\n' "    demo      | what the guest does" "    kernel    | what the arm-smmu-v3 driver printed" \
     "    smmutrace | smmutrace --live, text output, as it streams" ""
 rm -rf "$OUTDIR/guest"; mkdir -p "$OUTDIR/guest"
-"$QEMU_DIR/boot.sh" -k "$KERNEL" -s "$HERE/guest/demo.sh" \
+"$QEMU_DIR/boot.sh" -k "$KERNEL" -s "$HERE/guest/demo.sh" --acpi --ats --qemu "$QEMU_BIN" \
     --add "$HERE/guest/lib.sh:/lib/e2e/lib.sh" --add "$OUTDIR/smmutrace.arm64:/bin/smmutrace" \
     -o "$OUTDIR/guest" -t 170 >"$OUTDIR/boot.log" 2>&1 &
 BOOT=$!

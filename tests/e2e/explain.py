@@ -35,6 +35,43 @@ def wrap(text, indent="    "):
     return ("\n" + indent).join(out)
 
 
+def atc_story(kern, incs, summary, facts):
+    """the ATC step: the kernel's line, the device smmutrace named and why"""
+    errs = [int(m.group(1), 16) for _, t in kern
+            for m in [re.match(r"CMDQ error \(cons 0x([0-9a-f]+)\): ATC invalidate timeout$", t)] if m]
+    if not errs:
+        return "ATC invalidation timeout. The kernel printed no 'ATC invalidate timeout': the injection did not take."
+    text = ("ATC invalidation timeout. Device %s stopped answering ATS invalidations; the SMMU failed "
+            "the CMD_SYNC behind its ATC_INV and the kernel printed 'CMDQ error (cons 0x%08x): ATC "
+            "invalidate timeout', which names no device." % (facts.get("atc_bdf", "?"), errs[0]))
+    atc = [r for r in incs if r.get("kind") == "atc_timeout" and r.get("cons") == errs[0]]
+    if not atc:
+        return text + " smmutrace reported NO atc_timeout incident at that CONS."
+    r = atc[0]
+    lc = r.get("likely_culprit") or {}
+    ev = sorted({e for s in r.get("suspects") or [] for e in s.get("evidence", [])})
+    text += (" smmutrace named %s (StreamID 0x%x), confidence %s, from %s: %s." % (
+        lc.get("device") or "nobody", lc.get("sid") or 0, r.get("confidence"),
+        " and ".join(ev) or "no evidence",
+        "the ATC_INVs it read back from the command queue before the failing CMD_SYNC "
+        "(slot 0x%x) and the issuer's batch" % (r.get("idx") or 0)
+        if "queue_walk" in ev else "the issuer's batch"))
+    if facts.get("atc_bdf") and lc.get("device") == facts["atc_bdf"]:
+        text += " That is the device the demo made faulty."
+    iss = (r.get("issuers") or [{}])[0]
+    if r.get("issuer_notified") is False:
+        text += (" The issuer (%s on CPU %s, %s context) got 0 back after %s: the driver retried "
+                 "the CMD_SYNC and never told it (a silent failure on unpatched kernels)." % (
+                     iss.get("comm", "?"), iss.get("cpu", "?"), CTX.get(iss.get("context"), "?"),
+                     human_ns(iss.get("duration_ns") or 0)))
+    if r.get("fired_first") == "smmu" and r.get("detect_ns"):
+        text += " The SMMU's timeout fired first, %s after the CMD_SYNC was queued." % human_ns(r["detect_ns"])
+    devs = [d for d in summary.get("devices", []) if d.get("device") == lc.get("device")]
+    if devs:
+        text += " Verdict for the device: %s." % devs[0].get("verdict")
+    return text
+
+
 def main():
     res, ndjson, src, outdir = sys.argv[1:5]
     recs = [json.loads(l) for l in open(ndjson, encoding="utf-8") if l.strip()]
@@ -56,7 +93,8 @@ def main():
 
     print("What happened")
     print("-------------")
-    n = 0
+    n = 1
+    print(" 1. %s" % wrap(atc_story(kern, incs, summary, facts)))
     # 1. traffic
     smmus = [s for s in summary.get("smmus", []) if s.get("issuer")]
     n += 1

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Self-test of the e2e checker on the run it just checked.
 
-    mutate.py RESULTS_DIR
+    mutate.py RESULTS_DIR          the scenarios of check.py
+    mutate.py --atc RESULTS_DIR    the ATC scenarios of check_atc.py
 
 Each mutation takes a copy of a results directory that passed, breaks one
 thing smmutrace or the kernel said (a wrong CONS, a lost issuer, a wrong
@@ -22,6 +23,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 spec = importlib.util.spec_from_file_location("e2e_check", os.path.join(HERE, "check.py"))
 check = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(check)
+spec = importlib.util.spec_from_file_location("e2e_check_atc", os.path.join(HERE, "check_atc.py"))
+check_atc = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(check_atc)
 
 
 def edit_records(d, name, fn):
@@ -127,6 +131,87 @@ MUTATIONS = [
 ]
 
 
+def atc(recs):
+    return incidents(recs, "atc_timeout")
+
+
+def truth(d, name):
+    return json.load(open(os.path.join(d, name + ".truth.json")))
+
+
+def edit_truth(d, name, fn):
+    t = truth(d, name)
+    fn(t)
+    json.dump(t, open(os.path.join(d, name + ".truth.json"), "w"))
+
+
+def blame_innocent(d, name):
+    """a confirmed/probable incident names an innocent device instead"""
+    bad = truth(d, name)["innocent_devices"][0]
+
+    def fn(recs):
+        r = [i for i in atc(recs) if i["confidence"] in ("confirmed", "probable")][0]
+        r["suspects"][0]["device"] = bad
+        if r.get("likely_culprit"):
+            r["likely_culprit"]["device"] = bad
+    edit_records(d, name, fn)
+
+
+def swap_first_two(recs):
+    i = [k for k, r in enumerate(recs) if r.get("type") == "incident"][:2]
+    recs[i[0]], recs[i[1]] = recs[i[1]], recs[i[0]]
+
+
+def innocent_culprit(d, name):
+    bad = truth(d, name)["innocent_devices"][0]
+
+    def fn(recs):
+        devs = recs[-1]["devices"]
+        hit = [x for x in devs if x["device"] == bad]
+        if hit:
+            hit[0]["verdict"] = "culprit"
+        else:
+            devs.append(dict(devs[0], device=bad, verdict="culprit"))
+    edit_records(d, name, fn)
+
+
+def with_sw(recs):
+    return [r for r in atc(recs) if r.get("sw_timeouts")]
+
+
+ATC_MUTATIONS = [
+    ("atc_single", "an innocent device blamed", lambda d: blame_innocent(d, "atc_single")),
+    ("atc_single", "an incident missing", lambda d: edit_records(
+        d, "atc_single", lambda r: r.remove(atc(r)[0]))),
+    ("atc_single", "incidents out of order", lambda d: edit_records(d, "atc_single", swap_first_two)),
+    ("atc_single", "the issuer said to be told", lambda d: edit_records(
+        d, "atc_single", lambda r: atc(r)[0].__setitem__("issuer_notified", True))),
+    ("atc_single", "the kernel printed no ATC timeout", lambda d: drop_dmesg(d, "ATC invalidate timeout")),
+    ("atc_single", "no ATC_INV reached the SMMU for the faulty SID", lambda d: edit_truth(
+        d, "atc_single", lambda t: t["atc_inv_per_sid"].__setitem__(str(t["faulty_sids"][0]), 0))),
+    ("atc_single", "smmutrace counted no ATC_INV", lambda d: edit_records(
+        d, "atc_single", lambda r: summary_issuer(r)["commands"].__setitem__("ATC_INV", 0))),
+    ("atc_two_devices", "an ambiguous incident raised to confirmed", lambda d: edit_records(
+        d, "atc_two_devices", lambda r: [i for i in atc(r) if len(i["suspects"]) > 1][0].__setitem__(
+            "confidence", "confirmed"))),
+    ("atc_two_devices", "the shared partner made the culprit", lambda d: innocent_culprit(d, "atc_two_devices")),
+    ("hw_before_sw", "the measured wait shorter than the SMMU's delay", lambda d: edit_records(
+        d, "hw_before_sw", lambda r: atc(r)[0].__setitem__("detect_ns", 1000))),
+    ("hw_before_sw", "the held-off interrupt not reported", lambda d: edit_records(
+        d, "hw_before_sw", lambda r: with_sw(r)[0].__setitem__("irq_held_ns", None))),
+    ("hw_before_sw", "a timeout line not counted", lambda d: edit_records(
+        d, "hw_before_sw", lambda r: with_sw(r)[0].__setitem__("sw_timeouts", with_sw(r)[0]["sw_timeouts"] - 1))),
+    ("sw_before_hw", "the SMMU said to fire first", lambda d: edit_records(
+        d, "sw_before_hw", lambda r: atc(r)[0].__setitem__("fired_first", "smmu"))),
+    ("sw_before_hw", "a collateral timeout not linked", lambda d: edit_records(
+        d, "sw_before_hw", lambda r: incidents(r, "sync_timeout")[0].__setitem__("blocked_by", None))),
+    ("atc_repeated", "the model failed fewer CMD_SYNCs than armed", lambda d: edit_truth(
+        d, "atc_repeated", lambda t: t.__setitem__("cmd_sync_failed", t["count"] - 1))),
+    ("atc_repeated", "the faulty device not singled out", lambda d: edit_records(
+        d, "atc_repeated", lambda r: [x.__setitem__("verdict", "possible") for x in r[-1]["devices"]])),
+]
+
+
 def flip_kind(d, name, what):
     """the probe table line of `what` in NAME.err (or NAME): the other flavour"""
     path = os.path.join(d, name)
@@ -154,27 +239,29 @@ SAMPLE_ILLEGAL = None
 
 def main():
     global SAMPLE_ILLEGAL
-    res = sys.argv[1]
-    base = check.run(res, out=io.StringIO())
+    atc_mode = sys.argv[1] == "--atc"
+    res = sys.argv[2] if atc_mode else sys.argv[1]
+    checker, mutations = (check_atc, ATC_MUTATIONS) if atc_mode else (check, MUTATIONS)
+    base = checker.run(res, out=io.StringIO())
     if any(v["result"] != "PASS" for v in base.values()):
         print("  MUTATE   skipped: the run itself did not pass")
         return 0
     SAMPLE_ILLEGAL = os.path.join(res, "illegal.ndjson")
     caught, missed = 0, []
-    for scen, what, fn in MUTATIONS:
+    for scen, what, fn in mutations:
         tmp = tempfile.mkdtemp(prefix="e2e-mutate.")
         try:
             d = os.path.join(tmp, "r")
             shutil.copytree(res, d)
             fn(d)
-            v = check.run(d, [scen], out=io.StringIO())
+            v = checker.run(d, [scen], out=io.StringIO())
             if v[scen]["result"] == "FAIL":
                 caught += 1
             else:
                 missed.append("%s: %s" % (scen, what))
         finally:
             shutil.rmtree(tmp)
-    print("  MUTATE   %d of %d broken copies of this run caught by the checker" % (caught, len(MUTATIONS)))
+    print("  MUTATE   %d of %d broken copies of this run caught by the checker" % (caught, len(mutations)))
     for m in missed:
         print("  MUTATE   NOT CAUGHT: %s" % m)
     return 1 if missed else 0

@@ -93,6 +93,21 @@ fi
 say "binary: $BIN ($(du -h "$BIN" | cut -f1), static aarch64)"
 T_BUILD=$(date +%s)
 
+# one summary row per scenario of a verdict.json (or one FAIL row without it)
+verdict_rows() { # kernel release verdict.json label boot-rc
+    if [ -s "$3" ]; then
+        while IFS=$'\t' read -r scen result notes; do
+            ROWS+=("$1"$'\t'"$2"$'\t'"$scen"$'\t'"$result"$'\t'"$notes")
+        done < <(python3 -c '
+import json, sys
+for k, v in json.load(open(sys.argv[1])).items():
+    r = v["result"] if v["result"] == "PASS" else "FAIL (%d of %d checks)" % (len(v["failed"]), v["checks"])
+    print("%s\t%s\t%s" % (k, r, v["notes"][:90]))' "$3")
+    else
+        ROWS+=("$1"$'\t'"$2"$'\t'"$4"$'\t'"FAIL"$'\t'"no results: boot.sh exit $5")
+    fi
+}
+
 # ---- 3. one boot per kernel ---------------------------------------------------------
 FAIL=0
 ROWS=()
@@ -132,17 +147,7 @@ for k in "${KERNELS[@]}"; do
     # and the checker itself: broken copies of this run must fail it
     if [ "$crc" = 0 ]; then python3 "$HERE/mutate.py" "$out/results" || crc=$?; fi
     [ "$brc" = 0 ] && [ "$crc" = 0 ] || FAIL=1
-    if [ -s "$out/results/verdict.json" ]; then
-        while IFS=$'\t' read -r scen result notes; do
-            ROWS+=("$k"$'\t'"$rel"$'\t'"$scen"$'\t'"$result"$'\t'"$notes")
-        done < <(python3 -c '
-import json, sys
-for k, v in json.load(open(sys.argv[1])).items():
-    r = v["result"] if v["result"] == "PASS" else "FAIL (%d of %d checks)" % (len(v["failed"]), v["checks"])
-    print("%s\t%s\t%s" % (k, r, v["notes"][:90]))' "$out/results/verdict.json")
-    else
-        ROWS+=("$k"$'\t'"$rel"$'\t'"(all)"$'\t'"FAIL"$'\t'"no results: boot.sh exit $brc")
-    fi
+    verdict_rows "$k" "$rel" "$out/results/verdict.json" "(all)" "$brc"
     ROWS+=("$k"$'\t'"$rel"$'\t'"(boot)"$'\t'"$([ "$brc" = 0 ] && echo ok || echo "exit $brc")"$'\t'"$((te - tb)) s wall")
     [ "$ATC" = 1 ] || continue
     out=$OUTDIR/$k-atc
@@ -158,17 +163,7 @@ for k, v in json.load(open(sys.argv[1])).items():
     python3 "$HERE/check_atc.py" "$out/results" || crc=$?
     if [ "$crc" = 0 ]; then python3 "$HERE/mutate.py" --atc "$out/results" || crc=$?; fi
     [ "$brc" = 0 ] && [ "$crc" = 0 ] || FAIL=1
-    if [ -s "$out/results/verdict.json" ]; then
-        while IFS=$'\t' read -r scen result notes; do
-            ROWS+=("$k"$'\t'"$rel"$'\t'"$scen"$'\t'"$result"$'\t'"$notes")
-        done < <(python3 -c '
-import json, sys
-for k, v in json.load(open(sys.argv[1])).items():
-    r = v["result"] if v["result"] == "PASS" else "FAIL (%d of %d checks)" % (len(v["failed"]), v["checks"])
-    print("%s\t%s\t%s" % (k, r, v["notes"][:90]))' "$out/results/verdict.json")
-    else
-        ROWS+=("$k"$'\t'"$rel"$'\t'"(atc)"$'\t'"FAIL"$'\t'"no results: boot.sh exit $brc")
-    fi
+    verdict_rows "$k" "$rel" "$out/results/verdict.json" "(atc)" "$brc"
     ROWS+=("$k"$'\t'"$rel"$'\t'"(atc boot)"$'\t'"$([ "$brc" = 0 ] && echo ok || echo "exit $brc")"$'\t'"$((te - tb)) s wall")
 done
 T_END=$(date +%s)

@@ -17,11 +17,30 @@ if ! st_start demo - --live --record "$R/demo.cap"; then
 fi
 sed -n 's/^smmutrace: mode: /mode: /p' "$R/demo.err" | while read -r l; do demo "smmutrace $l"; done
 
-demo "step 1/3: DMA traffic, 2048 O_DIRECT reads: every unmap sends TLBI + CMD_SYNC"
+# the ATS disk A behind our fault-injecting SMMU (boot.sh --acpi --ats)
+A_BDF=$(disk_bdf "$DISK"); A_SID=$(bdf_sid "$A_BDF")
+demo "step 1/4: ATC invalidation timeout: device $A_BDF (StreamID $(hx "$A_SID")) stops answering"
+demo "        ATS invalidations; every unmap sends it ATC_INV + CMD_SYNC (iommu.strict=1)"
+taskset -p 1 $$ >/dev/null
+GIRQ=$(gerror_irq); [ -n "$GIRQ" ] && gerror_cpu "$GIRQ" 1
+atc_select "$A_SID"; fail0=$(atc_nr_fail)
+atc_arm "$A_SID" 1 50000
+demo "        armed: the SMMU fails the next CMD_SYNC after its ATC_INV, 50 ms later"
+dread 64 2
+if atc_wait_fail $((fail0 + 1)) 20; then
+    demo "        the SMMU reported CERROR_ATC_INV_SYNC (ATC_INVs it saw for $A_BDF: $(atc_sid_inv "$A_SID"))"
+    demo_facts "atc_bdf=$A_BDF"; demo_facts "atc_sid=$A_SID"
+else
+    demo "        the SMMU did not fail a CMD_SYNC: no ATC_INV reached it?"
+fi
+taskset -p 3 $$ >/dev/null
+sleep 1
+
+demo "step 2/4: DMA traffic, 2048 O_DIRECT reads: every unmap sends TLBI + CMD_SYNC"
 t0=$(uptime_s); dread 2048 2; t1=$(uptime_s)
 demo "        reads done in $(awk "BEGIN{print $t1 - $t0}") s"
 
-demo "step 2/3: software timeout: CR0.CMDQEN cleared for 2 s while reads run on CPU1"
+demo "step 3/4: software timeout: CR0.CMDQEN cleared for 2 s while reads run on CPU1"
 taskset -p 1 $$ >/dev/null
 rm -f /tmp/stop-load
 ( n=0; while [ ! -e /tmp/stop-load ] && [ $n -lt 48 ]; do dread 64 2 || exit 1; n=$((n + 1)); done ) &
@@ -36,7 +55,7 @@ sleep 1
 touch /tmp/stop-load; wait "$load"
 taskset -p 3 $$ >/dev/null
 
-demo "step 3/3: illegal command: CMDQ_PROD advanced one slot past the driver's"
+demo "step 4/4: illegal command: CMDQ_PROD advanced one slot past the driver's"
 sleep 1
 if inject_illegal; then
     demo_facts "prod_before=$INJ_PROD"
