@@ -254,6 +254,9 @@ contains "$TMP/out" "smmutrace "
 # shellcheck source=outputs.sh
 . "$HERE/outputs.sh"
 
+# shellcheck source=atc.sh
+. "$HERE/atc.sh"
+
 echo "  CLI      JSON schema"
 if python3 "$HERE/../schema/validate.py" "$JSONDIR"; then ok; else bad "schema validation"; fi
 
