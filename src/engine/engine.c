@@ -119,6 +119,8 @@ void engine_free(struct engine *e)
 		return;
 	for (int i = 0; i < e->n_open; i++)
 		free(e->open[i]);
+	for (int i = 0; i < e->n_held; i++)
+		free(e->held[i]);
 	free(e->issues);
 	registry_free(e);
 	free(e->sets);

@@ -195,6 +195,8 @@ struct engine {
 
 	struct open_inc *open[MAX_OPEN];
 	int n_open;
+	struct open_inc *held[MAX_OPEN];	/* settled, waiting for older ones (id order) */
+	int n_held;
 
 	struct smmu_priv *smmus;
 	struct registry smmu_reg;

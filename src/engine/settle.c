@@ -82,6 +82,37 @@ static void remember(struct engine *e, const struct incident *inc)
 		r->last.mono_ns += e->o.retry_window_ns;	/* no ISR seen yet */
 }
 
+static void emit(struct engine *e)
+{
+	struct open_inc *oi = e->held[0];
+
+	memmove(&e->held[0], &e->held[1], (e->n_held - 1) * sizeof(oi));
+	e->n_held--;
+	if (e->fn)
+		e->fn(e->ctx, &oi->inc);
+	free(oi);
+}
+
+/*
+ * Incidents go out in id (= first report) order: one that settles early
+ * waits for the older ones still open, e.g. a sync timeout still waiting
+ * for its late ISR.  open[] is in id order.  Memory stays bounded: with
+ * the waiting list full the oldest of it goes out anyway.
+ */
+static void hold(struct engine *e, struct open_inc *oi)
+{
+	int i;
+
+	if (e->n_held == MAX_OPEN)
+		emit(e);
+	for (i = e->n_held; i > 0 && e->held[i - 1]->inc.id > oi->inc.id; i--)
+		e->held[i] = e->held[i - 1];
+	e->held[i] = oi;
+	e->n_held++;
+	while (e->n_held && (!e->n_open || e->held[0]->inc.id < e->open[0]->inc.id))
+		emit(e);
+}
+
 void inc_settle(struct engine *e, int idx)
 {
 	struct open_inc *oi = e->open[idx];
@@ -102,9 +133,7 @@ void inc_settle(struct engine *e, int idx)
 	sort_suspects(inc);
 	account(e, inc);
 	remember(e, inc);
-	if (e->fn)
-		e->fn(e->ctx, inc);
-	free(oi);
+	hold(e, oi);
 }
 
 /*
