@@ -71,6 +71,52 @@ static void test_sync_timeout_first(void **state)
 	run_free(r);
 }
 
+/*
+ * The hw_before_sw run on Debian 6.1/6.12 with the error interrupt on the
+ * unmapping CPU: the SMMU failed the CMD_SYNC at 0xbb84 at once, CONS
+ * showed it (ERR = 3) in every timeout line of the issuers spinning with
+ * IRQs off, and the ISR ran seconds later.  CONS polling: each line prints
+ * the shared prod, one past its issuer's slot.
+ */
+static void test_held_interrupt_joins(void **state)
+{
+	struct run *r = replay(ALLOC16
+		"[820.000] " P "CMD_SYNC timeout at 0x0000bb85 [hwprod 0x0000bb85, hwcons 0x0300bb84]\n"
+		"[821.050] " P "CMD_SYNC timeout at 0x0000bb87 [hwprod 0x0000bb87, hwcons 0x0300bb84]\n"
+		"[822.100] " P "CMD_SYNC timeout at 0x0000bb89 [hwprod 0x0000bb89, hwcons 0x0300bb84]\n"
+		"[822.101] " P "CMDQ error (cons 0x0300bb84): ATC invalidate timeout\n");
+
+	assert_int_equal(r->n, 3);
+	assert_int_equal(r->inc[0].kind, INC_ATC_TIMEOUT);
+	assert_int_equal(r->inc[0].cons, 0x0300bb84);
+	assert_int_equal(r->inc[0].first_report, FIRST_SMMU);
+	assert_int_equal(r->inc[0].sw_timeouts, 3);
+	assert_int_equal(r->inc[0].irq_held_ns, 2101000000ULL);
+	assert_int_equal(r->inc[0].issuer_notified, 1);
+	for (int i = 1; i < 3; i++) {
+		assert_int_equal(r->inc[i].kind, INC_SYNC_TIMEOUT);
+		assert_int_equal(r->inc[i].blocked_by, r->inc[0].id);
+	}
+	run_free(r);
+}
+
+/* sw_before_hw: the SMMU reports 3 s late; CONS without ERR in the lines */
+static void test_software_fired_first(void **state)
+{
+	struct run *r = replay(ALLOC16
+		"[830.000] " P "CMD_SYNC timeout at 0x00001795 [hwprod 0x00001795, hwcons 0x00001794]\n"
+		"[831.050] " P "CMD_SYNC timeout at 0x00001797 [hwprod 0x00001797, hwcons 0x00001794]\n"
+		"[832.000] " P "CMDQ error (cons 0x03001794): ATC invalidate timeout\n");
+
+	assert_int_equal(r->n, 2);
+	assert_int_equal(r->inc[0].kind, INC_ATC_TIMEOUT);
+	assert_int_equal(r->inc[0].first_report, FIRST_SOFTWARE);
+	assert_int_equal(r->inc[0].sw_timeouts, 2);
+	assert_int_equal(r->inc[0].irq_held_ns, 0);
+	assert_int_equal(r->inc[1].blocked_by, r->inc[0].id);
+	run_free(r);
+}
+
 /* same index, other lap of the ring: two different CMD_SYNCs */
 static void test_wrap_keeps_apart(void **state)
 {
@@ -391,6 +437,27 @@ static void test_collateral_needs_an_error(void **state)
 	run_free(r);
 }
 
+/* a sync timeout still waiting for its ISR holds back a newer incident */
+static void test_emitted_in_order(void **state)
+{
+	struct run *r = run_new();
+	struct smmu_event t;
+
+	run_log(r, ALLOC16
+		"[840.000] " P "CMD_SYNC timeout at 0x00000081 [hwprod 0x00000081, hwcons 0x00000080]\n"
+		"[841.000] " P "CMDQ error (cons 0x01000200): Illegal command\n");
+	mk_hdr(&t, SMMU_EV_TICK, 846000000000ULL);
+	engine_feed(r->e, &t);
+	assert_int_equal(r->n, 0);	/* #2 settled, held for #1 */
+	mk_hdr(&t, SMMU_EV_TICK, 851000000000ULL);
+	engine_feed(r->e, &t);
+	assert_int_equal(r->n, 2);
+	assert_int_equal(r->inc[0].kind, INC_SYNC_TIMEOUT);
+	assert_int_equal(r->inc[1].kind, INC_ILLEGAL_COMMAND);
+	assert_true(r->inc[0].id < r->inc[1].id);
+	run_free(r);
+}
+
 static void test_tick_settles(void **state)
 {
 	struct run *r = run_new();
@@ -412,6 +479,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_error_joins_sync_timeout),
 		cmocka_unit_test(test_sync_timeout_first),
+		cmocka_unit_test(test_held_interrupt_joins),
+		cmocka_unit_test(test_software_fired_first),
+		cmocka_unit_test(test_emitted_in_order),
 		cmocka_unit_test(test_wrap_keeps_apart),
 		cmocka_unit_test(test_patched_line_joins),
 		cmocka_unit_test(test_retries),
