@@ -136,6 +136,22 @@ def kernel_checks(sc, res, name, recs, truth, ctx):
              "one atc_timeout incident per kernel line, at its CONS (%s)" % ",".join("0x%08x" % c for c in errs),
              "incidents at %s" % [hex(r.get("cons") or 0) for r in atc])
     mask = (2 << ctx["shift"]) - 1
+    k0, k3 = check.kernel_counts(res, name, 0), check.kernel_counts(res, name, 3)
+    top = max(check.CONTEXTS, key=lambda c: k3["ctx." + c] - k0["ctx." + c]) if k0 and k3 else None
+    for r in atc:
+        what = "incident #%s" % r.get("id")
+        idx, wrap = r.get("cons", 0) & ((1 << ctx["shift"]) - 1), (r.get("cons", 0) >> ctx["shift"]) & 1
+        sc.check(r.get("idx") == idx and r.get("wrap") == wrap,
+                 "%s: CMD_SYNC idx 0x%x wrap %d, from the kernel's CONS" % (what, idx, wrap),
+                 "got idx %s wrap %s" % (r.get("idx"), r.get("wrap")))
+        iss = r.get("issuers") or []
+        if sc.check(iss, "%s: names its issuer" % what):
+            sc.check(all(i.get("cpu") == truth["issuer_cpu"] for i in iss),
+                     "%s: issuer on CPU %d, where the guest ran the reads" % (what, truth["issuer_cpu"]),
+                     "cpus %s" % [i.get("cpu") for i in iss])
+            sc.check(all(i.get("context") == top for i in iss),
+                     "%s: issuer context %s, the kernel's own count of who issued" % (what, top),
+                     "contexts %s" % [i.get("context") for i in iss])
     for r in atc:
         waited = sum(1 for _, hwcons in sws if hwcons & mask == (r.get("cons") or 0) & mask)
         sc.check(r.get("sw_timeouts") == waited,

@@ -186,6 +186,12 @@ ATC_MUTATIONS = [
     ("atc_single", "incidents out of order", lambda d: edit_records(d, "atc_single", swap_first_two)),
     ("atc_single", "the issuer said to be told", lambda d: edit_records(
         d, "atc_single", lambda r: atc(r)[0].__setitem__("issuer_notified", True))),
+    ("atc_single", "the issuer on the wrong CPU", lambda d: edit_records(
+        d, "atc_single", lambda r: atc(r)[0]["issuers"][0].__setitem__("cpu", atc(r)[0]["issuers"][0]["cpu"] ^ 1))),
+    ("atc_single", "the issuer in task context", lambda d: edit_records(
+        d, "atc_single", lambda r: atc(r)[0]["issuers"][0].__setitem__("context", "task"))),
+    ("atc_single", "CMD_SYNC index off by one", lambda d: edit_records(
+        d, "atc_single", lambda r: atc(r)[0].__setitem__("idx", atc(r)[0]["idx"] + 1))),
     ("atc_single", "the kernel printed no ATC timeout", lambda d: drop_dmesg(d, "ATC invalidate timeout")),
     ("atc_single", "no ATC_INV reached the SMMU for the faulty SID", lambda d: edit_truth(
         d, "atc_single", lambda t: t["atc_inv_per_sid"].__setitem__(str(t["faulty_sids"][0]), 0))),
