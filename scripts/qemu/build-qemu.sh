@@ -67,10 +67,10 @@ install_build_deps() {
     [ "$(id -u)" = 0 ] || die "need root to install: ${missing[*]}"
     log "installing build packages: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    if ! run_quiet apt-get install -y -q --no-install-recommends "${missing[@]}"; then
-        run_quiet apt-get update -q --error-on=any ||
+    if ! run_quiet apt-get install -y -q --no-install-recommends "${missing[@]}" >&2; then
+        run_quiet apt-get update -q --error-on=any >&2 ||
             die "apt-get update failed: is the Debian mirror reachable?" 2
-        run_quiet apt-get install -y -q --no-install-recommends "${missing[@]}" ||
+        run_quiet apt-get install -y -q --no-install-recommends "${missing[@]}" >&2 ||
             die "cannot install: ${missing[*]}" 2
     fi
 }
