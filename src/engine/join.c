@@ -529,7 +529,8 @@ void on_cmdq_error(struct engine *e, const struct smmu_event *ev)
 	inc->cons = ev->cmdq_error.cons;
 	inc->cerror = ev->cmdq_error.cerror;
 	oi_of(inc)->cons_t = t;
-	first_report(inc, &seen, &t);
+	if (kind == INC_ATC_TIMEOUT)	/* the SMMU's own timeout: ATS completion */
+		first_report(inc, &seen, &t);
 	attach_recent(e, oi_of(inc));
 	if (kind == INC_ATC_TIMEOUT)
 		attach_aer(e, inc);
