@@ -5,11 +5,17 @@
 # and injected command-queue faults.  Included by the top-level Makefile.
 #
 #   make e2e     both kernels (6.1, 6.12), scenarios traffic, sw_timeout,
-#                illegal; smmutrace's JSON checked against what the kernel
-#                printed and counted in the same run; summary table at the end
-#                (E2E_KERNELS="6.12" for one kernel; results in .output/e2e)
-#   make demo    for a person: boots 6.12, streams `smmutrace --live` while
-#                the faults are injected, then says what happened
+#                illegal; then, on our fault-injecting SMMU model
+#                (scripts/qemu/build-qemu.sh), the ATC scenarios atc_single,
+#                atc_two_devices, hw_before_sw, sw_before_hw, atc_repeated;
+#                smmutrace's JSON checked against what the kernel printed and
+#                counted in the same run and against each scenario's truth
+#                file; summary table at the end (E2E_KERNELS="6.12" for one
+#                kernel, E2E_ATC=0 without the ATC boots; results in
+#                .output/e2e)
+#   make demo    for a person: boots 6.12 on the ATS machine, streams
+#                `smmutrace --live` while an ATS device stops answering and
+#                two more faults are injected, then says what happened
 #
 # Downloads (once, cached in $SMMUTRACE_CACHE, default /var/cache/smmutrace)
 # go through scripts/qemu/fetch.sh; an unreachable mirror fails the step.
