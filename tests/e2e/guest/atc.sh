@@ -39,9 +39,9 @@ P1=$(find_disk smmutrace-ats1)
 
 # Debian's 6.12 sends no ATC_INV for the second function of the shared group
 # after boot (ATS Enable set in its config space, yet its invalidations are
-# never issued: the re-attach quirk of smmuv3-reference.md 11.1).  Detect it
-# with the injector's per-SID counter; a re-attach of the group (identity,
-# then DMA) cures it.  6.1 shares the batches from boot.
+# never issued; measured, as for a single device booted with a device tree).
+# Detect it with the injector's per-SID counter; a re-attach of the group
+# (identity, then DMA) cures it.  6.1 shares the batches from boot.
 shared_group_ats() {
     atc_select "$P0_SID"; atc_select "$P1_SID"
     n1=$(atc_sid_inv "$P1_SID")
