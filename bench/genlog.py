@@ -4,10 +4,14 @@
 Mostly ordinary kernel noise from many drivers, with SMMU driver messages
 (probe lines, ATC timeouts with retries, issuer timeouts, illegal commands,
 event dumps, AER lines) sprinkled at a realistic low rate.  Deterministic.
-Usage: genlog.py SIZE_MB OUT
+
+Usage: genlog.py [--atc-every N] SIZE_MB OUT
+  --atc-every N   incident-dense: also an ATC invalidate timeout (the
+                  GERROR line and the CMDQ error line, at a fresh CONS)
+                  every N lines
 """
+import argparse
 import random
-import sys
 
 NOISE = [
     "systemd[1]: Started session-{n}.scope - Session {n} of User root.",
@@ -30,28 +34,45 @@ SMMU = [
     "mlx5_core 0000:01:00.{s}: AER:    [14] CmpltTO                (First)",
     "arm_smmu_cmdq_issue_cmdlist: {n} callbacks suppressed",
 ]
+GERROR = SMMU[0]
+ATC = SMMU[1]
 
 
 def main():
-    size = int(sys.argv[1]) << 20
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--atc-every", type=int, default=0)
+    ap.add_argument("size_mb", type=int)
+    ap.add_argument("out")
+    args = ap.parse_args()
+    size = args.size_mb << 20
     rnd = random.Random(7)
     t = 5.0
     written = 0
+    lines = 0
+    cons = 0
     buf = []
-    with open(sys.argv[2], "w") as f:
+    with open(args.out, "w") as f:
         while written < size:
             t += rnd.random() * 0.002
             n = rnd.randrange(1, 100000)
-            if rnd.random() < 0.0005:
+            lines += 1
+            if args.atc_every and lines % args.atc_every == 0:
+                s = rnd.randrange(2)
+                # a fresh position each time: distinct incidents, not retries
+                cons = (cons + 1 + rnd.randrange(64)) & 0xfffff
+                text = [GERROR.format(s=s), ATC.format(s=s, c=cons)]
+                lines += 1
+            elif rnd.random() < 0.0005:
                 s = rnd.randrange(2)
                 c = rnd.randrange(1 << 19)
-                line = rnd.choice(SMMU).format(s=s, c=c, p=c, p2=c + 8, n=n)
+                text = [rnd.choice(SMMU).format(s=s, c=c, p=c, p2=c + 8, n=n)]
             else:
-                line = rnd.choice(NOISE).format(n=n)
-            line = "[%12.6f] %s\n" % (t, line)
-            buf.append(line)
-            written += len(line)
-            if len(buf) == 4096:
+                text = [rnd.choice(NOISE).format(n=n)]
+            for x in text:
+                line = "[%12.6f] %s\n" % (t, x)
+                buf.append(line)
+                written += len(line)
+            if len(buf) >= 4096:
                 f.write("".join(buf))
                 buf = []
         f.write("".join(buf))

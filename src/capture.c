@@ -258,6 +258,8 @@ static void new_set_id(char *id, size_t len)
 		snprintf(id + 2 * i, 3, "%02x", r[i]);
 }
 
+static int flush(struct capture_writer *w, bool may_rotate);
+
 /* a new file of the set, header written: seq and name come from w->meta */
 static int open_file(struct capture_writer *w, char *err, size_t errlen)
 {
@@ -292,7 +294,7 @@ static int open_file(struct capture_writer *w, char *err, size_t errlen)
 	}
 	v[1] = hlen;
 	if (gz_put(w, CAPTURE_MAGIC, CAPTURE_MAGIC_LEN) || gz_put(w, v, sizeof(v)) ||
-	    gz_put(w, hdr, hlen) || gzflush(w->gz, Z_SYNC_FLUSH) != Z_OK) {
+	    gz_put(w, hdr, hlen) || flush(w, false)) {
 		snprintf(err, errlen, "%s", w->errmsg);
 		free(hdr);
 		return -w->err;
@@ -532,12 +534,12 @@ int capture_close(struct capture_writer *w, char *err, size_t errlen)
 		return 0;
 	if (!w->err && w->gz)
 		flush(w, false);	/* notices a deleted file */
-	if ((w->gz && gzclose(w->gz) != Z_OK) || w->err) {
-		if (!w->err)
-			set_err(w, EIO, "");
+	errno = 0;
+	if (w->gz && (ret = gzclose(w->gz)) != Z_OK)
+		set_err(w, ret == Z_ERRNO && errno ? errno : EIO, "");
+	ret = -w->err;
+	if (ret)
 		snprintf(err, errlen, "could not finish the capture: %s", w->errmsg);
-		ret = -EIO;
-	}
 	w->gz = NULL;
 	free_writer(w);
 	return ret;

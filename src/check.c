@@ -15,7 +15,8 @@
 #include <string.h>
 
 #include "loader.h"
-#include "main.h"
+#include "options.h"
+#include "util.h"
 
 static const char *yes(bool b)
 {
@@ -121,15 +122,15 @@ static void print_verifier(const struct loader *l, int err)
 		       strerror(-err));
 }
 
-int cmd_check(void)
+int cmd_check(const struct options *o)
 {
 	struct loader_cfg cfg = {
-		.btf_path = env.btf_path,
-		.no_kprobes = env.no_kprobes,
-		.no_fentry = env.no_fentry,
-		.slow_ns = env.slow_us * 1000,
-		.verbose = env.verbose,
-		.sync_slot = env.sync_slot,
+		.btf_path = o->btf_path,
+		.no_kprobes = o->no_kprobes,
+		.no_fentry = o->no_fentry,
+		.slow_ns = o->slow_us * 1000,
+		.verbose = o->verbose,
+		.sync_slot = o->sync_slot,
 	};
 	struct loader l;
 	int err;
@@ -144,5 +145,7 @@ int cmd_check(void)
 	loader_print_probes(&l, stdout);
 	print_verifier(&l, err);
 	print_mode(&l);
+	if (stdio_check(stdout, "stdout"))
+		return EXIT_RUNTIME;
 	return l.mode == MODE_NONE ? EXIT_RUNTIME : EXIT_OK;
 }

@@ -245,6 +245,18 @@ const char *engine_sid_device(const struct engine *e, const char *smmu, uint32_t
 uint64_t engine_events(const struct engine *e);
 void engine_evictions(const struct engine *e, struct engine_evictions *out);
 
+/*
+ * Questions the views ask (engine_query.c).  The failing CMD_SYNC's
+ * position as the engine joins on it: the ISR's CONS when it reported one
+ * (raw, error field included), else the issuer's prod.
+ */
+bool engine_incident_pos(const struct incident *inc, uint32_t *raw);
+/* the same reduced to PROD/CONS wrap+idx bits (max_n_shift unknown: the
+ * widest any SMMU has) */
+bool engine_incident_qpos(const struct incident *inc, uint32_t *pos);
+/* issuer statistics exist only from kprobe/fentry runs */
+bool engine_have_issuer_stats(const struct engine *e);
+
 const char *incident_kind_name(enum incident_kind k);
 const char *confidence_name(enum confidence c);
 const char *evidence_name(unsigned int bit);

@@ -3,9 +3,11 @@
  * smmutrace --live: the BPF ring buffer (or, without BPF, /dev/kmsg) as an
  * event source for the same engine and views that replay uses.
  *
- * Every event the engine sees goes through deliver(): records from the
- * kernel side, events parsed from the driver's log text, clock ticks,
- * periodic per-SMMU stats and loss reports.  A capture writer hooks there.
+ * Every event the engine sees goes through the pipeline's deliver: records
+ * from the kernel side, events parsed from the driver's log text, clock
+ * ticks, periodic per-SMMU stats and loss reports; the capture is written
+ * there.  SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGPIPE end the run the same
+ * way: final summary, --prom, capture trailer.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,13 +23,12 @@
 #include <bpf/libbpf.h>
 
 #include "capture.h"
-#include "engine.h"
 #include "events.h"
 #include "kmsg.h"
 #include "loader.h"
-#include "main.h"
 #include "origin.h"
 #include "outfile.h"
+#include "pipeline.h"
 #include "privdrop.h"
 #include "../bpf/smmutrace.h"
 #include "util.h"
@@ -37,20 +38,17 @@
 #define SID_REWALK_NS	(30 * NSEC)	/* hot-plugged devices get names */
 
 struct live {
+	const struct options *opt;
+	struct pipeline pl;
 	struct loader ld;
 	struct ring_buffer *rb;
 	int kmsg_fd;			/* MODE_KMSG */
-	struct engine *eng;
-	struct report rep;
-	struct run_info ri;
 	struct kmsg_parser kp;
 	int64_t wall_off;		/* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	bool drop_log_aer;		/* ras:aer_event reports AER already */
 	bool backlog;			/* parsing old /dev/kmsg records */
 	int ncpus;
 	struct smmu_ev_lost lost_seen;
-	struct capture_writer *rec;	/* --record */
-	int out_err;			/* --record or --prom failed */
 	struct privdrop_target target;	/* --user */
 	uint64_t user_kmsg;		/* user-space /dev/kmsg lines left out */
 };
@@ -89,16 +87,9 @@ static void stamp_wall(const struct live *l, struct smmu_ev_hdr *h)
 	}
 }
 
-/*
- * A failed capture write stops recording, never tracing: what is recorded
- * so far stays readable, and the exit status says it failed.
- */
 static void deliver(struct live *l, const struct smmu_event *ev)
 {
-	if (l->rec && !capture_error(l->rec) && capture_write(l->rec, ev))
-		fprintf(stderr, "smmutrace: --record %s; recording stopped, tracing goes on\n",
-			capture_errmsg(l->rec));
-	engine_feed(l->eng, ev);
+	pipeline_deliver(&l->pl, ev);
 }
 
 static void init_event(struct live *l, struct smmu_event *ev, enum smmu_ev_type type,
@@ -133,21 +124,19 @@ static void on_parsed(void *ctx, const struct smmu_event *pev)
  */
 static bool user_written(struct live *l, const char *text, size_t len)
 {
-	char raw[121], s[4 * sizeof(raw)];
 	const char *nl;
 
-	if (env.accept_user_kmsg)
+	if (l->opt->accept_user_kmsg)
 		return false;
 	if (l->backlog)
 		return true;	/* old records: only their queue sizes would be used */
 	l->user_kmsg++;
-	if (env.verbose) {
+	if (l->opt->verbose) {
 		nl = memchr(text, '\n', len);
 		if (nl)
 			len = nl - text;
-		snprintf(raw, sizeof(raw), "%.*s", (int)(len < 120 ? len : 120), text);
-		text_escape(s, sizeof(s), raw);
-		fprintf(stderr, "smmutrace: ignored, written to /dev/kmsg by user space: %s\n", s);
+		p_info("ignored, written to /dev/kmsg by user space: %.*s",
+		       (int)(len < 120 ? len : 120), text);
 	}
 	return true;
 }
@@ -211,39 +200,35 @@ static void on_log_text(struct live *l, const struct smmu_event *ev)
 	kmsg_parse_message(&l->kp, ev->log_text.text, len, &ts, ev->hdr.cpu);
 }
 
-/* -v: one line per kernel record, for field debugging; strings escaped */
+/* -v: one line per kernel record, for field debugging (p_info escapes it) */
 static void trace_record(const struct smmu_event *ev)
 {
 	const struct smmu_ev_issue *is = &ev->issue;
 	const struct smmu_ev_queue_walk *w = &ev->walk;
-	char smmu[4 * SMMU_NAME_LEN], s[4 * SMMU_TEXT_LEN];
+	const char *smmu = ev->hdr.smmu;
 
-	text_escape(smmu, sizeof(smmu), ev->hdr.smmu);
 	switch (ev->hdr.type) {
 	case SMMU_EV_ISSUE:
-		text_escape(s, sizeof(s), is->comm);
-		fprintf(stderr, "smmutrace: bpf issue %s cpu=%u ctx=%u pid=%u comm=%s n=%u "
-			"sync=%u ret=%d dur=%lluns prod=0x%x..0x%x sync_prod=0x%x n_atc=%u "
-			"why=0x%x\n", smmu, ev->hdr.cpu, is->ctx, is->pid, s, is->n, is->sync,
-			is->ret, (unsigned long long)is->duration_ns, is->prod_entry,
-			is->prod_exit, is->sync_prod, is->n_atc, is->why);
+		p_info("bpf issue %s cpu=%u ctx=%u pid=%u comm=%s n=%u sync=%u ret=%d dur=%lluns "
+		       "prod=0x%x..0x%x sync_prod=0x%x n_atc=%u why=0x%x", smmu, ev->hdr.cpu,
+		       is->ctx, is->pid, is->comm, is->n, is->sync, is->ret,
+		       (unsigned long long)is->duration_ns, is->prod_entry, is->prod_exit,
+		       is->sync_prod, is->n_atc, is->why);
 		break;
 	case SMMU_EV_QUEUE_WALK:
-		fprintf(stderr, "smmutrace: bpf walk %s cons=0x%08x shift=%u slot=0x%016llx "
-			"stop=%u walked=%u n_atc=%u bitmap=%u\n", smmu, w->cons, w->max_n_shift,
-			(unsigned long long)w->sync_cmd[0], w->stop, w->walked, w->n_atc,
-			w->bitmap);
+		p_info("bpf walk %s cons=0x%08x shift=%u slot=0x%016llx stop=%u walked=%u "
+		       "n_atc=%u bitmap=%u", smmu, w->cons, w->max_n_shift,
+		       (unsigned long long)w->sync_cmd[0], w->stop, w->walked, w->n_atc,
+		       w->bitmap);
 		break;
 	case SMMU_EV_SID_MAP:
-		text_escape(s, sizeof(s), ev->sid_map.dev);
-		fprintf(stderr, "smmutrace: bpf sid %s 0x%x -> %s\n", smmu, ev->sid_map.sid, s);
+		p_info("bpf sid %s 0x%x -> %s", smmu, ev->sid_map.sid, ev->sid_map.dev);
 		break;
 	case SMMU_EV_LOG_TEXT:
-		text_escape(s, sizeof(s), ev->log_text.text);
-		fprintf(stderr, "smmutrace: bpf log %s\n", s);
+		p_info("bpf log %s", ev->log_text.text);
 		break;
 	default:
-		fprintf(stderr, "smmutrace: bpf record type %u %s\n", ev->hdr.type, smmu);
+		p_info("bpf record type %u %s", ev->hdr.type, smmu);
 		break;
 	}
 }
@@ -261,7 +246,7 @@ static int on_record(void *ctx, void *data, size_t size)
 	if (ev.hdr.type == SMMU_EV_LOG_TEXT)
 		ev.log_text.text[sizeof(ev.log_text.text) - 1] = '\0';
 	stamp_wall(l, &ev.hdr);
-	if (env.verbose)
+	if (l->opt->verbose)
 		trace_record(&ev);
 	if (ev.hdr.type == SMMU_EV_LOG_TEXT)
 		on_log_text(l, &ev);
@@ -381,9 +366,9 @@ static void read_lost(struct live *l, uint64_t now)
 	init_event(l, &ev, SMMU_EV_LOST, now);
 	ev.lost = d;
 	deliver(l, &ev);
-	l->ri.now_mono_ns = now;
-	l->ri.now_wall_ns = (int64_t)now + l->wall_off;
-	report_lost(&l->rep, &d, &l->ri);
+	l->pl.ri.now_mono_ns = now;
+	l->pl.ri.now_wall_ns = (int64_t)now + l->wall_off;
+	pipeline_lost(&l->pl, &d);
 }
 
 static void tick(struct live *l, uint64_t now)
@@ -394,34 +379,20 @@ static void tick(struct live *l, uint64_t now)
 	init_event(l, &ev, SMMU_EV_TICK, now);
 	deliver(l, &ev);
 	/* a capture being written replays up to its last flush */
-	if (l->rec && !capture_error(l->rec) && capture_flush(l->rec))
-		fprintf(stderr, "smmutrace: --record %s; recording stopped, tracing goes on\n",
-			capture_errmsg(l->rec));
+	pipeline_flush(&l->pl);
 }
 
-static void write_prom(struct live *l)
+/* what the summary says about the run so far */
+static void run_info(struct live *l, uint64_t now)
 {
-	char err[300];
+	struct run_info *ri = &l->pl.ri;
 
-	if (!env.prom)
-		return;
-	if (prom_write(env.prom, l->eng, &l->ri, err, sizeof(err))) {
-		fprintf(stderr, "smmutrace: --prom %s\n", err);
-		l->out_err = -EIO;
-	}
-}
-
-static void summary(struct live *l, uint64_t now, bool final)
-{
-	l->ri.lines = l->kp.stats.lines;
-	l->ri.messages = l->kp.stats.messages;
-	l->ri.malformed = l->kp.stats.malformed;
-	l->ri.long_lines = l->kp.stats.long_lines;
-	l->ri.now_mono_ns = now;
-	l->ri.now_wall_ns = (int64_t)now + l->wall_off;
-	l->ri.final = final;
-	report_summary(&l->rep, l->eng, &l->ri);
-	write_prom(l);
+	ri->lines = l->kp.stats.lines;
+	ri->messages = l->kp.stats.messages;
+	ri->malformed = l->kp.stats.malformed;
+	ri->long_lines = l->kp.stats.long_lines;
+	ri->now_mono_ns = now;
+	ri->now_wall_ns = (int64_t)now + l->wall_off;
 }
 
 /* ---- setup --------------------------------------------------------------------- */
@@ -465,81 +436,59 @@ static void capture_meta_fill(const struct live *l, struct capture_meta *m)
 static int setup_record(struct live *l)
 {
 	struct capture_meta *m;
-	char err[300];
+	int err;
 
-	if (!env.record)
+	if (!l->opt->record)
 		return 0;
 	m = malloc(sizeof(*m));
 	if (!m)
 		return -ENOMEM;
 	capture_meta_fill(l, m);
-	l->rec = capture_create(env.record, env.force, m, err, sizeof(err));
+	err = pipeline_record(&l->pl, m);
 	free(m);
-	if (l->rec && env.record_size &&
-	    capture_set_rotation(l->rec, env.record_size, env.record_files, err, sizeof(err))) {
-		capture_close(l->rec, NULL, 0);
-		l->rec = NULL;
-	}
-	if (!l->rec) {
-		fprintf(stderr, "smmutrace: --record %s\n", err);
-		return -EIO;
-	}
-	return 0;
-}
-
-static int close_record(struct live *l)
-{
-	char err[300];
-	int ret;
-
-	if (!l->rec)
-		return 0;
-	ret = capture_close(l->rec, err, sizeof(err));
-	if (ret)
-		fprintf(stderr, "smmutrace: --record %s\n", err);
-	l->rec = NULL;
-	return ret;
+	return err;
 }
 
 static void banner(struct live *l)
 {
 	char why[512];
 
-	fprintf(stderr, "smmutrace: mode: %s\n", loader_mode_name(l->ld.mode));
+	p_info("mode: %s", loader_mode_name(l->ld.mode));
 	if (l->ld.mode == MODE_KMSG) {
-		fprintf(stderr, "smmutrace:   because: %s\n", l->ld.mode_why);
+		p_info("  because: %s", l->ld.mode_why);
 	} else if (l->ld.mode != MODE_FULL) {
 		loader_why_not_full(&l->ld, why, sizeof(why));
-		fprintf(stderr, "smmutrace:   because %s\n", why);
+		p_info("  because %s", why);
 	}
 	if (l->ld.mode == MODE_LOG)
-		fprintf(stderr, "smmutrace:   incidents come from the driver's messages; no "
-			"issuer, queue-walk or latency data\n");
+		p_info("  incidents come from the driver's messages; no issuer, queue-walk or "
+		       "latency data");
 	if (l->ld.mode != MODE_KMSG) {
-		fprintf(stderr, "smmutrace: probes:\n");
+		p_info("probes:");
 		loader_print_probes(&l->ld, stderr);
 	}
-	if (env.accept_user_kmsg)
-		fprintf(stderr, "smmutrace: --accept-user-kmsg: lines written to /dev/kmsg by "
-			"user space count as the kernel's\n");
+	if (l->opt->accept_user_kmsg)
+		p_info("--accept-user-kmsg: lines written to /dev/kmsg by user space count as "
+		       "the kernel's");
 	else if (l->ld.mode != MODE_KMSG && !l->ld.ki.kmsg_writers.n)
-		fprintf(stderr, "smmutrace: warning: devkmsg_write() not in /proc/kallsyms: "
-			"lines user space writes to /dev/kmsg cannot be told from the kernel's\n");
+		p_info("warning: devkmsg_write() not in /proc/kallsyms: lines user space writes "
+		       "to /dev/kmsg cannot be told from the kernel's");
 }
 
 static int setup_source(struct live *l)
 {
+	const struct options *o = l->opt;
 	struct loader_cfg cfg = {
-		.btf_path = env.btf_path,
-		.no_kprobes = env.no_kprobes,
-		.no_fentry = env.no_fentry,
-		.tgid = env.pid,
-		.have_sid = env.filt.have_sid,
-		.sid = env.filt.sid,
-		.slow_ns = env.slow_us * 1000,
-		.all_atc = env.all_atc,
-		.verbose = env.verbose,
-		.sync_slot = env.sync_slot,
+		.btf_path = o->btf_path,
+		.no_kprobes = o->no_kprobes,
+		.no_fentry = o->no_fentry,
+		.tgid = o->pid,
+		.have_sid = o->filt.have_sid,
+		.sid = o->filt.sid,
+		.slow_ns = o->slow_us * 1000,
+		.all_atc = o->all_atc,
+		.verbose = o->verbose,
+		.sync_slot = o->sync_slot,
 	};
 	int err;
 
@@ -548,15 +497,15 @@ static int setup_source(struct live *l)
 	if (l->ld.mode >= MODE_LOG) {
 		err = loader_start(&l->ld);
 		if (err && l->ld.ki.kmsg_readable) {
-			fprintf(stderr, "smmutrace: BPF setup failed: %s\n", l->ld.mode_why);
+			p_err("BPF setup failed: %s", l->ld.mode_why);
 			l->ld.mode = MODE_KMSG;
 		} else if (err) {
-			fprintf(stderr, "smmutrace: cannot trace: %s\n", l->ld.mode_why);
+			p_err("cannot trace: %s", l->ld.mode_why);
 			return -1;
 		}
 	}
 	if (l->ld.mode == MODE_NONE) {
-		fprintf(stderr, "smmutrace: cannot trace: %s\n", l->ld.mode_why);
+		p_err("cannot trace: %s", l->ld.mode_why);
 		return -1;
 	}
 	l->drop_log_aer = l->ld.probes[P_AER].attached;
@@ -564,7 +513,7 @@ static int setup_source(struct live *l)
 		return 0;
 	l->rb = ring_buffer__new(loader_ringbuf_fd(&l->ld), on_record, l, NULL);
 	if (!l->rb) {
-		fprintf(stderr, "smmutrace: ring buffer: %s\n", strerror(errno));
+		p_err("ring buffer: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -607,24 +556,38 @@ static int drop_privileges(struct live *l)
 	char kept[64], err[300];
 
 	if (tracefs_kprobes(l)) {
-		fprintf(stderr, "smmutrace: kprobes through tracefs kprobe_events: removing them "
-			"at exit needs root, so privileges are kept\n");
+		p_info("kprobes through tracefs kprobe_events: removing them at exit needs root, "
+		       "so privileges are kept");
 		return 0;
 	}
 	if (privdrop_apply(&l->target, l->rb ? probe_maps : NULL, l, kept, sizeof(kept), err,
 			   sizeof(err))) {
-		fprintf(stderr, "smmutrace: --user: %s\n", err);
+		p_err("--user: %s", err);
 		return -1;
 	}
-	fprintf(stderr, "smmutrace: running as %s; capabilities kept: %s\n", l->target.who,
-		kept);
+	p_info("running as %s; capabilities kept: %s", l->target.who, kept);
 	return 0;
+}
+
+/*
+ * Every way a terminal, a unit or a closed pipe says "stop" ends the run
+ * cleanly.  No SA_RESTART, so a blocked poll returns; a second SIGINT,
+ * SIGTERM, SIGHUP or SIGQUIT kills.  SIGPIPE stays caught: the broken
+ * stdout is the news (EPIPE), and stderr may be the same pipe.
+ */
+static void catch_signals(void)
+{
+	static const int once[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESETHAND };
+	struct sigaction pipe_sa = { .sa_handler = on_signal };
+
+	for (size_t i = 0; i < sizeof(once) / sizeof(once[0]); i++)
+		sigaction(once[i], &sa, NULL);
+	sigaction(SIGPIPE, &pipe_sa, NULL);
 }
 
 static int setup(struct live *l)
 {
-	struct engine_opts o;
-	struct sigaction sa = { .sa_handler = on_signal };
 	char err[300];
 	int kmsg_err;
 
@@ -633,18 +596,9 @@ static int setup(struct live *l)
 	if (l->ncpus <= 0)
 		l->ncpus = 1;
 	clock_sync(l);
-	report_init(&l->rep, env.json ? FMT_JSON : FMT_TEXT, stdout, SRC_LIVE, host_name());
-	l->rep.filt = env.filt;
-	l->rep.stream = true;
-	engine_default_opts(&o);
-	o.source = SRC_LIVE;
-	l->eng = engine_new(&o, report_incident, &l->rep);
-	if (!l->eng) {
-		fprintf(stderr, "smmutrace: out of memory\n");
+	if (pipeline_init(&l->pl, l->opt, SRC_LIVE, "live"))
 		return -1;
-	}
-	l->ri.mode = "live";
-	l->ri.host = host_name();
+	l->pl.rep.flush_each = true;
 	kmsg_parser_init(&l->kp, current_year(), on_parsed, l);
 	if (setup_source(l))
 		return -1;
@@ -652,13 +606,13 @@ static int setup(struct live *l)
 	l->kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	kmsg_err = errno;
 	if (l->kmsg_fd < 0 && !l->rb) {
-		fprintf(stderr, "smmutrace: /dev/kmsg: %s\n", strerror(kmsg_err));
+		p_err("/dev/kmsg: %s", strerror(kmsg_err));
 		return -1;
 	}
 	if (drop_privileges(l))
 		return -1;
-	if (env.prom && outfile_preflight(env.prom, 0644, err, sizeof(err))) {
-		fprintf(stderr, "smmutrace: --prom %s\n", err);
+	if (l->opt->prom && outfile_preflight(l->opt->prom, 0644, err, sizeof(err))) {
+		p_err("--prom %s", err);
 		return -1;
 	}
 	/* before the backlog: its queue sizes belong in the capture too */
@@ -669,21 +623,18 @@ static int setup(struct live *l)
 		close(l->kmsg_fd);
 		l->kmsg_fd = -1;
 	}
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	catch_signals();
 	banner(l);
 	return 0;
 }
 
 static void teardown(struct live *l)
 {
-	if (close_record(l))
-		l->out_err = -EIO;
+	pipeline_free(&l->pl);
 	ring_buffer__free(l->rb);
 	loader_stop(&l->ld);
 	if (l->kmsg_fd >= 0)
 		close(l->kmsg_fd);
-	engine_free(l->eng);
 }
 
 /* ---- the loop ------------------------------------------------------------------ */
@@ -710,20 +661,20 @@ static int kmsg_poll(struct live *l, int timeout_ms)
 
 static int run(struct live *l)
 {
+	const struct options *o = l->opt;
 	uint64_t now = mono_ns(), next_tick = now + NSEC, next_walk = now + SID_REWALK_NS;
-	uint64_t interval = env.interval_s * NSEC, next_sum = now + interval;
-	uint64_t end = env.duration_s ? now + env.duration_s * NSEC : 0;
+	uint64_t interval = o->interval_s * NSEC, next_sum = now + interval;
+	uint64_t end = o->duration_s ? now + o->duration_s * NSEC : 0;
 	int err = 0;
 
-	fprintf(stderr, "smmutrace: tracing%s; Ctrl-C to stop\n",
-		env.duration_s ? " for --duration" : "");
-	while (!stop_signal) {
+	p_info("tracing%s; Ctrl-C to stop", o->duration_s ? " for --duration" : "");
+	while (!stop_signal && !pipeline_out_failed(&l->pl)) {
 		if (l->rb)
 			err = ring_buffer__poll(l->rb, POLL_MS);
 		else
 			err = kmsg_poll(l, POLL_MS);
 		if (err < 0 && err != -EINTR) {
-			fprintf(stderr, "smmutrace: polling: %s\n", strerror(-err));
+			p_err("polling: %s", strerror(-err));
 			return err;
 		}
 		now = mono_ns();
@@ -734,7 +685,8 @@ static int run(struct live *l)
 		}
 		if (interval && now >= next_sum) {
 			read_stats(l, now);
-			summary(l, now, false);
+			run_info(l, now);
+			pipeline_summary(&l->pl);
 			next_sum = now + interval;
 		}
 		if (now >= next_walk) {
@@ -747,36 +699,39 @@ static int run(struct live *l)
 	return 0;
 }
 
-static void finish(struct live *l)
+/* what is still in flight, then the final summary, --prom and the capture trailer */
+static int finish(struct live *l)
 {
 	uint64_t now;
+	int status;
 
-	if (l->rb)
+	if (l->rb && !pipeline_out_failed(&l->pl))
 		ring_buffer__consume(l->rb);
 	now = mono_ns();
 	read_stats(l, now);
 	read_lost(l, now);
 	kmsg_parser_finish(&l->kp);
-	engine_finish(l->eng);
-	summary(l, now, true);
+	run_info(l, now);
+	status = pipeline_finish(&l->pl);
 	if (l->user_kmsg)
-		fprintf(stderr, "smmutrace: left out %llu messages that user space wrote to "
-			"/dev/kmsg (--accept-user-kmsg counts them)\n",
-			(unsigned long long)l->user_kmsg);
+		p_info("left out %llu messages that user space wrote to /dev/kmsg "
+		       "(--accept-user-kmsg counts them)", (unsigned long long)l->user_kmsg);
+	return status;
 }
 
-int cmd_live(void)
+int cmd_live(const struct options *o)
 {
 	struct live *l = calloc(1, sizeof(*l));
+	int err, status = EXIT_RUNTIME;
 	char msg[300];
-	int err;
 
 	if (!l) {
-		fprintf(stderr, "smmutrace: out of memory\n");
+		p_err("out of memory");
 		return EXIT_RUNTIME;
 	}
-	if (privdrop_resolve(env.user, &l->target, msg, sizeof(msg))) {
-		fprintf(stderr, "smmutrace: %s\n", msg);
+	l->opt = o;
+	if (privdrop_resolve(o->user, &l->target, msg, sizeof(msg))) {
+		p_err("%s", msg);
 		free(l);
 		return EXIT_USAGE;
 	}
@@ -784,12 +739,10 @@ int cmd_live(void)
 	if (!err)
 		err = run(l);
 	if (!err)
-		finish(l);
-	if (stop_signal && !err)
-		fprintf(stderr, "smmutrace: stopped by %s\n", strsignal(stop_signal));
+		status = finish(l);
+	if (stop_signal && !err && !pipeline_out_failed(&l->pl))
+		p_info("stopped by %s", strsignal(stop_signal));
 	teardown(l);
-	if (l->out_err)
-		err = l->out_err;
 	free(l);
-	return err ? EXIT_RUNTIME : EXIT_OK;
+	return status;
 }

@@ -79,6 +79,11 @@ static bool fill(struct input *in)
 
 	if (in->eof || in->err)
 		return false;
+	if (in->stop && *in->stop) {
+		in->err = EINTR;
+		snprintf(in->errmsg, sizeof(in->errmsg), "interrupted");
+		return false;
+	}
 	if (in->off) {
 		memmove(in->buf, in->buf + in->off, in->len - in->off);
 		in->len -= in->off;
@@ -95,7 +100,10 @@ static bool fill(struct input *in)
 	if (n < 0) {
 		const char *msg = gzerror(in->gz, &zerr);
 
-		if (zerr == Z_ERRNO) {
+		if (in->stop && *in->stop) {
+			in->err = EINTR;
+			snprintf(in->errmsg, sizeof(in->errmsg), "interrupted");
+		} else if (zerr == Z_ERRNO) {
 			in->err = errno;
 			snprintf(in->errmsg, sizeof(in->errmsg), "read error: %s",
 				 strerror(errno));

@@ -7,6 +7,7 @@
 #ifndef SMMUTRACE_LOGREAD_H
 #define SMMUTRACE_LOGREAD_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <zlib.h>
@@ -23,6 +24,8 @@ struct input {
 	unsigned long fills;
 	int err;		/* errno-style, 0 = fine */
 	char errmsg[160];
+	/* set by the caller after opening: non-zero ends the input (EINTR) */
+	const volatile sig_atomic_t *stop;
 };
 
 int input_open(struct input *in, const char *path);

@@ -12,10 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "main.h"
+#include "options.h"
 
 const char *argp_program_version = "smmutrace " SMMUTRACE_VERSION;
 
@@ -90,7 +88,7 @@ static const struct argp_option opts[] = {
 	{},
 };
 
-struct env env = {
+static struct options env = {
 	.interval_s = 0,
 	.slow_us = 10000,
 };
@@ -275,25 +273,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
-const char *host_name(void)
-{
-	static char host[HOST_NAME_MAX + 1];
-
-	if (!host[0] && gethostname(host, sizeof(host) - 1))
-		strcpy(host, "unknown");
-	return host;
-}
-
-int current_year(void)
-{
-	time_t now = time(NULL);
-	struct tm tm;
-
-	if (!localtime_r(&now, &tm))
-		return 1970;
-	return tm.tm_year + 1900;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct argp argp = {
@@ -310,10 +289,10 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	switch (env.cmd) {
 	case CMD_REPLAY:
-		return cmd_replay();
+		return cmd_replay(&env);
 	case CMD_CHECK:
-		return cmd_check();
+		return cmd_check(&env);
 	default:
-		return cmd_live();
+		return cmd_live(&env);
 	}
 }

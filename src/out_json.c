@@ -1,203 +1,150 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * NDJSON view.  One object per line; integers are JSON numbers; strings
- * from the log or the kernel go through json_str() and nothing else.
+ * NDJSON view, streamed: one object per line, written field by field into
+ * the output buffer.  Counters are unsigned JSON numbers, values outside
+ * what the schema allows are null, and every string goes through the JSON
+ * writer's escaping.  A new record type is a function that opens the
+ * record, writes its fields and closes it.
  */
-#include <jansson.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "decode.h"
-#include "report.h"
+#include "fmt.h"
+#include "jsonw.h"
+#include "views.h"
 
-static size_t utf8_len(const unsigned char *s)
+static void record_begin(struct jw *w, struct view *v, const char *type)
 {
-	size_t n;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0)
-		n = 2, cp = s[0] & 0x1f;
-	else if ((s[0] & 0xf0) == 0xe0)
-		n = 3, cp = s[0] & 0x0f;
-	else if ((s[0] & 0xf8) == 0xf0)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
+	jw_init(w, v->out);
+	jw_obj(w);
+	jw_kv_str(w, "type", type);
+	jw_kv_u64(w, "schema", SMMUTRACE_JSON_SCHEMA);
+	jw_kv_str_or_null(w, "host", v->host);
 }
 
-/* a JSON string from untrusted bytes: invalid UTF-8 becomes the text \xNN */
-static json_t *json_str(const char *s)
+static void record_end(struct jw *w)
 {
-	static const char hexd[] = "0123456789abcdef";
-	size_t len = strlen(s), o = 0;
-	char *buf = malloc(len * 4 + 1);
-	json_t *j;
-
-	if (!buf)
-		return json_null();
-	for (size_t i = 0; i < len;) {
-		size_t n = utf8_len((const unsigned char *)s + i);
-
-		if (n) {
-			memcpy(buf + o, s + i, n);
-			o += n;
-			i += n;
-			continue;
-		}
-		buf[o++] = '\\';
-		buf[o++] = 'x';
-		buf[o++] = hexd[(unsigned char)s[i] >> 4];
-		buf[o++] = hexd[(unsigned char)s[i] & 15];
-		i++;
-	}
-	j = json_stringn(buf, o);
-	free(buf);
-	return j ? j : json_null();
+	jw_obj_end(w);
+	obuf_putc(w->o, '\n');
 }
 
-static json_t *json_str_or_null(const char *s)
-{
-	return s && s[0] ? json_str(s) : json_null();
-}
-
-static void set(json_t *o, const char *k, json_t *v)
-{
-	json_object_set_new(o, k, v ? v : json_null());
-}
-
-static void set_time(json_t *o, const char *tk, const char *mk, const struct evtime *t)
+static void kv_time(struct jw *w, const char *tk, const char *mk, const struct evtime *t)
 {
 	char buf[64];
 
+	jw_key(w, tk);
 	if ((t->flags & SMMU_EVF_WALL) && fmt_rfc3339(t->wall_ns, buf, sizeof(buf)) > 0)
-		set(o, tk, json_string(buf));
+		jw_str(w, buf);
 	else
-		set(o, tk, json_null());
-	set(o, mk, (t->flags & SMMU_EVF_MONO) ? json_integer(t->mono_ns) : json_null());
+		jw_null(w);
+	jw_kv_u64_if(w, mk, t->flags & SMMU_EVF_MONO, t->mono_ns);
 }
 
-static void set_meta(struct report *r, json_t *o, const char *type)
+static bool shift_known(uint32_t shift)
 {
-	set(o, "type", json_string(type));
-	set(o, "schema", json_integer(SMMUTRACE_JSON_SCHEMA));
-	set(o, "host", json_str_or_null(r->host));
+	return shift >= 1 && shift <= SMMU_MAX_N_SHIFT;
 }
 
-static void emit(struct report *r, json_t *o)
+/* a bit set as the array of its bits' names; unknown bits are left out */
+static void kv_bits(struct jw *w, const char *k, uint32_t bits, unsigned int nbits,
+		    const char *(*name)(unsigned int))
 {
-	json_dumpf(o, r->out, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4));
-	fputc('\n', r->out);
-	json_decref(o);
-}
-
-/* a bit set as the array of its bits' names */
-static json_t *bit_names(uint32_t bits, unsigned int nbits, const char *(*name)(unsigned int))
-{
-	json_t *a = json_array();
-
+	jw_key(w, k);
+	jw_arr(w);
 	for (unsigned int b = 0; b < nbits; b++)
 		if (bits & (1u << b))
-			json_array_append_new(a, json_string(name(b)));
-	return a;
+			jw_str(w, name(b));
+	jw_arr_end(w);
 }
 
-static json_t *evidence_array(uint32_t evidence)
+static void kv_evidence(struct jw *w, uint32_t evidence)
 {
-	return bit_names(evidence, EVD_KINDS, evidence_name);
+	kv_bits(w, "evidence", evidence, EVD_KINDS, evidence_name);
 }
 
-static json_t *suspects_json(const struct incident *inc)
+static void kv_tristate(struct jw *w, const char *k, int v)
 {
-	json_t *a = json_array();
+	jw_key(w, k);
+	if (v < 0)
+		jw_null(w);
+	else
+		jw_bool(w, v);
+}
 
+static void suspects_json(struct jw *w, const struct incident *inc)
+{
+	jw_key(w, "suspects");
+	jw_arr(w);
 	for (int i = 0; i < inc->n_suspects; i++) {
 		const struct suspect *s = &inc->suspects[i];
-		json_t *o = json_object();
 
-		set(o, "sid", s->have_sid ? json_integer(s->sid) : json_null());
-		set(o, "device", json_str_or_null(s->dev));
-		set(o, "evidence", evidence_array(s->evidence));
-		set(o, "atc_invs", json_integer(s->atc_count));
-		set(o, "score", json_real(s->score / 1000.0));
-		json_array_append_new(a, o);
+		jw_obj(w);
+		jw_kv_u64_if(w, "sid", s->have_sid, s->sid);
+		jw_kv_str_or_null(w, "device", s->dev);
+		kv_evidence(w, s->evidence);
+		jw_kv_u64(w, "atc_invs", s->atc_count);
+		jw_kv_permille(w, "score", s->score);
+		jw_obj_end(w);
 	}
-	return a;
+	jw_arr_end(w);
 }
 
-static json_t *issuers_json(const struct incident *inc)
+static void issuers_json(struct jw *w, const struct incident *inc)
 {
-	json_t *a = json_array();
-
+	jw_key(w, "issuers");
+	jw_arr(w);
 	for (int i = 0; i < inc->n_issuers; i++) {
 		const struct issuer *is = &inc->issuers[i];
-		json_t *o = json_object();
 
-		set(o, "pid", json_integer(is->pid));
-		set(o, "tid", json_integer(is->tid));
-		set(o, "comm", json_str(is->comm));
-		set(o, "context", json_string(smmu_ctx_name(is->ctx)));
-		set(o, "cpu", json_integer(is->cpu));
-		set(o, "ret", json_integer(is->ret));
-		set(o, "duration_ns", json_integer(is->duration_ns));
-		set(o, "sync_prod", is->sync_prod == SMMU_NO_POS ? json_null()
-							       : json_integer(is->sync_prod));
-		json_array_append_new(a, o);
+		jw_obj(w);
+		jw_kv_u64(w, "pid", is->pid);
+		jw_kv_u64(w, "tid", is->tid);
+		jw_kv_str(w, "comm", is->comm);
+		jw_kv_str(w, "context", smmu_ctx_name(is->ctx));
+		jw_kv_u64(w, "cpu", is->cpu);
+		jw_kv_i64(w, "ret", is->ret);
+		jw_kv_u64(w, "duration_ns", is->duration_ns);
+		jw_kv_u64_if(w, "sync_prod", is->sync_prod != SMMU_NO_POS, is->sync_prod);
+		jw_obj_end(w);
 	}
-	return a;
+	jw_arr_end(w);
 }
 
-static json_t *skipped_json(const struct incident *inc)
+/* command words are exact unsigned integers, up to 2^64-1 (see the schema) */
+static void skipped_json(struct jw *w, const struct incident *inc)
 {
 	struct smmu_cmd c;
 	char buf[160];
-	json_t *o;
 
-	if (!inc->have_skipped)
-		return json_null();
+	jw_key(w, "skipped_command");
+	if (!inc->have_skipped) {
+		jw_null(w);
+		return;
+	}
 	smmu_cmd_decode(inc->skipped[0], inc->skipped[1], &c);
 	smmu_cmd_format(&c, buf, sizeof(buf));
-	o = json_object();
-	set(o, "dw0", json_integer((json_int_t)inc->skipped[0]));
-	set(o, "dw1", json_integer((json_int_t)inc->skipped[1]));
-	set(o, "opcode", json_integer(c.op));
-	set(o, "name", json_str_or_null(smmu_opcode_name(c.op)));
-	set(o, "decoded", json_string(buf));
-	return o;
+	jw_obj(w);
+	jw_kv_u64(w, "dw0", inc->skipped[0]);
+	jw_kv_u64(w, "dw1", inc->skipped[1]);
+	jw_kv_u64(w, "opcode", c.op);
+	jw_kv_str_or_null(w, "name", smmu_opcode_name(c.op));
+	jw_kv_str(w, "decoded", buf);
+	jw_obj_end(w);
 }
 
-/* kernel addresses do not fit a signed JSON integer */
-static json_t *hex_json(uint64_t v)
-{
-	char buf[24];
-
-	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)v);
-	return json_string(buf);
-}
-
-static json_t *culprit_json(const struct incident *inc)
+static void culprit_json(struct jw *w, const struct incident *inc)
 {
 	const struct suspect *s;
-	json_t *o;
 
-	if (inc->top < 0 || inc->top >= inc->n_suspects)
-		return json_null();
+	jw_key(w, "likely_culprit");
+	if (inc->top < 0 || inc->top >= inc->n_suspects) {
+		jw_null(w);
+		return;
+	}
 	s = &inc->suspects[inc->top];
-	o = json_object();
-	set(o, "sid", s->have_sid ? json_integer(s->sid) : json_null());
-	set(o, "device", json_str_or_null(s->dev));
-	set(o, "score", json_real(s->score / 1000.0));
-	return o;
+	jw_obj(w);
+	jw_kv_u64_if(w, "sid", s->have_sid, s->sid);
+	jw_kv_str_or_null(w, "device", s->dev);
+	jw_kv_permille(w, "score", s->score);
+	jw_obj_end(w);
 }
 
 static const char *const walk_stops[] = {
@@ -208,156 +155,178 @@ static const char *const walk_stops[] = {
 	[SMMU_WALK_FAULT]     = "fault",
 };
 
-static json_t *walk_json(const struct incident *inc)
+static void walk_json(struct jw *w, const struct incident *inc)
 {
-	json_t *o;
-
-	if (!inc->have_walk)
-		return json_null();
-	o = json_object();
-	set(o, "stop", json_string(inc->walk_stop < 5 ? walk_stops[inc->walk_stop] : "?"));
-	set(o, "bitmap", inc->bitmap < 2 ? json_boolean(inc->bitmap) : json_null());
-	return o;
+	jw_key(w, "queue_walk");
+	if (!inc->have_walk) {
+		jw_null(w);
+		return;
+	}
+	jw_obj(w);
+	jw_kv_str(w, "stop", inc->walk_stop < 5 ? walk_stops[inc->walk_stop] : "?");
+	kv_tristate(w, "bitmap", inc->bitmap < 2 ? inc->bitmap : -1);
+	jw_obj_end(w);
 }
 
-static json_t *notified_json(int v)
+/* where the failing CMD_SYNC sits, as the engine decided */
+static void position_json(struct jw *w, const struct incident *inc)
 {
-	return v < 0 ? json_null() : json_boolean(v);
-}
-
-void json_incident(struct report *r, const struct incident *inc)
-{
-	json_t *o = json_object();
+	uint32_t shift = shift_known(inc->max_n_shift) ? inc->max_n_shift : 0;
+	bool have_pos, have_idx;
 	struct smmu_qpos q;
 	uint32_t pos;
-	bool have_pos = incident_position(inc, &pos);
 
-	set_meta(r, o, "incident");
-	set(o, "id", json_integer(inc->id));
-	set(o, "kind", json_string(incident_kind_name(inc->kind)));
-	set(o, "smmu", json_str_or_null(inc->smmu));
-	set(o, "cons", inc->have_cons ? json_integer(inc->cons) : json_null());
-	smmu_qpos_split(have_pos ? pos : 0, inc->max_n_shift, &q);
-	set(o, "idx", have_pos && q.idx != SMMU_NO_POS ? json_integer(q.idx) : json_null());
-	set(o, "wrap", have_pos && q.idx != SMMU_NO_POS ? json_integer(q.wrap) : json_null());
-	set(o, "prod", have_pos ? json_integer(pos) : json_null());
-	set(o, "hwprod", inc->have_hw ? json_integer(inc->hwprod) : json_null());
-	set(o, "hwcons", inc->have_hw ? json_integer(inc->hwcons) : json_null());
-	set(o, "max_n_shift", inc->max_n_shift ? json_integer(inc->max_n_shift) : json_null());
-	set(o, "cerror", inc->have_cons ? json_integer(inc->cerror) : json_null());
-	set(o, "retries", json_integer(inc->retries));
-	set(o, "issuer_notified", notified_json(inc->issuer_notified));
-	set(o, "confidence", json_string(confidence_name(inc->confidence)));
-	set(o, "suspects", suspects_json(inc));
-	set(o, "likely_culprit", culprit_json(inc));
-	set(o, "flags", bit_names(inc->flags, INCF_KINDS, incident_flag_name));
-	set(o, "blocked_by", inc->blocked_by ? json_integer(inc->blocked_by) : json_null());
-	set(o, "cmdq", inc->cmdq ? hex_json(inc->cmdq) : json_null());
-	set(o, "queue_walk", walk_json(inc));
-	set(o, "issuers", issuers_json(inc));
-	set(o, "skipped_command", skipped_json(inc));
-	set(o, "gerror", inc->gerror ? json_integer(inc->gerror) : json_null());
-	set(o, "fetch_retries", json_integer(inc->fetch_retries));
-	set(o, "patched_kernel", inc->patched_line || inc->bitmap < 2 ? json_true()
-								      : json_null());
-	set(o, "detect_ns", inc->detect_ns ? json_integer(inc->detect_ns) : json_null());
-	set(o, "fired_first", inc->first_report ? json_string(first_report_name(inc->first_report))
-						: json_null());
-	set(o, "sw_timeouts", json_integer(inc->sw_timeouts));
-	set(o, "irq_held_ns", inc->irq_held_ns ? json_integer(inc->irq_held_ns) : json_null());
-	set_time(o, "time", "mono_ns", &inc->first);
-	set_time(o, "last_time", "last_mono_ns", &inc->last);
-	set(o, "source", json_string(inc->source == SRC_LIVE ? "live" :
-				     inc->source == SRC_CAPTURE ? "capture" : "log"));
-	emit(r, o);
+	have_pos = engine_incident_qpos(inc, &pos);
+	smmu_qpos_split(have_pos ? pos : 0, shift, &q);
+	have_idx = have_pos && q.idx != SMMU_NO_POS;
+	jw_kv_u64_if(w, "cons", inc->have_cons, inc->cons);
+	jw_kv_u64_if(w, "idx", have_idx, q.idx);
+	jw_kv_u64_if(w, "wrap", have_idx, q.wrap);
+	jw_kv_u64_if(w, "prod", have_pos, pos);
+	jw_kv_u64_if(w, "hwprod", inc->have_hw, inc->hwprod);
+	jw_kv_u64_if(w, "hwcons", inc->have_hw, inc->hwcons);
+	jw_kv_u64_if(w, "max_n_shift", shift, shift);
+	/* CERROR is 7 bits of CONS; anything else came from a forged record */
+	jw_kv_u64_if(w, "cerror", inc->have_cons && inc->cerror <= 0x7f, inc->cerror);
 }
 
-static json_t *contexts_json(const struct smmu_ev_stats *st)
+static const char *source_name(enum src_kind s)
 {
-	json_t *o = json_object();
+	return s == SRC_LIVE ? "live" : s == SRC_CAPTURE ? "capture" : "log";
+}
 
+void json_incident(struct view *v, const struct incident *inc)
+{
+	struct jw w;
+
+	record_begin(&w, v, "incident");
+	jw_kv_u64(&w, "id", inc->id);
+	jw_kv_str(&w, "kind", incident_kind_name(inc->kind));
+	jw_kv_str_or_null(&w, "smmu", inc->smmu);
+	position_json(&w, inc);
+	jw_kv_u64(&w, "retries", inc->retries);
+	kv_tristate(&w, "issuer_notified", inc->issuer_notified);
+	jw_kv_str(&w, "confidence", confidence_name(inc->confidence));
+	suspects_json(&w, inc);
+	culprit_json(&w, inc);
+	kv_bits(&w, "flags", inc->flags, INCF_KINDS, incident_flag_name);
+	jw_kv_u64_if(&w, "blocked_by", inc->blocked_by, inc->blocked_by);
+	jw_key(&w, "cmdq");
+	if (inc->cmdq)
+		jw_hex(&w, inc->cmdq);	/* a kernel address: no double holds it */
+	else
+		jw_null(&w);
+	walk_json(&w, inc);
+	issuers_json(&w, inc);
+	skipped_json(&w, inc);
+	jw_kv_u64_if(&w, "gerror", inc->gerror, inc->gerror);
+	jw_kv_u64(&w, "fetch_retries", inc->fetch_retries);
+	jw_key(&w, "patched_kernel");
+	if (inc->patched_line || inc->bitmap < 2)
+		jw_bool(&w, true);
+	else
+		jw_null(&w);
+	jw_kv_u64_if(&w, "detect_ns", inc->detect_ns, inc->detect_ns);
+	jw_key(&w, "fired_first");
+	if (inc->first_report)
+		jw_str(&w, first_report_name(inc->first_report));
+	else
+		jw_null(&w);
+	jw_kv_u64(&w, "sw_timeouts", inc->sw_timeouts);
+	jw_kv_u64_if(&w, "irq_held_ns", inc->irq_held_ns, inc->irq_held_ns);
+	kv_time(&w, "time", "mono_ns", &inc->first);
+	kv_time(&w, "last_time", "last_mono_ns", &inc->last);
+	jw_kv_str(&w, "source", source_name(inc->source));
+	record_end(&w);
+}
+
+static void kv_by_kind(struct jw *w, const char *k, const uint64_t *n)
+{
+	jw_key(w, k);
+	jw_obj(w);
+	for (int j = 0; j < INC_KINDS; j++)
+		jw_kv_u64(w, incident_kind_name(j), n[j]);
+	jw_obj_end(w);
+}
+
+static void issuer_stats_json(struct jw *w, const struct smmu_ev_stats *st)
+{
+	jw_key(w, "issuer");
+	jw_obj(w);
+	jw_kv_u64(w, "calls", st->calls);
+	jw_kv_u64(w, "sync_calls", st->sync_calls);
+	jw_kv_u64(w, "failed_calls", st->failed_calls);
+	jw_key(w, "commands");
+	jw_obj(w);
+	for (int j = 0; j < SMMU_OP_CLASSES; j++)
+		if (st->ops[j])
+			jw_kv_u64(w, smmu_op_class_name(j), st->ops[j]);
+	jw_obj_end(w);
+	jw_key(w, "sync_latency_log2_ns");
+	jw_arr(w);
+	for (int j = 0; j < SMMU_LAT_BUCKETS; j++)
+		jw_u64(w, st->lat[j]);
+	jw_arr_end(w);
+	jw_kv_u64(w, "sync_latency_sum_ns", st->lat_sum_ns);
+	jw_key(w, "contexts");
+	jw_obj(w);
 	for (int c = 0; c < SMMU_CTX_MAX; c++)
-		set(o, smmu_ctx_name(c), json_integer(st->ctx[c]));
-	return o;
+		jw_kv_u64(w, smmu_ctx_name(c), st->ctx[c]);
+	jw_obj_end(w);
+	jw_obj_end(w);
 }
 
-static json_t *lost_json(const struct smmu_ev_lost *lost)
+static void smmus_json(struct jw *w, const struct engine *e)
 {
-	json_t *o = json_object();
-
-	set(o, "ringbuf", json_integer(lost->ringbuf));
-	set(o, "map_full", json_integer(lost->map_full));
-	set(o, "truncated", json_integer(lost->truncated));
-	return o;
-}
-
-static json_t *smmus_json(const struct engine *e)
-{
-	json_t *a = json_array();
-
+	jw_key(w, "smmus");
+	jw_arr(w);
 	for (int i = 0; i < engine_n_smmus(e); i++) {
 		const struct smmu_info *s = engine_smmu(e, i);
-		json_t *o = json_object(), *k = json_object();
 
-		set(o, "smmu", json_str_or_null(s->name));
-		set(o, "max_n_shift", s->max_n_shift ? json_integer(s->max_n_shift) : json_null());
-		set(o, "ats", s->ats < 0 ? json_null() : json_boolean(s->ats));
-		for (int j = 0; j < INC_KINDS; j++)
-			set(k, incident_kind_name(j), json_integer(s->incidents[j]));
-		set(o, "incidents", k);
-		set(o, "gerrors", json_integer(s->gerrors));
-		set(o, "evtq_events", json_integer(s->evtq_events));
-		if (s->have_stats) {
-			json_t *st = json_object(), *ops = json_object(), *lat = json_array();
-
-			set(st, "calls", json_integer(s->stats.calls));
-			set(st, "sync_calls", json_integer(s->stats.sync_calls));
-			set(st, "failed_calls", json_integer(s->stats.failed_calls));
-			for (int j = 0; j < SMMU_OP_CLASSES; j++)
-				if (s->stats.ops[j])
-					set(ops, smmu_op_class_name(j),
-					    json_integer(s->stats.ops[j]));
-			set(st, "commands", ops);
-			for (int j = 0; j < SMMU_LAT_BUCKETS; j++)
-				json_array_append_new(lat, json_integer(s->stats.lat[j]));
-			set(st, "sync_latency_log2_ns", lat);
-			set(st, "sync_latency_sum_ns", json_integer(s->stats.lat_sum_ns));
-			set(st, "contexts", contexts_json(&s->stats));
-			set(o, "issuer", st);
-		}
-		json_array_append_new(a, o);
+		jw_obj(w);
+		jw_kv_str_or_null(w, "smmu", s->name);
+		jw_kv_u64_if(w, "max_n_shift", shift_known(s->max_n_shift), s->max_n_shift);
+		kv_tristate(w, "ats", s->ats < 0 ? -1 : !!s->ats);
+		kv_by_kind(w, "incidents", s->incidents);
+		jw_kv_u64(w, "gerrors", s->gerrors);
+		jw_kv_u64(w, "evtq_events", s->evtq_events);
+		if (s->have_stats)
+			issuer_stats_json(w, &s->stats);
+		jw_obj_end(w);
 	}
-	return a;
+	jw_arr_end(w);
 }
 
-static json_t *devices_json(const struct engine *e)
+static void device_json(struct jw *w, const struct device_stat *d)
 {
-	json_t *a = json_array();
+	jw_obj(w);
+	jw_kv_str_or_null(w, "device", d->dev);
+	jw_kv_u64_if(w, "sid", d->have_sid, d->sid);
+	jw_kv_str_or_null(w, "smmu", d->smmu);
+	jw_kv_u64(w, "incidents", d->incidents);
+	jw_key(w, "by_confidence");
+	jw_obj(w);
+	for (int j = CONF_LEVELS - 1; j >= 0; j--)
+		jw_kv_u64(w, confidence_name(j), d->by_conf[j]);
+	jw_obj_end(w);
+	kv_evidence(w, d->evidence);
+	jw_kv_u64(w, "aer_completion_timeouts", d->aer_cmplto);
+	jw_kv_u64(w, "atc_invs", d->atc_invs);
+	jw_kv_str(w, "verdict", verdict_name(d->verdict));
+	jw_kv_permille(w, "score", d->score);
+	jw_kv_u64(w, "attributed", d->attributed);
+	jw_kv_u64(w, "top_suspect", d->top);
+	jw_kv_u64(w, "failing_batches", d->failing_batches);
+	jw_kv_u64(w, "smmu_failing_batches", d->smmu_failing);
+	jw_kv_u64(w, "sole_confirmed", d->sole_confirmed);
+	jw_obj_end(w);
+}
 
-	for (int i = 0; i < engine_n_devices(e); i++) {
-		const struct device_stat *d = engine_device(e, i);
-		json_t *o = json_object(), *c = json_object();
-
-		set(o, "device", json_str_or_null(d->dev));
-		set(o, "sid", d->have_sid ? json_integer(d->sid) : json_null());
-		set(o, "smmu", json_str_or_null(d->smmu));
-		set(o, "incidents", json_integer(d->incidents));
-		for (int j = CONF_LEVELS - 1; j >= 0; j--)
-			set(c, confidence_name(j), json_integer(d->by_conf[j]));
-		set(o, "by_confidence", c);
-		set(o, "evidence", evidence_array(d->evidence));
-		set(o, "aer_completion_timeouts", json_integer(d->aer_cmplto));
-		set(o, "atc_invs", json_integer(d->atc_invs));
-		set(o, "verdict", json_string(verdict_name(d->verdict)));
-		set(o, "score", json_real(d->score / 1000.0));
-		set(o, "attributed", json_integer(d->attributed));
-		set(o, "top_suspect", json_integer(d->top));
-		set(o, "failing_batches", json_integer(d->failing_batches));
-		set(o, "smmu_failing_batches", json_integer(d->smmu_failing));
-		set(o, "sole_confirmed", json_integer(d->sole_confirmed));
-		json_array_append_new(a, o);
-	}
-	return a;
+static void lost_fields(struct jw *w, const struct smmu_ev_lost *lost)
+{
+	jw_kv_u64(w, "ringbuf", lost->ringbuf);
+	jw_kv_u64(w, "map_full", lost->map_full);
+	jw_kv_u64(w, "truncated", lost->truncated);
 }
 
 /* live records carry the time they were written; replay has none */
@@ -369,71 +338,85 @@ static void run_now(const struct run_info *ri, struct evtime *now)
 		     (ri->now_wall_ns ? SMMU_EVF_WALL : 0);
 }
 
-static json_t *evicted_json(const struct engine *e)
+/* what the engine's bounded tables forgot */
+static void evicted_json(struct jw *w, const struct engine *e)
 {
 	struct engine_evictions ev;
-	json_t *o = json_object();
 
 	engine_evictions(e, &ev);
-	set(o, "smmus", json_integer(ev.smmus));
-	set(o, "sids", json_integer(ev.sids));
-	set(o, "devices", json_integer(ev.devices));
-	set(o, "queues", json_integer(ev.queues));
-	set(o, "functions", json_integer(ev.funcs));
-	set(o, "refused", json_integer(ev.refused));
-	set(o, "suspect_sets", json_integer(ev.suspect_sets));
-	return o;
+	jw_key(w, "evicted");
+	jw_obj(w);
+	jw_kv_u64(w, "smmus", ev.smmus);
+	jw_kv_u64(w, "sids", ev.sids);
+	jw_kv_u64(w, "devices", ev.devices);
+	jw_kv_u64(w, "queues", ev.queues);
+	jw_kv_u64(w, "functions", ev.funcs);
+	jw_kv_u64(w, "refused", ev.refused);
+	jw_kv_u64(w, "suspect_sets", ev.suspect_sets);
+	jw_obj_end(w);
 }
 
-void json_summary(struct report *r, const struct engine *e, const struct run_info *ri)
+/* keys are escaped like any string, so every function keeps its own count */
+static void suppressed_json(struct jw *w, const struct engine *e)
 {
-	json_t *o = json_object(), *k = json_object(), *f = json_object();
-	struct evtime now;
-
-	run_now(ri, &now);
-
-	set_meta(r, o, "summary");
-	set(o, "final", json_boolean(ri->final));
-	for (int j = 0; j < INC_KINDS; j++)
-		set(k, incident_kind_name(j), json_integer(engine_incidents_by_kind(e, j)));
-	set(o, "incidents", k);
-	set(o, "suppressed", json_integer(engine_suppressed(e)));
+	jw_key(w, "suppressed_by_function");
+	jw_obj(w);
 	for (int j = 0; j < engine_n_suppressed_funcs(e); j++) {
 		uint64_t n;
 		const char *fn = engine_suppressed_func(e, j, &n);
 
-		set(f, fn, json_integer(n));
+		jw_kv_u64(w, fn, n);
 	}
-	set(o, "suppressed_by_function", f);
-	set(o, "smmus", smmus_json(e));
-	set(o, "devices", devices_json(e));
-	set(o, "shown", json_integer(r->shown));
-	set(o, "filtered_out", json_integer(r->hidden));
-	set(o, "events", json_integer(engine_events(e)));
-	set(o, "lines", json_integer(ri->lines));
-	set(o, "driver_messages", json_integer(ri->messages));
-	set(o, "malformed", json_integer(ri->malformed));
-	set(o, "long_lines", json_integer(ri->long_lines));
-	if (ri->records)
-		set(o, "records", json_integer(ri->records));
-	set(o, "truncated", json_boolean(ri->truncated));
-	set(o, "lost", lost_json(engine_lost(e)));
-	set(o, "evicted", evicted_json(e));
-	set_time(o, "time", "mono_ns", &now);
-	emit(r, o);
+	jw_obj_end(w);
 }
 
-void json_lost(struct report *r, const struct smmu_ev_lost *lost, const struct run_info *ri)
+void json_summary(struct view *v, const struct engine *e, const struct run_info *ri)
 {
-	json_t *o = json_object();
+	uint64_t by_kind[INC_KINDS];
 	struct evtime now;
+	struct jw w;
 
 	run_now(ri, &now);
+	for (int j = 0; j < INC_KINDS; j++)
+		by_kind[j] = engine_incidents_by_kind(e, j);
+	record_begin(&w, v, "summary");
+	jw_kv_bool(&w, "final", ri->final);
+	kv_by_kind(&w, "incidents", by_kind);
+	jw_kv_u64(&w, "suppressed", engine_suppressed(e));
+	suppressed_json(&w, e);
+	smmus_json(&w, e);
+	jw_key(&w, "devices");
+	jw_arr(&w);
+	for (int i = 0; i < engine_n_devices(e); i++)
+		device_json(&w, engine_device(e, i));
+	jw_arr_end(&w);
+	jw_kv_u64(&w, "shown", v->shown);
+	jw_kv_u64(&w, "filtered_out", v->hidden);
+	jw_kv_u64(&w, "events", engine_events(e));
+	jw_kv_u64(&w, "lines", ri->lines);
+	jw_kv_u64(&w, "driver_messages", ri->messages);
+	jw_kv_u64(&w, "malformed", ri->malformed);
+	jw_kv_u64(&w, "long_lines", ri->long_lines);
+	if (ri->records)
+		jw_kv_u64(&w, "records", ri->records);
+	jw_kv_bool(&w, "truncated", ri->truncated);
+	jw_key(&w, "lost");
+	jw_obj(&w);
+	lost_fields(&w, engine_lost(e));
+	jw_obj_end(&w);
+	evicted_json(&w, e);
+	kv_time(&w, "time", "mono_ns", &now);
+	record_end(&w);
+}
 
-	set_meta(r, o, "lost");
-	set(o, "ringbuf", json_integer(lost->ringbuf));
-	set(o, "map_full", json_integer(lost->map_full));
-	set(o, "truncated", json_integer(lost->truncated));
-	set_time(o, "time", "mono_ns", &now);
-	emit(r, o);
+void json_lost(struct view *v, const struct smmu_ev_lost *lost, const struct run_info *ri)
+{
+	struct evtime now;
+	struct jw w;
+
+	run_now(ri, &now);
+	record_begin(&w, v, "lost");
+	lost_fields(&w, lost);
+	kv_time(&w, "time", "mono_ns", &now);
+	record_end(&w);
 }

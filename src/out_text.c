@@ -4,10 +4,12 @@
  * tables.  Lines stay under 100 columns; every untrusted string goes
  * through text_escape().
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "decode.h"
-#include "report.h"
+#include "fmt.h"
+#include "views.h"
 
 #define NAME_W	24
 
@@ -21,9 +23,9 @@ static const char *esc(char *buf, size_t size, const char *s, const char *dflt)
 
 static void fmt_time(const struct evtime *t, char *buf, size_t len)
 {
-	if (t->flags & SMMU_EVF_WALL)
-		fmt_rfc3339(t->wall_ns, buf, len);
-	else if (t->flags & SMMU_EVF_MONO)
+	if ((t->flags & SMMU_EVF_WALL) && fmt_rfc3339(t->wall_ns, buf, len) > 0)
+		return;
+	if (t->flags & SMMU_EVF_MONO)
 		snprintf(buf, len, "[%5llu.%06llu]",
 			 (unsigned long long)(t->mono_ns / 1000000000ULL),
 			 (unsigned long long)(t->mono_ns % 1000000000ULL / 1000));
@@ -41,183 +43,183 @@ static void fmt_duration(uint64_t ns, char *buf, size_t len)
 		snprintf(buf, len, "%.1f us", ns / 1e3);
 }
 
-static void text_header(struct report *r)
+static void text_header(struct view *v)
 {
-	if (r->text_header)
+	if (v->text_header)
 		return;
-	r->text_header = true;
-	fprintf(r->out, "INCIDENTS\n");
+	v->text_header = true;
+	obuf_printf(v->out, "INCIDENTS\n");
 }
 
-static void print_position(struct report *r, const struct incident *inc)
+static void print_position(struct view *v, const struct incident *inc)
 {
 	struct smmu_qpos q;
 	uint32_t pos;
 
-	if (!incident_position(inc, &pos))
+	if (!engine_incident_qpos(inc, &pos))
 		return;
-	fprintf(r->out, "    ");
+	obuf_printf(v->out, "    ");
 	if (inc->have_cons)
-		fprintf(r->out, "cons 0x%08x (%s)  ", inc->cons, smmu_cerror_text(inc->cerror));
+		obuf_printf(v->out, "cons 0x%08x (%s)  ", inc->cons, smmu_cerror_text(inc->cerror));
 	smmu_qpos_split(pos, inc->max_n_shift, &q);
 	if (q.idx != SMMU_NO_POS)
-		fprintf(r->out, "CMD_SYNC idx 0x%x wrap %u", q.idx, q.wrap);
+		obuf_printf(v->out, "CMD_SYNC idx 0x%x wrap %u", q.idx, q.wrap);
 	else
-		fprintf(r->out, "CMD_SYNC at 0x%x (queue size unknown)", pos);
+		obuf_printf(v->out, "CMD_SYNC at 0x%x (queue size unknown)", pos);
 	if (inc->retries)
-		fprintf(r->out, "  retried %u time%s", inc->retries, inc->retries > 1 ? "s" : "");
-	fputc('\n', r->out);
+		obuf_printf(v->out, "  retried %u time%s", inc->retries, inc->retries > 1 ? "s" : "");
+	obuf_putc(v->out, '\n');
 }
 
-static void print_issuer(struct report *r, const struct incident *inc)
+static void print_issuer(struct view *v, const struct incident *inc)
 {
 	char comm[4 * SMMU_COMM_LEN];
 
-	fprintf(r->out, "    issuer: ");
+	obuf_printf(v->out, "    issuer: ");
 	if (inc->patched_line)
-		fprintf(r->out, "told (patched kernel: CMD_SYNC for ATC_INV timeout at 0x%08x)",
-			inc->prod);
+		obuf_printf(v->out, "told (patched kernel: CMD_SYNC for ATC_INV timeout at 0x%08x)",
+			    inc->prod);
 	else if (inc->sync_timeout_line)
-		fprintf(r->out, "timed out after 1 s (CMD_SYNC timeout at 0x%08x)", inc->prod);
+		obuf_printf(v->out, "timed out after 1 s (CMD_SYNC timeout at 0x%08x)", inc->prod);
 	else if (inc->issuer_notified == 0)
-		fprintf(r->out, "NOT told: its CMD_SYNC returned 0 (silent failure)");
+		obuf_printf(v->out, "NOT told: its CMD_SYNC returned 0 (silent failure)");
 	else if (inc->issuer_notified > 0)
-		fprintf(r->out, "told (error return)");
+		obuf_printf(v->out, "told (error return)");
 	else
-		fprintf(r->out, "unknown (no issuer line in the log)");
-	fputc('\n', r->out);
+		obuf_printf(v->out, "unknown (no issuer line in the log)");
+	obuf_putc(v->out, '\n');
 	if (inc->have_hw)
-		fprintf(r->out, "      hardware then: hwprod 0x%08x, hwcons 0x%08x\n",
-			inc->hwprod, inc->hwcons);
+		obuf_printf(v->out, "      hardware then: hwprod 0x%08x, hwcons 0x%08x\n",
+			    inc->hwprod, inc->hwcons);
 	for (int i = 0; i < inc->n_issuers; i++) {
 		const struct issuer *is = &inc->issuers[i];
 
 		char took[32];
 
 		fmt_duration(is->duration_ns, took, sizeof(took));
-		fprintf(r->out, "      %s pid %u tid %u cpu %u %s: ret %d after %s\n",
-			esc(comm, sizeof(comm), is->comm, "?"), is->pid, is->tid, is->cpu,
-			smmu_ctx_name(is->ctx), is->ret, took);
+		obuf_printf(v->out, "      %s pid %u tid %u cpu %u %s: ret %d after %s\n",
+			    esc(comm, sizeof(comm), is->comm, "?"), is->pid, is->tid, is->cpu,
+			    smmu_ctx_name(is->ctx), is->ret, took);
 	}
 }
 
-static void print_evidence(FILE *out, uint32_t evidence)
+static void print_evidence(struct obuf *out, uint32_t evidence)
 {
 	bool first = true;
 
 	for (unsigned int b = 0; b < EVD_KINDS; b++) {
 		if (!(evidence & (1u << b)))
 			continue;
-		fprintf(out, "%s%s", first ? "" : ",", evidence_name(b));
+		obuf_printf(out, "%s%s", first ? "" : ",", evidence_name(b));
 		first = false;
 	}
 }
 
-static void print_suspects(struct report *r, const struct incident *inc)
+static void print_suspects(struct view *v, const struct incident *inc)
 {
 	char dev[4 * SMMU_DEV_LEN];
 
-	fprintf(r->out, "    confidence: %s", confidence_name(inc->confidence));
+	obuf_printf(v->out, "    confidence: %s", confidence_name(inc->confidence));
 	if (!inc->n_suspects)
-		fprintf(r->out, " (no suspect device in the evidence)");
-	fputc('\n', r->out);
+		obuf_printf(v->out, " (no suspect device in the evidence)");
+	obuf_putc(v->out, '\n');
 	for (int i = 0; i < inc->n_suspects; i++) {
 		const struct suspect *s = &inc->suspects[i];
 
-		fprintf(r->out, "    suspect %-16s ", esc(dev, sizeof(dev), s->dev, "(unknown)"));
+		obuf_printf(v->out, "    suspect %-16s ", esc(dev, sizeof(dev), s->dev, "(unknown)"));
 		if (s->have_sid)
-			fprintf(r->out, "sid 0x%-6x ", s->sid);
+			obuf_printf(v->out, "sid 0x%-6x ", s->sid);
 		if (s->score)
-			fprintf(r->out, "p=%.2f ", s->score / 1000.0);
-		fprintf(r->out, "evidence ");
-		print_evidence(r->out, s->evidence);
-		fputc('\n', r->out);
+			obuf_printf(v->out, "p=%.2f ", s->score / 1000.0);
+		obuf_printf(v->out, "evidence ");
+		print_evidence(v->out, s->evidence);
+		obuf_putc(v->out, '\n');
 	}
 	if (inc->top >= 0 && inc->top < inc->n_suspects) {
 		const struct suspect *s = &inc->suspects[inc->top];
 
-		fprintf(r->out, "    likely culprit: %s", esc(dev, sizeof(dev), s->dev, "(unknown)"));
+		obuf_printf(v->out, "    likely culprit: %s", esc(dev, sizeof(dev), s->dev, "(unknown)"));
 		if (s->have_sid)
-			fprintf(r->out, " (sid 0x%x)", s->sid);
-		fprintf(r->out, "%s\n", inc->flags & INCF_NARROWED ?
-			", singled out by the other incidents" : "");
+			obuf_printf(v->out, " (sid 0x%x)", s->sid);
+		obuf_printf(v->out, "%s\n", inc->flags & INCF_NARROWED ?
+			    ", singled out by the other incidents" : "");
 	}
 }
 
 /* which timeout fired first, the SMMU's or the driver's 1 s poll limit */
-static void print_first(struct report *r, const struct incident *inc)
+static void print_first(struct view *v, const struct incident *inc)
 {
 	char held[32];
 
 	if (inc->first_report == FIRST_SOFTWARE) {
-		fprintf(r->out, "    fired first: the driver's 1 s timeout (%u timeout line%s before the SMMU reported)\n",
-			inc->sw_timeouts, inc->sw_timeouts == 1 ? "" : "s");
+		obuf_printf(v->out, "    fired first: the driver's 1 s timeout (%u timeout line%s before the SMMU reported)\n",
+			    inc->sw_timeouts, inc->sw_timeouts == 1 ? "" : "s");
 	} else if (inc->first_report == FIRST_SMMU && inc->irq_held_ns) {
 		fmt_duration(inc->irq_held_ns, held, sizeof(held));
-		fprintf(r->out, "    fired first: the SMMU (CONS showed the error in %u timeout line%s; its interrupt held off %s or more)\n",
-			inc->sw_timeouts, inc->sw_timeouts == 1 ? "" : "s", held);
+		obuf_printf(v->out, "    fired first: the SMMU (CONS showed the error in %u timeout line%s; its interrupt held off %s or more)\n",
+			    inc->sw_timeouts, inc->sw_timeouts == 1 ? "" : "s", held);
 	} else if (inc->first_report == FIRST_SMMU) {
-		fprintf(r->out, "    fired first: the SMMU (no software timeout before its interrupt)\n");
+		obuf_printf(v->out, "    fired first: the SMMU (no software timeout before its interrupt)\n");
 	}
 }
 
-static void print_notes(struct report *r, const struct incident *inc)
+static void print_notes(struct view *v, const struct incident *inc)
 {
 	bool first = true;
 
 	if (inc->blocked_by)
-		fprintf(r->out, "    queued behind incident #%llu: a timeout it caused, not its own\n",
-			(unsigned long long)inc->blocked_by);
+		obuf_printf(v->out, "    queued behind incident #%llu: a timeout it caused, not its own\n",
+			    (unsigned long long)inc->blocked_by);
 	for (unsigned int b = 0; b < INCF_KINDS; b++) {
 		if (!(inc->flags & (1u << b)) || (1u << b) == INCF_NARROWED ||
 		    (1u << b) == INCF_COLLATERAL)
 			continue;
-		fprintf(r->out, "%s%s", first ? "    notes: " : ", ", incident_flag_name(b));
+		obuf_printf(v->out, "%s%s", first ? "    notes: " : ", ", incident_flag_name(b));
 		first = false;
 	}
 	if (!first)
-		fputc('\n', r->out);
+		obuf_putc(v->out, '\n');
 }
 
-void text_incident(struct report *r, const struct incident *inc)
+void text_incident(struct view *v, const struct incident *inc)
 {
 	char t[64], name[4 * SMMU_NAME_LEN];
 
-	text_header(r);
+	text_header(v);
 	fmt_time(&inc->first, t, sizeof(t));
-	fprintf(r->out, "#%-4llu %s  %s on %s\n", (unsigned long long)inc->id, t,
-		incident_kind_name(inc->kind),
-		esc(name, sizeof(name), inc->smmu, "(unnamed SMMU)"));
-	print_position(r, inc);
+	obuf_printf(v->out, "#%-4llu %s  %s on %s\n", (unsigned long long)inc->id, t,
+		    incident_kind_name(inc->kind),
+		    esc(name, sizeof(name), inc->smmu, "(unnamed SMMU)"));
+	print_position(v, inc);
 	if (inc->have_skipped) {
 		struct smmu_cmd c;
 		char buf[160];
 
 		smmu_cmd_decode(inc->skipped[0], inc->skipped[1], &c);
 		smmu_cmd_format(&c, buf, sizeof(buf));
-		fprintf(r->out, "    skipped command: %s\n", buf);
+		obuf_printf(v->out, "    skipped command: %s\n", buf);
 	}
 	if (inc->fetch_retries)
-		fprintf(r->out, "    command fetch retried %u times\n", inc->fetch_retries);
+		obuf_printf(v->out, "    command fetch retried %u times\n", inc->fetch_retries);
 	if (inc->kind == INC_ATC_TIMEOUT || inc->kind == INC_SYNC_TIMEOUT || inc->n_issuers)
-		print_issuer(r, inc);
+		print_issuer(v, inc);
 	if (inc->detect_ns) {
 		char took[32];
 
 		fmt_duration(inc->detect_ns, took, sizeof(took));
-		fprintf(r->out, "    detected %s after issue\n", took);
+		obuf_printf(v->out, "    detected %s after issue\n", took);
 	}
-	print_first(r, inc);
-	print_suspects(r, inc);
-	print_notes(r, inc);
+	print_first(v, inc);
+	print_suspects(v, inc);
+	print_notes(v, inc);
 }
 
-static void smmu_table(struct report *r, const struct engine *e)
+static void smmu_table(struct view *v, const struct engine *e)
 {
 	char name[4 * SMMU_NAME_LEN], q[16];
 
-	fprintf(r->out, "\nSMMUs\n%-*s %6s %4s %5s %5s %5s %5s %5s %6s %6s\n", NAME_W, "SMMU",
-		"CMDQ", "ATS", "ATC", "ILL", "ABT", "UNK", "SWTO", "GERROR", "EVENTS");
+	obuf_printf(v->out, "\nSMMUs\n%-*s %6s %4s %5s %5s %5s %5s %5s %6s %6s\n", NAME_W, "SMMU",
+		    "CMDQ", "ATS", "ATC", "ILL", "ABT", "UNK", "SWTO", "GERROR", "EVENTS");
 	for (int i = 0; i < engine_n_smmus(e); i++) {
 		const struct smmu_info *s = engine_smmu(e, i);
 
@@ -225,16 +227,16 @@ static void smmu_table(struct report *r, const struct engine *e)
 			snprintf(q, sizeof(q), "%u", 1u << s->max_n_shift);
 		else
 			snprintf(q, sizeof(q), "?");
-		fprintf(r->out, "%-*.*s %6s %4s %5llu %5llu %5llu %5llu %5llu %6llu %6llu\n",
-			NAME_W, NAME_W, esc(name, sizeof(name), s->name, "(unnamed)"), q,
-			s->ats < 0 ? "?" : s->ats ? "yes" : "no",
-			(unsigned long long)s->incidents[INC_ATC_TIMEOUT],
-			(unsigned long long)s->incidents[INC_ILLEGAL_COMMAND],
-			(unsigned long long)s->incidents[INC_FETCH_ABORT],
-			(unsigned long long)s->incidents[INC_UNKNOWN_CERROR],
-			(unsigned long long)s->incidents[INC_SYNC_TIMEOUT],
-			(unsigned long long)s->gerrors,
-			(unsigned long long)s->evtq_events);
+		obuf_printf(v->out, "%-*.*s %6s %4s %5llu %5llu %5llu %5llu %5llu %6llu %6llu\n",
+			    NAME_W, NAME_W, esc(name, sizeof(name), s->name, "(unnamed)"), q,
+			    s->ats < 0 ? "?" : s->ats ? "yes" : "no",
+			    (unsigned long long)s->incidents[INC_ATC_TIMEOUT],
+			    (unsigned long long)s->incidents[INC_ILLEGAL_COMMAND],
+			    (unsigned long long)s->incidents[INC_FETCH_ABORT],
+			    (unsigned long long)s->incidents[INC_UNKNOWN_CERROR],
+			    (unsigned long long)s->incidents[INC_SYNC_TIMEOUT],
+			    (unsigned long long)s->gerrors,
+			    (unsigned long long)s->evtq_events);
 	}
 }
 
@@ -250,15 +252,15 @@ static void evidence_codes(uint32_t evidence, char *buf)
 	buf[n] = '\0';
 }
 
-static void device_table(struct report *r, const struct engine *e)
+static void device_table(struct view *v, const struct engine *e)
 {
 	char dev[4 * SMMU_DEV_LEN], sid[16], batches[24], ev[EVD_KINDS + 1];
 
 	if (!engine_n_devices(e))
 		return;
-	fprintf(r->out, "\nDEVICES\n%-16s %8s %-8s %5s %9s %5s %5s %5s %6s %7s %s\n", "DEVICE",
-		"SID", "VERDICT", "SCORE", "BATCHES", "CONF", "PROB", "SUSP", "AER-TO", "ATC-INV",
-		"EVID");
+	obuf_printf(v->out, "\nDEVICES\n%-16s %8s %-8s %5s %9s %5s %5s %5s %6s %7s %s\n", "DEVICE",
+		    "SID", "VERDICT", "SCORE", "BATCHES", "CONF", "PROB", "SUSP", "AER-TO", "ATC-INV",
+		    "EVID");
 	for (int i = 0; i < engine_n_devices(e); i++) {
 		const struct device_stat *d = engine_device(e, i);
 
@@ -273,53 +275,53 @@ static void device_table(struct report *r, const struct engine *e)
 		else
 			snprintf(batches, sizeof(batches), "-");
 		evidence_codes(d->evidence, ev);
-		fprintf(r->out, "%-16.16s %8s %-8s %5.2f %9s %5llu %5llu %5llu %6llu %7llu %s\n",
-			esc(dev, sizeof(dev), d->dev, "(unknown)"), sid, verdict_name(d->verdict),
-			d->score / 1000.0, batches,
-			(unsigned long long)d->by_conf[CONF_CONFIRMED],
-			(unsigned long long)d->by_conf[CONF_PROBABLE],
-			(unsigned long long)d->by_conf[CONF_SUSPECT],
-			(unsigned long long)d->aer_cmplto,
-			(unsigned long long)d->atc_invs, ev);
+		obuf_printf(v->out, "%-16.16s %8s %-8s %5.2f %9s %5llu %5llu %5llu %6llu %7llu %s\n",
+			    esc(dev, sizeof(dev), d->dev, "(unknown)"), sid, verdict_name(d->verdict),
+			    d->score / 1000.0, batches,
+			    (unsigned long long)d->by_conf[CONF_CONFIRMED],
+			    (unsigned long long)d->by_conf[CONF_PROBABLE],
+			    (unsigned long long)d->by_conf[CONF_SUSPECT],
+			    (unsigned long long)d->aer_cmplto,
+			    (unsigned long long)d->atc_invs, ev);
 	}
-	fprintf(r->out, "  BATCHES: failing ATC batches that listed it / all on its SMMU;  EVID: "
-		"S skipped command,\n  W queue walk, I issuer batch, B atc_sync_timeouts bitmap, "
-		"A AER completion timeout\n");
+	obuf_printf(v->out, "  BATCHES: failing ATC batches that listed it / all on its SMMU;  EVID: "
+		    "S skipped command,\n  W queue walk, I issuer batch, B atc_sync_timeouts bitmap, "
+		    "A AER completion timeout\n");
 }
 
-static void issuer_table(struct report *r, const struct engine *e)
+static void issuer_table(struct view *v, const struct engine *e)
 {
 	char name[4 * SMMU_NAME_LEN];
 
-	if (!report_have_issuer_stats(e))
+	if (!engine_have_issuer_stats(e))
 		return;
-	fprintf(r->out, "\nISSUERS (arm_smmu_cmdq_issue_cmdlist)\n%-*s %10s %10s %7s  %s\n",
-		NAME_W, "SMMU", "CALLS", "SYNC", "FAILED", "COMMANDS");
+	obuf_printf(v->out, "\nISSUERS (arm_smmu_cmdq_issue_cmdlist)\n%-*s %10s %10s %7s  %s\n",
+		    NAME_W, "SMMU", "CALLS", "SYNC", "FAILED", "COMMANDS");
 	for (int i = 0; i < engine_n_smmus(e); i++) {
 		const struct smmu_info *s = engine_smmu(e, i);
 		int col = 0;
 
 		if (!s->have_stats)
 			continue;
-		fprintf(r->out, "%-*.*s %10llu %10llu %7llu  ", NAME_W, NAME_W,
-			esc(name, sizeof(name), s->name, "(unnamed)"),
-			(unsigned long long)s->stats.calls,
-			(unsigned long long)s->stats.sync_calls,
-			(unsigned long long)s->stats.failed_calls);
+		obuf_printf(v->out, "%-*.*s %10llu %10llu %7llu  ", NAME_W, NAME_W,
+			    esc(name, sizeof(name), s->name, "(unnamed)"),
+			    (unsigned long long)s->stats.calls,
+			    (unsigned long long)s->stats.sync_calls,
+			    (unsigned long long)s->stats.failed_calls);
 		for (int j = 0; j < SMMU_OP_CLASSES; j++) {
 			if (!s->stats.ops[j])
 				continue;
 			if (col && col % 3 == 0)
-				fprintf(r->out, "\n%*s", NAME_W + 32, "");
-			fprintf(r->out, "%s=%llu ", smmu_op_class_name(j),
-				(unsigned long long)s->stats.ops[j]);
+				obuf_printf(v->out, "\n%*s", NAME_W + 32, "");
+			obuf_printf(v->out, "%s=%llu ", smmu_op_class_name(j),
+				    (unsigned long long)s->stats.ops[j]);
 			col++;
 		}
-		fputc('\n', r->out);
+		obuf_putc(v->out, '\n');
 	}
 }
 
-static void latency_hist(struct report *r, const struct engine *e)
+static void latency_hist(struct view *v, const struct engine *e)
 {
 	char name[4 * SMMU_NAME_LEN];
 
@@ -334,9 +336,9 @@ static void latency_hist(struct report *r, const struct engine *e)
 				max = s->stats.lat[b];
 		if (!max)
 			continue;
-		fprintf(r->out, "\nCMD_SYNC latency, %s\n%21s : %-10s |%-40s|\n",
-			esc(name, sizeof(name), s->name, "(unnamed)"), "ns", "count",
-			"distribution");
+		obuf_printf(v->out, "\nCMD_SYNC latency, %s\n%21s : %-10s |%-40s|\n",
+			    esc(name, sizeof(name), s->name, "(unnamed)"), "ns", "count",
+			    "distribution");
 		for (int b = 0; b < SMMU_LAT_BUCKETS; b++) {
 			char stars[41];
 			int n = (int)(s->stats.lat[b] * 40 / max);
@@ -345,15 +347,15 @@ static void latency_hist(struct report *r, const struct engine *e)
 				continue;
 			memset(stars, '*', n);
 			stars[n] = '\0';
-			fprintf(r->out, "%10llu -> %-8llu : %-10llu |%-40s|\n",
-				b ? 1ULL << b : 0ULL, (1ULL << (b + 1)) - 1,
-				(unsigned long long)s->stats.lat[b], stars);
+			obuf_printf(v->out, "%10llu -> %-8llu : %-10llu |%-40s|\n",
+				    b ? 1ULL << b : 0ULL, (1ULL << (b + 1)) - 1,
+				    (unsigned long long)s->stats.lat[b], stars);
 		}
 	}
 }
 
 /* the engine's tables are bounded: say when per-SMMU and per-device rows were forgotten */
-static void evictions_line(struct report *r, const struct engine *e)
+static void evictions_line(struct view *v, const struct engine *e)
 {
 	struct engine_evictions ev;
 
@@ -361,50 +363,58 @@ static void evictions_line(struct report *r, const struct engine *e)
 	if (!(ev.smmus | ev.sids | ev.devices | ev.queues | ev.funcs | ev.refused |
 	      ev.suspect_sets))
 		return;
-	fprintf(r->out, "bounded tables forgot %llu SMMUs, %llu SID names, %llu devices, "
-		"%llu queue sizes, %llu call sites (%llu rows refused, %llu suspect sets "
-		"unkept):\n  per-SMMU and per-device rows cover the most recent only\n",
-		(unsigned long long)ev.smmus, (unsigned long long)ev.sids,
-		(unsigned long long)ev.devices, (unsigned long long)ev.queues,
-		(unsigned long long)ev.funcs, (unsigned long long)ev.refused,
-		(unsigned long long)ev.suspect_sets);
+	obuf_printf(v->out, "bounded tables forgot %llu SMMUs, %llu SID names, %llu devices, "
+		    "%llu queue sizes, %llu call sites (%llu rows refused, %llu suspect sets "
+		    "unkept):\n  per-SMMU and per-device rows cover the most recent only\n",
+		    (unsigned long long)ev.smmus, (unsigned long long)ev.sids,
+		    (unsigned long long)ev.devices, (unsigned long long)ev.queues,
+		    (unsigned long long)ev.funcs, (unsigned long long)ev.refused,
+		    (unsigned long long)ev.suspect_sets);
 }
 
-void text_summary(struct report *r, const struct engine *e, const struct run_info *ri)
+void text_summary(struct view *v, const struct engine *e, const struct run_info *ri)
 {
 	uint64_t total = 0;
 
 	for (int k = 0; k < INC_KINDS; k++)
 		total += engine_incidents_by_kind(e, k);
-	if (!r->text_header && !ri->final)
+	if (!v->text_header && !ri->final)
 		return;
 	if (!total && ri->final)
-		fprintf(r->out, "No SMMU command-queue incidents found.\n");
-	smmu_table(r, e);
-	device_table(r, e);
-	issuer_table(r, e);
-	latency_hist(r, e);
-	fprintf(r->out, "\n%llu incident%s", (unsigned long long)total, total == 1 ? "" : "s");
+		obuf_printf(v->out, "No SMMU command-queue incidents found.\n");
+	smmu_table(v, e);
+	device_table(v, e);
+	issuer_table(v, e);
+	latency_hist(v, e);
+	obuf_printf(v->out, "\n%llu incident%s", (unsigned long long)total, total == 1 ? "" : "s");
 	for (int k = 0; k < INC_KINDS; k++) {
 		uint64_t n = engine_incidents_by_kind(e, k);
 
 		if (n)
-			fprintf(r->out, ", %llu %s", (unsigned long long)n, incident_kind_name(k));
+			obuf_printf(v->out, ", %llu %s", (unsigned long long)n, incident_kind_name(k));
 	}
-	if (r->hidden)
-		fprintf(r->out, " (%llu hidden by filters)", (unsigned long long)r->hidden);
-	fputc('\n', r->out);
+	if (v->hidden)
+		obuf_printf(v->out, " (%llu hidden by filters)", (unsigned long long)v->hidden);
+	obuf_putc(v->out, '\n');
 	if (engine_suppressed(e))
-		fprintf(r->out, "%llu rate-limited driver messages never reached the log "
-			"(\"callbacks suppressed\"):\n  more incidents than shown may have "
-			"occurred\n",
-			(unsigned long long)engine_suppressed(e));
+		obuf_printf(v->out, "%llu rate-limited driver messages never reached the log "
+			    "(\"callbacks suppressed\"):\n  more incidents than shown may have "
+			    "occurred\n",
+			    (unsigned long long)engine_suppressed(e));
 	if (ri->lines)
-		fprintf(r->out, "%llu lines read, %llu driver messages, %llu malformed, "
-			"%llu over-long lines skipped\n",
-			(unsigned long long)ri->lines, (unsigned long long)ri->messages,
-			(unsigned long long)ri->malformed, (unsigned long long)ri->long_lines);
+		obuf_printf(v->out, "%llu lines read, %llu driver messages, %llu malformed, "
+			    "%llu over-long lines skipped\n",
+			    (unsigned long long)ri->lines, (unsigned long long)ri->messages,
+			    (unsigned long long)ri->malformed, (unsigned long long)ri->long_lines);
 	if (ri->truncated)
-		fprintf(r->out, "input was truncated: the report covers what was read\n");
-	evictions_line(r, e);
+		obuf_printf(v->out, "input was truncated: the report covers what was read\n");
+	evictions_line(v, e);
+}
+
+void text_lost(struct view *v, const struct smmu_ev_lost *lost)
+{
+	obuf_printf(v->out, "WARNING: lost records: %llu ring buffer, %llu map full, "
+		        "%llu ATC lists truncated\n",
+		        (unsigned long long)lost->ringbuf, (unsigned long long)lost->map_full,
+		        (unsigned long long)lost->truncated);
 }

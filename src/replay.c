@@ -1,63 +1,75 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * smmutrace replay: kernel logs and captures through the same engine and
- * views as live tracing.  Every event the engine sees can be recorded, so
- * a log turns into a capture that replays to the same report.
+ * smmutrace replay: kernel logs and captures through the same pipeline as
+ * live tracing.  Every event the engine sees can be recorded, so a log
+ * turns into a capture that replays to the same report.  SIGINT and
+ * SIGTERM end the input early; the report covers what was read.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "capture.h"
-#include "engine.h"
+#include "fmt.h"
 #include "inputs.h"
 #include "kmsg.h"
 #include "logread.h"
-#include "main.h"
 #include "outfile.h"
+#include "pipeline.h"
 #include "util.h"
 
-struct replay {
-	struct engine *eng;
-	struct report rep;
-	struct run_info ri;
-	struct capture_writer *rec;
-	char set[33];		/* the last capture read: its rotated set and place */
+/* the last capture read: its rotated set and place in it */
+struct set_pos {
+	char set[33];
 	uint32_t seq;
 };
 
-/* every event on its way to the engine passes here, and only here */
-static void deliver(struct replay *r, const struct smmu_event *ev)
+/* a signal number, or -1 when stdout failed: either ends the input */
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
 {
-	if (r->rec)
-		capture_write(r->rec, ev);	/* a failure sticks; close_record says it */
-	engine_feed(r->eng, ev);
+	stop = sig;
 }
 
 static void feed(void *ctx, const struct smmu_event *ev)
 {
-	deliver(ctx, ev);
+	struct pipeline *p = ctx;
+
+	pipeline_deliver(p, ev);
+	if (pipeline_out_failed(p))
+		stop = -1;
 }
 
-static int replay_log(struct replay *r, struct input *in)
+/* why an input ended early, unless it was stopped (said once, at the end) */
+static void input_error(const struct input *in, const char *msg, const char *tail)
 {
-	struct kmsg_parser p;
+	if (!stop)
+		p_err("%s: %s%s", in->name, msg, tail);
+}
+
+static int replay_log(struct pipeline *p, struct input *in)
+{
+	const struct options *o = p->opt;
+	struct kmsg_parser kp;
 	int err;
 
-	engine_set_source(r->eng, SRC_LOG);
-	kmsg_parser_init(&p, env.year ? env.year : current_year(), feed, r);
-	err = input_parse_log(in, &p);
-	r->ri.lines += p.stats.lines;
-	r->ri.messages += p.stats.messages;
-	r->ri.malformed += p.stats.malformed;
-	r->ri.long_lines += p.stats.long_lines;
-	if (in->saw_nul && !p.stats.messages)
-		fprintf(stderr, "smmutrace: %s: binary data, no kernel log messages found\n",
-			in->name);
+	engine_set_source(p->eng, SRC_LOG);
+	kmsg_parser_init(&kp, o->year ? o->year : current_year(), feed, p);
+	err = input_parse_log(in, &kp);
+	p->ri.lines += kp.stats.lines;
+	p->ri.messages += kp.stats.messages;
+	p->ri.malformed += kp.stats.malformed;
+	p->ri.long_lines += kp.stats.long_lines;
+	if (in->saw_nul && !kp.stats.messages)
+		p_err("%s: binary data, no kernel log messages found", in->name);
 	if (err)
-		fprintf(stderr, "smmutrace: %s: %s%s\n", in->name, in->errmsg,
-			in->err == EPIPE ? "; the report covers what was read" : "");
+		input_error(in, in->errmsg,
+			    in->err == EPIPE ? "; the report covers what was read" : "");
 	return err;
 }
 
@@ -65,15 +77,15 @@ static void describe_capture(const struct input *in, const struct capture_meta *
 {
 	char t[64] = "unknown time";
 
-	if (m->created_wall_ns)
-		fmt_rfc3339(m->created_wall_ns, t, sizeof(t));
-	fprintf(stderr, "smmutrace: %s: capture by %s of %s (kernel %s, %s), source %s, "
-		"recorded %s\n", in->name, m->tool[0] ? m->tool : "?",
-		m->host[0] ? m->host : "unknown host", m->kernel[0] ? m->kernel : "unknown",
-		m->arch[0] ? m->arch : "unknown arch", m->source, t);
+	if (m->created_wall_ns && fmt_rfc3339(m->created_wall_ns, t, sizeof(t)) < 0)
+		snprintf(t, sizeof(t), "at an impossible time");
+	p_info("%s: capture by %s of %s (kernel %s, %s), source %s, recorded %s", in->name,
+	       m->tool[0] ? m->tool : "?", m->host[0] ? m->host : "unknown host",
+	       m->kernel[0] ? m->kernel : "unknown", m->arch[0] ? m->arch : "unknown arch",
+	       m->source, t);
 }
 
-static int replay_capture(struct replay *r, struct input *in)
+static int replay_capture(struct pipeline *p, struct input *in, struct set_pos *sp)
 {
 	struct capture_meta *m = calloc(1, sizeof(*m));
 	struct smmu_event ev;
@@ -83,36 +95,37 @@ static int replay_capture(struct replay *r, struct input *in)
 
 	if (!m)
 		return -ENOMEM;
-	engine_set_source(r->eng, SRC_CAPTURE);
+	engine_set_source(p->eng, SRC_CAPTURE);
 	st = capture_read_header(in, m, err, sizeof(err));
 	if (st) {
-		fprintf(stderr, "smmutrace: %s: %s\n", in->name, err);
+		input_error(in, err, "");
 		free(m);
 		return st;
 	}
-	if (env.verbose)
+	if (p->opt->verbose)
 		describe_capture(in, m);
 	/* right after its predecessor, a rotated file's carried state is a repeat */
-	cont = r->set[0] && !strcmp(m->set, r->set) && m->seq == r->seq + 1;
-	str_copy(r->set, sizeof(r->set), m->set);
-	r->seq = m->seq;
+	cont = sp->set[0] && !strcmp(m->set, sp->set) && m->seq == sp->seq + 1;
+	str_copy(sp->set, sizeof(sp->set), m->set);
+	sp->seq = m->seq;
 	free(m);
 	while ((st = capture_next(in, &ev, err, sizeof(err))) == CAP_OK) {
 		if ((ev.hdr.flags & SMMU_EVF_CARRIED) && cont)
 			continue;
 		ev.hdr.flags &= ~SMMU_EVF_CARRIED;
-		r->ri.records++;
-		deliver(r, &ev);
+		p->ri.records++;
+		feed(p, &ev);
 	}
 	if (st == CAP_END)
 		return 0;
-	fprintf(stderr, "smmutrace: %s: %s (%llu records read)\n", in->name, err,
-		(unsigned long long)r->ri.records);
-	r->ri.truncated = true;
-	return st == CAP_TRUNCATED ? -EPIPE : -EINVAL;
+	snprintf(err + strlen(err), sizeof(err) - strlen(err), " (%llu records read)",
+		 (unsigned long long)p->ri.records);
+	input_error(in, err, "");
+	p->ri.truncated = true;
+	return st == CAP_TRUNCATED || stop ? -EPIPE : -EINVAL;
 }
 
-static int replay_one(struct replay *r, const char *path)
+static int replay_one(struct pipeline *p, const char *path, struct set_pos *sp)
 {
 	const void *head;
 	struct input in;
@@ -121,117 +134,106 @@ static int replay_one(struct replay *r, const char *path)
 
 	err = input_open(&in, path);
 	if (err) {
-		fprintf(stderr, "smmutrace: %s: %s\n", path, in.errmsg);
+		p_err("%s: %s", path, in.errmsg);
 		return err;
 	}
+	in.stop = &stop;
 	n = input_peek(&in, &head, CAPTURE_MAGIC_LEN);
 	if (!n && !in.err) {
 		/* nothing to attribute is fine; no input at all is a mistake */
-		fprintf(stderr, "smmutrace: %s: file is empty\n", path);
+		p_err("%s: file is empty", path);
 		input_close(&in);
 		return -ENODATA;
 	}
 	if (!capture_is_magic(head, n) && n >= 6 && !memcmp(head, CAPTURE_MAGIC, 6)) {
-		fprintf(stderr, "smmutrace: %s: not a smmutrace capture (bad magic), "
-			"and not a kernel log either\n", path);
+		p_err("%s: not a smmutrace capture (bad magic), and not a kernel log either",
+		      path);
 		input_close(&in);
 		return -EINVAL;
 	}
 	if (capture_is_magic(head, n)) {
-		err = replay_capture(r, &in);
+		err = replay_capture(p, &in, sp);
 	} else {
-		err = replay_log(r, &in);
+		err = replay_log(p, &in);
 		if (err)
-			r->ri.truncated = true;
+			p->ri.truncated = true;
 	}
 	input_close(&in);
 	return err;
 }
 
-static int open_record(struct replay *r)
+static int open_record(struct pipeline *p)
 {
+	const struct options *o = p->opt;
 	struct capture_meta *m = malloc(sizeof(*m));
-	char err[256], source[sizeof(m->source)];
+	char source[sizeof(m->source)];
 	size_t off;
+	int err;
 
 	if (!m)
 		return -ENOMEM;
 	off = snprintf(source, sizeof(source), "replay:");
-	for (int i = 0; i < env.n_files && off < sizeof(source); i++)
+	for (int i = 0; i < o->n_files && off < sizeof(source); i++)
 		off += snprintf(source + off, sizeof(source) - off, "%s%s",
-				i ? "," : "", env.files[i]);
+				i ? "," : "", o->files[i]);
 	capture_meta_init(m, "smmutrace " SMMUTRACE_VERSION, source);
-	r->rec = capture_create(env.record, env.force, m, err, sizeof(err));
+	err = pipeline_record(p, m);
 	free(m);
-	if (r->rec && env.record_size &&
-	    capture_set_rotation(r->rec, env.record_size, env.record_files, err, sizeof(err))) {
-		capture_close(r->rec, NULL, 0);
-		r->rec = NULL;
-	}
-	if (!r->rec) {
-		fprintf(stderr, "smmutrace: --record %s\n", err);
-		return -EIO;
-	}
-	return 0;
+	return err;
 }
 
-static int close_record(struct replay *r)
+/* a pipe or a terminal may be a log still being written: show each record at once */
+static bool streamed_input(const struct options *o)
 {
-	char err[256];
-	int ret;
+	struct stat st;
 
-	if (!r->rec)
-		return 0;
-	ret = capture_close(r->rec, err, sizeof(err));
-	if (ret)
-		fprintf(stderr, "smmutrace: --record %s\n", err);
-	r->rec = NULL;
-	return ret;
+	for (int i = 0; i < o->n_files; i++)
+		if (!strcmp(o->files[i], "-") && (fstat(STDIN_FILENO, &st) || !S_ISREG(st.st_mode)))
+			return true;
+	return false;
 }
 
-int cmd_replay(void)
+static void catch_signals(void)
+{
+	/* no SA_RESTART: a blocked read returns; a second signal kills */
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESETHAND };
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+int cmd_replay(const struct options *o)
 {
 	const char *files[MAX_INPUTS];
-	struct replay r = { 0 };
-	struct engine_opts o;
-	int failed = 0, n;
-	char err[256];
+	struct set_pos sp = { 0 };
+	struct pipeline p;
+	int failed = 0, status, n;
+	char err[300];
 
 	/* before any output exists: none may replace an input */
-	n = inputs_prepare(env.files, env.n_files, files, &failed);
+	n = inputs_prepare(o->files, o->n_files, files, &failed);
 	if (n < 0) {
-		fprintf(stderr, "smmutrace: %s\n", strerror(-n));
+		p_err("%s", strerror(-n));
 		return EXIT_RUNTIME;
 	}
-	if (env.prom && outfile_preflight(env.prom, 0644, err, sizeof(err))) {
-		fprintf(stderr, "smmutrace: --prom %s\n", err);
+	if (o->prom && outfile_preflight(o->prom, 0644, err, sizeof(err))) {
+		p_err("--prom %s", err);
 		return EXIT_RUNTIME;
 	}
-	report_init(&r.rep, env.json ? FMT_JSON : FMT_TEXT, stdout, SRC_LOG, host_name());
-	r.rep.filt = env.filt;
-	engine_default_opts(&o);
-	r.eng = engine_new(&o, report_incident, &r.rep);
-	if (!r.eng) {
-		fprintf(stderr, "smmutrace: out of memory\n");
+	if (pipeline_init(&p, o, SRC_LOG, "replay") || open_record(&p)) {
+		pipeline_free(&p);
 		return EXIT_RUNTIME;
 	}
-	if (env.record && open_record(&r)) {
-		engine_free(r.eng);
-		return EXIT_RUNTIME;
+	p.ri.n_inputs = n;
+	p.rep.flush_each = streamed_input(o);
+	catch_signals();
+	for (int i = 0; i < n && !stop; i++)
+		failed += replay_one(&p, files[i], &sp) != 0;
+	if (stop > 0) {
+		p_err("interrupted by %s: the report covers what was read", strsignal(stop));
+		p.ri.truncated = true;
 	}
-	r.ri.mode = "replay";
-	r.ri.host = host_name();
-	r.ri.n_inputs = n;
-	for (int i = 0; i < n; i++)
-		failed += replay_one(&r, files[i]) != 0;
-	engine_finish(r.eng);
-	r.ri.final = true;
-	report_summary(&r.rep, r.eng, &r.ri);
-	failed += close_record(&r) != 0;
-	if (env.prom && prom_write(env.prom, r.eng, &r.ri, err, sizeof(err))) {
-		fprintf(stderr, "smmutrace: --prom %s\n", err);
-		failed++;
-	}
-	engine_free(r.eng);
-	return failed ? EXIT_RUNTIME : EXIT_OK;
+	status = pipeline_finish(&p);
+	pipeline_free(&p);
+	return failed || stop ? EXIT_RUNTIME : status;
 }

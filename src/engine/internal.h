@@ -5,8 +5,8 @@
  * queue sizes, names), join.c (which incident an event belongs to),
  * attrib.c (the evidence weighed when an incident settles), narrow.c
  * (narrowing and verdicts across incidents), settle.c (settling and
- * accounting), feed.c (the event handlers) and engine.c (the public API's
- * lifecycle and names).  Nothing here is part of engine.h's API.
+ * accounting), feed.c (the event handlers), engine.c (the public API's
+ * lifecycle and names) and query.c (what the views ask).  Nothing here is part of engine.h's API.
  */
 #ifndef SMMUTRACE_ENGINE_INTERNAL_H
 #define SMMUTRACE_ENGINE_INTERNAL_H

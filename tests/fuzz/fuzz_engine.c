@@ -1,30 +1,57 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * libFuzzer target: arbitrary event records (as a capture or a buggy BPF
- * program could deliver them) through the engine and both views.
+ * program could deliver them) through the engine and both views.  Every
+ * NDJSON line must parse as JSON, whatever the records held.
  */
+#include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "capture.h"
 #include "engine.h"
 #include "report.h"
 
-static FILE *sink;
+/* one JSON object per line, each a complete document */
+static void check_ndjson(struct obuf *o)
+{
+	char *line = o->buf, *end = o->buf + o->len;
+
+	while (line < end) {
+		char *nl = memchr(line, '\n', end - line);
+		json_error_t err;
+		json_t *j;
+
+		if (!nl)
+			abort();
+		j = json_loadb(line, nl - line, JSON_DECODE_INT_AS_REAL, &err);
+		if (!json_is_object(j)) {
+			fprintf(stderr, "invalid NDJSON line: %s\n%.*s\n", err.text,
+				(int)(nl - line), line);
+			abort();
+		}
+		json_decref(j);
+		line = nl + 1;
+	}
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct run_info ri = { .final = true };
+	enum report_fmt fmt = (size & 1) ? FMT_JSON : FMT_TEXT;
 	struct engine *e;
 	struct report r;
+	struct obuf o;
 
-	if (!sink)
-		sink = fopen("/dev/null", "w");
-	report_init(&r, (size & 1) ? FMT_JSON : FMT_TEXT, sink, SRC_CAPTURE, "fuzz");
+	obuf_init_mem(&o);
+	report_init(&r, fmt, &o, "fuzz");
 	e = engine_new(NULL, report_incident, &r);
-	if (!e)
+	if (!e) {
+		obuf_free(&o);
 		return 0;
+	}
 	while (size > 2) {
 		struct smmu_event ev;
 		size_t n;
@@ -52,5 +79,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	engine_finish(e);
 	report_summary(&r, e, &ri);
 	engine_free(e);
+	if (fmt == FMT_JSON)
+		check_ndjson(&o);
+	obuf_free(&o);
 	return 0;
 }

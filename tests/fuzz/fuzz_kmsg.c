@@ -11,8 +11,6 @@
 #include "kmsg.h"
 #include "report.h"
 
-static FILE *sink;
-
 static void feed(void *ctx, const struct smmu_event *ev)
 {
 	engine_feed(ctx, ev);
@@ -25,24 +23,27 @@ static void run(const uint8_t *data, size_t size, enum report_fmt fmt)
 	struct kmsg_parser p;
 	struct engine *e;
 	struct report r;
+	struct obuf o;
 
-	report_init(&r, fmt, sink, SRC_LOG, "fuzz");
+	obuf_init_mem(&o);
+	report_init(&r, fmt, &o, "fuzz");
 	r.filt = none;
 	e = engine_new(NULL, report_incident, &r);
-	if (!e)
+	if (!e) {
+		obuf_free(&o);
 		return;
+	}
 	kmsg_parser_init(&p, 2026, feed, e);
 	kmsg_parse_block(&p, (const char *)data, size, true);
 	kmsg_parser_finish(&p);
 	engine_finish(e);
 	report_summary(&r, e, &ri);
 	engine_free(e);
+	obuf_free(&o);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (!sink)
-		sink = fopen("/dev/null", "w");
 	run(data, size, FMT_JSON);
 	run(data, size, FMT_TEXT);
 	return 0;

@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-#ifndef SMMUTRACE_MAIN_H
-#define SMMUTRACE_MAIN_H
+/*
+ * The parsed command line: main.c fills it, the commands read it and take
+ * nothing else from main.c.
+ */
+#ifndef SMMUTRACE_OPTIONS_H
+#define SMMUTRACE_OPTIONS_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -19,7 +23,7 @@
 
 enum command { CMD_NONE = 0, CMD_LIVE, CMD_REPLAY, CMD_CHECK };
 
-struct env {
+struct options {
 	enum command cmd;
 	bool json;
 	bool verbose;
@@ -46,13 +50,8 @@ struct env {
 	int n_files;
 };
 
-extern struct env env;
+int cmd_replay(const struct options *o);
+int cmd_live(const struct options *o);
+int cmd_check(const struct options *o);
 
-const char *host_name(void);
-int current_year(void);
-
-int cmd_replay(void);
-int cmd_live(void);
-int cmd_check(void);
-
-#endif /* SMMUTRACE_MAIN_H */
+#endif /* SMMUTRACE_OPTIONS_H */

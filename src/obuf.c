@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "obuf.h"
+
+#define OBUF_INIT	(64u << 10)
+
+static void init(struct obuf *o, int fd)
+{
+	memset(o, 0, sizeof(*o));
+	o->fd = fd;
+	o->flush_at = OBUF_INIT / 2;
+	o->buf = malloc(OBUF_INIT);
+	if (o->buf)
+		o->cap = OBUF_INIT;
+	else
+		o->err = ENOMEM;
+}
+
+void obuf_init_fd(struct obuf *o, int fd)
+{
+	struct stat st;
+
+	init(o, fd);
+	o->regular = !fstat(fd, &st) && S_ISREG(st.st_mode);
+}
+
+void obuf_init_mem(struct obuf *o)
+{
+	init(o, -1);
+}
+
+void obuf_free(struct obuf *o)
+{
+	free(o->buf);
+	o->buf = NULL;
+	o->len = o->cap = o->mark = 0;
+}
+
+/* once output failed nothing more is kept: it could never be written */
+static void drop(struct obuf *o)
+{
+	o->len = 0;
+	o->mark = 0;
+}
+
+static bool grow(struct obuf *o, size_t n)
+{
+	size_t cap = o->cap ? o->cap : OBUF_INIT;
+	char *b;
+
+	if (o->err) {
+		drop(o);
+		return o->cap >= n;
+	}
+	while (cap - o->len < n)
+		cap *= 2;
+	b = realloc(o->buf, cap);
+	if (!b) {
+		o->err = ENOMEM;
+		drop(o);
+		return o->cap >= n;
+	}
+	o->buf = b;
+	o->cap = cap;
+	return true;
+}
+
+void obuf_put_slow(struct obuf *o, const void *p, size_t n)
+{
+	if (!grow(o, n))
+		return;
+	memcpy(o->buf + o->len, p, n);
+	o->len += n;
+}
+
+void obuf_printf(struct obuf *o, const char *fmt, ...)
+{
+	size_t room = o->cap - o->len;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(o->buf ? o->buf + o->len : NULL, room, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= room) {
+		if (!grow(o, (size_t)n + 1))
+			return;
+		va_start(ap, fmt);
+		vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+		va_end(ap);
+	}
+	o->len += n;
+}
+
+void obuf_u64(struct obuf *o, uint64_t v)
+{
+	char tmp[20], *p = tmp + sizeof(tmp);
+
+	do {
+		*--p = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	obuf_put(o, p, tmp + sizeof(tmp) - p);
+}
+
+void obuf_i64(struct obuf *o, int64_t v)
+{
+	if (v < 0) {
+		obuf_putc(o, '-');
+		obuf_u64(o, -(uint64_t)v);
+		return;
+	}
+	obuf_u64(o, v);
+}
+
+/* a full pipe or terminal with O_NONBLOCK set by someone else: wait for it */
+static bool wait_writable(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+
+	return poll(&pfd, 1, -1) >= 0 || errno == EINTR;
+}
+
+static int write_all(int fd, const char *p, size_t n, size_t *done)
+{
+	*done = 0;
+	while (*done < n) {
+		ssize_t w = write(fd, p + *done, n - *done);
+
+		if (w > 0) {
+			*done += w;
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && wait_writable(fd))
+			continue;
+		return w < 0 ? errno : EIO;
+	}
+	return 0;
+}
+
+int obuf_flush(struct obuf *o)
+{
+	off_t start = -1;
+	size_t done;
+	int err;
+
+	if (o->err) {
+		drop(o);
+		return -o->err;
+	}
+	if (o->fd < 0 || !o->mark)
+		return 0;
+	if (o->regular)
+		start = lseek(o->fd, 0, SEEK_CUR);
+	err = write_all(o->fd, o->buf, o->mark, &done);
+	if (err) {
+		/* a record cut in half would spoil the file: keep the whole ones */
+		if (done && start >= 0)
+			(void)!ftruncate(o->fd, start);	/* the write error is the news */
+		o->err = err;
+		drop(o);
+		return -err;
+	}
+	memmove(o->buf, o->buf + o->mark, o->len - o->mark);
+	o->len -= o->mark;
+	o->mark = 0;
+	return 0;
+}
+
+void obuf_end_record(struct obuf *o)
+{
+	o->mark = o->len;
+	if (o->fd >= 0 && o->mark >= o->flush_at)
+		obuf_flush(o);
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * One pipeline per run: the engine, the report on stdout, the capture
+ * writer and the run's facts, built from the options.  Every event of
+ * live tracing and replay reaches the engine through pipeline_deliver(),
+ * and is recorded there.  Every output is checked: the first failure of
+ * each is reported with its errno, the run's exit status says so, and what
+ * was written before stays valid.
+ */
+#ifndef SMMUTRACE_PIPELINE_H
+#define SMMUTRACE_PIPELINE_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+#include "capture.h"
+#include "engine.h"
+#include "obuf.h"
+#include "options.h"
+#include "report.h"
+
+struct pipeline {
+	const struct options *opt;
+	struct engine *eng;
+	struct report rep;
+	struct obuf out;		/* stdout */
+	struct run_info ri;
+	struct capture_writer *rec;	/* --record */
+	int out_err;			/* stdout failed: -errno, the run should end */
+	int rec_err;			/* the capture failed: recording stopped */
+	int prom_err;			/* the last --prom write failed */
+	bool failed;			/* some output failed: exit status 1 */
+};
+
+/* stdout as the report's output, the engine; -errno (reported) */
+int pipeline_init(struct pipeline *p, const struct options *o, enum src_kind src,
+		  const char *mode);
+/* --record, if given; the header's meta from the caller; -errno (reported) */
+int pipeline_record(struct pipeline *p, const struct capture_meta *m);
+void pipeline_deliver(struct pipeline *p, const struct smmu_event *ev);
+/* live: a capture being written replays up to its last flush */
+void pipeline_flush(struct pipeline *p);
+void pipeline_lost(struct pipeline *p, const struct smmu_ev_lost *lost);
+/* a periodic summary (and --prom), or the final one */
+void pipeline_summary(struct pipeline *p);
+/* settle, final summary, --prom, capture trailer; the exit status */
+int pipeline_finish(struct pipeline *p);
+void pipeline_free(struct pipeline *p);
+
+/* stdout is gone: nothing more can be reported there */
+static inline bool pipeline_out_failed(const struct pipeline *p)
+{
+	return p->out_err != 0;
+}
+
+#endif /* SMMUTRACE_PIPELINE_H */

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Views: what the engine found, as text, NDJSON or Prometheus metrics.
+ * A one-way layer under the engine's API: views read the engine and the
+ * run's facts and write to an output buffer; they call nothing above them.
+ * Each format escapes untrusted strings (device names, comm, log text) in
+ * exactly one place: text_escape() (fmt.c) for text, the JSON writer
+ * (jsonw.c) for NDJSON, label() (out_prom.c) for metrics.
+ */
+#ifndef SMMUTRACE_VIEWS_H
+#define SMMUTRACE_VIEWS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine.h"
+#include "obuf.h"
+
+#define SMMUTRACE_JSON_SCHEMA	1
+
+/* what the caller knows about the run, for headers and summaries */
+struct run_info {
+	const char *mode;	/* "replay", "live" */
+	const char *host;
+	int n_inputs;
+	uint64_t lines;
+	uint64_t messages;
+	uint64_t malformed;
+	uint64_t long_lines;
+	uint64_t records;	/* capture records */
+	bool truncated;
+	bool final;
+	/* live: the wall clock to stamp periodic records with */
+	int64_t now_wall_ns;
+	uint64_t now_mono_ns;
+};
+
+/* one output stream and what its views remember between records */
+struct view {
+	struct obuf *out;
+	const char *host;
+	uint64_t shown;		/* incidents written */
+	uint64_t hidden;	/* incidents the filters kept out */
+	bool text_header;
+};
+
+void text_incident(struct view *v, const struct incident *inc);
+void text_summary(struct view *v, const struct engine *e, const struct run_info *ri);
+void text_lost(struct view *v, const struct smmu_ev_lost *lost);
+void json_incident(struct view *v, const struct incident *inc);
+void json_summary(struct view *v, const struct engine *e, const struct run_info *ri);
+void json_lost(struct view *v, const struct smmu_ev_lost *lost, const struct run_info *ri);
+/* node_exporter textfile metrics, the whole file */
+void prom_render(struct obuf *o, const struct engine *e, const struct run_info *ri);
+/* ... written next to path and renamed over it; 0 or -errno with err filled */
+int prom_write(const char *path, const struct engine *e, const struct run_info *ri,
+	       char *err, size_t errlen);
+
+#endif /* SMMUTRACE_VIEWS_H */
