@@ -394,6 +394,72 @@ def test_record_replay():
     os.unlink(prom)
 
 
+def recording_run(tag, **popen):
+    """A live run with --record and --prom, ready, that saw one incident."""
+    cap = "/tmp/smmutrace-live-%s.cap" % tag
+    prom = "/tmp/smmutrace-live-%s.prom" % tag
+    for f in (cap, prom):
+        if os.path.exists(f):
+            os.unlink(f)
+    r = Run(["--json", "--record", cap, "--prom", prom], **popen)
+    if not check(r.wait_for(lambda: b"tracing" in r.err, 20), "%s: ready" % tag):
+        r.finish(signal.SIGKILL)
+        return None, cap, prom
+    return r, cap, prom
+
+
+def capture_replays(cap, tag, want_cons):
+    """The capture ends with its trailer and holds the incident."""
+    rep = subprocess.run([BIN, "replay", "--json", cap], capture_output=True, text=True)
+    incs = [json.loads(x) for x in rep.stdout.splitlines()]
+    check(rep.returncode == 0 and "truncated" not in rep.stderr,
+          "%s: the capture is whole (exit %d) %s" % (tag, rep.returncode, rep.stderr.strip()))
+    check(any(i.get("cons") == want_cons for i in incs), "%s: the capture holds the incident" % tag)
+
+
+def test_stop_signals():
+    print("== SIGHUP, SIGQUIT, SIGPIPE, SIGTERM end a run like SIGINT")
+    for n, sig in enumerate((signal.SIGHUP, signal.SIGQUIT, signal.SIGPIPE, signal.SIGTERM)):
+        tag = sig.name
+        r, cap, prom = recording_run(tag)
+        if not r:
+            continue
+        cons = 0x0300ab00 + 4 * n
+        drv(DT, "CMDQ error (cons 0x%08x): ATC invalidate timeout" % cons)
+        r.wait_for(lambda: len(r.incidents()) >= 1, 12)
+        rc = r.finish(sig)
+        recs = r.records()
+        check(rc == 0, "%s: exit status %d, want 0" % (tag, rc))
+        check(recs and recs[-1]["type"] == "summary" and recs[-1]["final"],
+              "%s: the final summary is written" % tag)
+        check("stopped by" in r.stderr(), "%s: stderr says it stopped" % tag)
+        check(os.path.exists(prom) and "smmutrace_incidents_total" in open(prom).read(),
+              "%s: --prom written at exit" % tag)
+        capture_replays(cap, tag, cons)
+        for f in (cap, prom):
+            if os.path.exists(f):
+                os.unlink(f)
+
+
+def test_broken_stdout():
+    print("== stdout closed with SIGPIPE ignored (systemd's default): EPIPE is noticed")
+    ignore = lambda: signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    r, cap, prom = recording_run("epipe", preexec=ignore)
+    if not r:
+        return
+    r.p.stdout.close()
+    drv(DT, "CMDQ error (cons 0x0300abf0): ATC invalidate timeout")
+    rc = r.finish(None, timeout=15)
+    check(rc == 1, "broken stdout: exit status %d, want 1" % rc)
+    check("stdout: Broken pipe" in r.stderr(), "broken stdout: said on stderr: "
+          + r.stderr().strip().splitlines()[-1])
+    check(os.path.exists(prom), "broken stdout: --prom still written")
+    capture_replays(cap, "broken stdout", 0x0300abf0)
+    for f in (cap, prom):
+        if os.path.exists(f):
+            os.unlink(f)
+
+
 def test_duration_filter():
     print("== --duration 3 --smmu 9050000.smmuv3 -v")
     r = Run(LIVE_ARGS + ["--json", "--duration", "3", "--smmu", DT, "-v",
@@ -461,6 +527,8 @@ def main():
         return 1 if failed else 0
     test_live_json()
     test_record_replay()
+    test_stop_signals()
+    test_broken_stdout()
     test_duration_filter()
     test_without_bpf_privileges()
     print(f"  live tests: {passed} passed, {failed} failed ({time.time() - t0:.1f} s)")
