@@ -1,4 +1,8 @@
 # Benchmarks: ratios measured in one run, never timed assertions.
+#   make bench-replay   replay --json and text against grep -c on an ordinary log
+#                       (BENCH_MB, default 1024) and an incident-dense one (an ATC
+#                       timeout every 50 lines, BENCH_DENSE_MB, default 300), peak RSS;
+#                       BENCH_BASELINE=path/to/smmutrace times another build too
 .PHONY: bench bench-replay
 BENCH_STAGES := bench-replay
 

@@ -915,7 +915,7 @@ static int load_with_fallback(struct loader *l, bool say)
 		snprintf(reason, sizeof(reason), "fentry programs did not load (%s%s)",
 			 errstr(err), l->cfg.verbose ? "" : "; -v shows libbpf's log");
 		if (say)
-			fprintf(stderr, "smmutrace: %s; using kprobes\n", reason);
+			p_info("%s; using kprobes", reason);
 		fentry_fallback(l, ~0u, reason);
 		err = open_load(l);
 	}
@@ -923,7 +923,7 @@ static int load_with_fallback(struct loader *l, bool say)
 		snprintf(reason, sizeof(reason), "driver probe programs failed to load (%s); "
 			 "-v shows the verifier log", errstr(err));
 		if (say)
-			fprintf(stderr, "smmutrace: %s; retrying with tracepoints only\n", reason);
+			p_info("%s; retrying with tracepoints only", reason);
 		drop_kprobes(l, reason);
 		snprintf(l->mode_why, sizeof(l->mode_why), "%s", reason);
 		l->mode = MODE_LOG;
@@ -1005,7 +1005,7 @@ static int attach_all(struct loader *l, bool fentry_retry)
 		}
 	}
 	if (failed) {
-		fprintf(stderr, "smmutrace: %s; using kprobes\n", reason);
+		p_info("%s; using kprobes", reason);
 		fentry_fallback(l, failed, reason);
 		for (int i = 0; i < P_COUNT; i++) {
 			bpf_link__destroy(l->links[i]);

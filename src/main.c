@@ -37,7 +37,8 @@ static const char doc[] =
 "  smmutrace replay run.smt             # a capture, on any machine\n"
 "\n"
 "EXIT STATUS: 0 success; 1 runtime error (unreadable, empty, truncated or\n"
-"corrupt input; cannot trace or write); 2 usage error.  See smmutrace(8).\n"
+"corrupt input; replay interrupted; cannot trace; a write failed); 2 usage\n"
+"error.  See smmutrace(8).\n"
 "\n"
 "OPTIONS:";
 

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The output layer under the views: the streaming JSON writer (structure,
+ * escaping, numbers) and the output buffer (every write checked, the first
+ * error kept with its errno, only whole records left in a file).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+#include "jsonw.h"
+#include "obuf.h"
+
+static char *text(struct obuf *o)
+{
+	obuf_putc(o, '\0');
+	o->len--;
+	return o->buf;
+}
+
+static void test_jsonw_structure(void **state)
+{
+	struct obuf o;
+	struct jw w;
+
+	obuf_init_mem(&o);
+	jw_init(&w, &o);
+	jw_obj(&w);
+	jw_kv_u64(&w, "a", 18446744073709551615ULL);
+	jw_kv_i64(&w, "b", INT64_MIN);
+	jw_key(&w, "c");
+	jw_arr(&w);
+	jw_obj(&w);
+	jw_obj_end(&w);
+	jw_arr(&w);
+	jw_arr_end(&w);
+	jw_null(&w);
+	jw_bool(&w, false);
+	jw_arr_end(&w);
+	jw_kv_str_or_null(&w, "d", "");
+	jw_kv_u64_if(&w, "e", false, 1);
+	jw_key(&w, "f");
+	jw_hex(&w, 0xffff800012345678ULL);
+	jw_obj_end(&w);
+	assert_string_equal(text(&o), "{\"a\":18446744073709551615,\"b\":-9223372036854775808,"
+			    "\"c\":[{},[],null,false],\"d\":null,\"e\":null,"
+			    "\"f\":\"0xffff800012345678\"}");
+	obuf_free(&o);
+}
+
+static void test_jsonw_permille(void **state)
+{
+	static const struct { uint32_t v; const char *s; } cases[] = {
+		{ 0, "0.0" }, { 5, "0.005" }, { 50, "0.05" }, { 750, "0.75" },
+		{ 999, "0.999" }, { 1000, "1.0" }, { 1234, "1.234" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct obuf o;
+		struct jw w;
+
+		obuf_init_mem(&o);
+		jw_init(&w, &o);
+		jw_permille(&w, cases[i].v);
+		assert_string_equal(text(&o), cases[i].s);
+		obuf_free(&o);
+	}
+}
+
+/* one string through the writer, as it appears in the output */
+static void assert_json_string(const char *in, const char *want)
+{
+	struct obuf o;
+	struct jw w;
+
+	obuf_init_mem(&o);
+	jw_init(&w, &o);
+	jw_str(&w, in);
+	assert_string_equal(text(&o), want);
+	obuf_free(&o);
+}
+
+static void test_jsonw_escaping(void **state)
+{
+	assert_json_string("plain 0000:01:00.0", "\"plain 0000:01:00.0\"");
+	assert_json_string("q\"\b\t\n\f\r\x01\x0b\x1f\x7f", "\"q\\\"\\b\\t\\n\\f\\r\\u0001\\u000B"
+			   "\\u001F\x7f\"");
+	/* the backslash and bytes that are not UTF-8 become the text \xNN */
+	assert_json_string("a\\b", "\"a\\\\x5cb\"");
+	assert_json_string("\xff\xc0\xaf", "\"\\\\xff\\\\xc0\\\\xaf\"");
+	/* surrogates and code points past U+10FFFF are not UTF-8 either */
+	assert_json_string("\xed\xa0\x80", "\"\\\\xed\\\\xa0\\\\x80\"");
+	assert_json_string("\xf4\x90\x80\x80", "\"\\\\xf4\\\\x90\\\\x80\\\\x80\"");
+	assert_json_string("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", "\"\xc3\xa9\xe2\x82\xac"
+			   "\xf0\x9f\x98\x80\"");
+	/* a sequence cut by the end of the string */
+	assert_json_string("x\xe2\x82", "\"x\\\\xe2\\\\x82\"");
+}
+
+static void put_record(struct obuf *o, const char *s)
+{
+	obuf_puts(o, s);
+	obuf_end_record(o);
+}
+
+static void test_obuf_full_device(void **state)
+{
+	int fd = open("/dev/full", O_WRONLY | O_CLOEXEC);
+	struct obuf o;
+
+	assert_true(fd >= 0);
+	obuf_init_fd(&o, fd);
+	o.flush_at = 1;
+	put_record(&o, "{}\n");
+	assert_int_equal(obuf_error(&o), -ENOSPC);
+	/* sticky, and nothing piles up behind it */
+	put_record(&o, "{}\n");
+	assert_int_equal(obuf_flush(&o), -ENOSPC);
+	assert_int_equal(o.len, 0);
+	obuf_free(&o);
+	close(fd);
+}
+
+static void test_obuf_broken_pipe(void **state)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	struct obuf o;
+	int p[2];
+
+	assert_int_equal(pipe(p), 0);
+	close(p[0]);
+	sigaction(SIGPIPE, &ign, &old);
+	obuf_init_fd(&o, p[1]);
+	obuf_puts(&o, "{}\n");
+	obuf_end_record(&o);
+	assert_int_equal(obuf_flush(&o), -EPIPE);
+	sigaction(SIGPIPE, &old, NULL);
+	obuf_free(&o);
+	close(p[1]);
+}
+
+/* a write cut short by the file size limit: the file keeps whole records */
+static void test_obuf_whole_records(void **state)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	char path[] = "/tmp/smmutrace-obuf-XXXXXX";
+	struct rlimit lim, saved;
+	const char *rec = "{\"record\":\"twenty bytes\"}\n";
+	size_t n = strlen(rec);
+	struct stat st;
+	struct obuf o;
+	int fd = mkstemp(path), err;
+
+	assert_true(fd >= 0);
+	unlink(path);
+	getrlimit(RLIMIT_FSIZE, &saved);
+	lim = saved;
+	lim.rlim_cur = 5 * n / 2;	/* two records and a half */
+	sigaction(SIGXFSZ, &ign, &old);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	obuf_init_fd(&o, fd);
+	o.flush_at = 1;
+	put_record(&o, rec);
+	obuf_puts(&o, rec);
+	obuf_puts(&o, rec);
+	obuf_end_record(&o);
+	err = obuf_error(&o);
+	setrlimit(RLIMIT_FSIZE, &saved);
+	sigaction(SIGXFSZ, &old, NULL);
+	assert_int_equal(err, -EFBIG);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_size, n);
+	obuf_free(&o);
+	close(fd);
+}
+
+static void test_obuf_grows(void **state)
+{
+	char big[200000];
+	struct obuf o;
+
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	obuf_init_mem(&o);
+	obuf_printf(&o, "<%s>", big);
+	obuf_puts(&o, big);
+	assert_int_equal(o.len, 2 * (sizeof(big) - 1) + 2);
+	assert_int_equal(o.buf[0], '<');
+	assert_int_equal(o.buf[sizeof(big)], '>');
+	assert_int_equal(obuf_error(&o), 0);
+	obuf_free(&o);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_jsonw_structure),
+		cmocka_unit_test(test_jsonw_permille),
+		cmocka_unit_test(test_jsonw_escaping),
+		cmocka_unit_test(test_obuf_full_device),
+		cmocka_unit_test(test_obuf_broken_pipe),
+		cmocka_unit_test(test_obuf_whole_records),
+		cmocka_unit_test(test_obuf_grows),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
