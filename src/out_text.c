@@ -67,7 +67,8 @@ static void print_position(struct view *v, const struct incident *inc)
 	else
 		obuf_printf(v->out, "CMD_SYNC at 0x%x (queue size unknown)", pos);
 	if (inc->retries)
-		obuf_printf(v->out, "  retried %u time%s", inc->retries, inc->retries > 1 ? "s" : "");
+		obuf_printf(v->out, "  retried %u time%s", inc->retries,
+			    inc->retries > 1 ? "s" : "");
 	obuf_putc(v->out, '\n');
 }
 
@@ -126,7 +127,8 @@ static void print_suspects(struct view *v, const struct incident *inc)
 	for (int i = 0; i < inc->n_suspects; i++) {
 		const struct suspect *s = &inc->suspects[i];
 
-		obuf_printf(v->out, "    suspect %-16s ", esc(dev, sizeof(dev), s->dev, "(unknown)"));
+		obuf_printf(v->out, "    suspect %-16s ",
+			    esc(dev, sizeof(dev), s->dev, "(unknown)"));
 		if (s->have_sid)
 			obuf_printf(v->out, "sid 0x%-6x ", s->sid);
 		if (s->score)
@@ -138,7 +140,8 @@ static void print_suspects(struct view *v, const struct incident *inc)
 	if (inc->top >= 0 && inc->top < inc->n_suspects) {
 		const struct suspect *s = &inc->suspects[inc->top];
 
-		obuf_printf(v->out, "    likely culprit: %s", esc(dev, sizeof(dev), s->dev, "(unknown)"));
+		obuf_printf(v->out, "    likely culprit: %s",
+			    esc(dev, sizeof(dev), s->dev, "(unknown)"));
 		if (s->have_sid)
 			obuf_printf(v->out, " (sid 0x%x)", s->sid);
 		obuf_printf(v->out, "%s\n", inc->flags & INCF_NARROWED ?
@@ -276,8 +279,8 @@ static void device_table(struct view *v, const struct engine *e)
 			snprintf(batches, sizeof(batches), "-");
 		evidence_codes(d->evidence, ev);
 		obuf_printf(v->out, "%-16.16s %8s %-8s %5.2f %9s %5llu %5llu %5llu %6llu %7llu %s\n",
-			    esc(dev, sizeof(dev), d->dev, "(unknown)"), sid, verdict_name(d->verdict),
-			    d->score / 1000.0, batches,
+			    esc(dev, sizeof(dev), d->dev, "(unknown)"), sid,
+			    verdict_name(d->verdict), d->score / 1000.0, batches,
 			    (unsigned long long)d->by_conf[CONF_CONFIRMED],
 			    (unsigned long long)d->by_conf[CONF_PROBABLE],
 			    (unsigned long long)d->by_conf[CONF_SUSPECT],
@@ -391,7 +394,8 @@ void text_summary(struct view *v, const struct engine *e, const struct run_info 
 		uint64_t n = engine_incidents_by_kind(e, k);
 
 		if (n)
-			obuf_printf(v->out, ", %llu %s", (unsigned long long)n, incident_kind_name(k));
+			obuf_printf(v->out, ", %llu %s", (unsigned long long)n,
+				    incident_kind_name(k));
 	}
 	if (v->hidden)
 		obuf_printf(v->out, " (%llu hidden by filters)", (unsigned long long)v->hidden);
