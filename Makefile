@@ -131,7 +131,7 @@ test-unit: $(UNIT_TESTS) $(OUTPUT)/smmutrace
 		CMOCKA_MESSAGE_OUTPUT=stdout TZ=UTC $$t; \
 	done
 	$(Q)PROMTOOL=$$(scripts/get-promtool.sh) tests/cli/run.sh $(OUTPUT)/smmutrace
-	$(Q)PROMTOOL=$$(scripts/get-promtool.sh) tests/cli/output.sh $(OUTPUT)/smmutrace
+	$(Q)PROMTOOL=$$(scripts/get-promtool.sh) tests/cli/writes.sh $(OUTPUT)/smmutrace
 
 # fragments in mk/ add their test stages to TEST_STAGES; e2e runs before
 # test-bpf because it caches the real arm64 kernels' BTF that test-bpf checks

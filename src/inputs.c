@@ -51,19 +51,19 @@ static void note(void *ctx, const struct capset_note *nt, const struct capset_en
 
 	switch (nt->kind) {
 	case CAPSET_REPEAT:
-		fprintf(stderr, "smmutrace: %s: the same file as %s; read once\n", a, b);
+		p_info("%s: the same file as %s; read once", a, b);
 		break;
 	case CAPSET_SAME_SEQ:
-		fprintf(stderr, "smmutrace: %s: a copy of %s (file #%u of one rotated "
-			"capture); read once\n", a, b, e[nt->entry].seq);
+		p_info("%s: a copy of %s (file #%u of one rotated capture); read once", a, b,
+		       e[nt->entry].seq);
 		break;
 	case CAPSET_GAP:
 		if (nt->first == nt->last)
-			fprintf(stderr, "smmutrace: rotated capture: file #%u is missing "
-				"between %s and %s\n", nt->first, b, a);
+			p_err("rotated capture: file #%u is missing between %s and %s", nt->first,
+			      b, a);
 		else
-			fprintf(stderr, "smmutrace: rotated capture: files #%u to #%u are "
-				"missing between %s and %s\n", nt->first, nt->last, b, a);
+			p_err("rotated capture: files #%u to #%u are missing between %s and %s",
+			      nt->first, nt->last, b, a);
 		break;
 	}
 }

@@ -3,7 +3,7 @@
 # disk, /dev/full, a closed pipe), replay ending cleanly on a signal, every
 # string from a log or a capture escaped in the views and in messages, and
 # NDJSON valid against the schema whatever a forged capture holds.
-# Usage: tests/cli/output.sh path/to/smmutrace  (root adds the full-disk tests)
+# Usage: tests/cli/writes.sh path/to/smmutrace  (root adds the full-disk tests)
 set -uo pipefail
 
 . "$(dirname "$0")/lib.sh"
@@ -64,7 +64,7 @@ if [[ $EUID -eq 0 ]] && unshare -m true 2>/dev/null; then
 	# the capture fills the disk: recording stops, the report goes on, the
 	# capture holds what came before
 	expect 1 in_small_fs 8 "$BIN" replay --json --record "$SMALL/x.cap" "$TMP/many.log"
-	contains "$TMP/err" "--record $SMALL/x.cap: No space left on device; recording stopped"
+	contains "$TMP/err" "--record $SMALL/x.cap: write failed: No space left on device; recording stopped"
 	json_check 'len(inc) == 3000' "the report is whole when the capture fails"
 	expect 1 "$BIN" replay --json "$KEPT/x.cap"
 	json_check '0 < summ["records"] and summ["truncated"] is True' "the cut capture replays"
