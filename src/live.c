@@ -383,7 +383,7 @@ static void tick(struct live *l, uint64_t now)
 }
 
 /* what the summary says about the run so far */
-static void run_info(struct live *l, uint64_t now)
+static void note_run(struct live *l, uint64_t now)
 {
 	struct run_info *ri = &l->pl.ri;
 
@@ -685,7 +685,7 @@ static int run(struct live *l)
 		}
 		if (interval && now >= next_sum) {
 			read_stats(l, now);
-			run_info(l, now);
+			note_run(l, now);
 			pipeline_summary(&l->pl);
 			next_sum = now + interval;
 		}
@@ -711,7 +711,7 @@ static int finish(struct live *l)
 	read_stats(l, now);
 	read_lost(l, now);
 	kmsg_parser_finish(&l->kp);
-	run_info(l, now);
+	note_run(l, now);
 	status = pipeline_finish(&l->pl);
 	if (l->user_kmsg)
 		p_info("left out %llu messages that user space wrote to /dev/kmsg "
