@@ -34,6 +34,27 @@ static void print_kernel(const struct kinfo *ki)
 	printf("BTF:          %s: %s\n", ki->btf_path, ki->btf ? "yes" : "no (CO-RE impossible)");
 }
 
+/*
+ * Which semantics of an ATC invalidation timeout this driver has.  BTF shows
+ * whether the quarantine series' bitmap is there, not which version of the
+ * series: v2 and v3 differ only in the error the issuer gets.
+ */
+static void print_series(const struct kinfo *ki)
+{
+	if (!ki->atc_bitmap) {
+		printf("series:       no atc_sync_timeouts bitmap: stock semantics. The SMMU retries\n"
+		       "              a CMD_SYNC whose ATC invalidation timed out and its issuer\n"
+		       "              usually gets 0; incidents rest on the queue walk at the error\n"
+		       "              interrupt and on the issuer records\n");
+		return;
+	}
+	printf("series:       atc_sync_timeouts bitmap (quarantine series): the error interrupt\n"
+	       "              marks the failing CMD_SYNC's slot and fails its issuer. v2 or v3\n"
+	       "              is not in BTF: the run learns it from the first issuer the bitmap\n"
+	       "              fails (-ETIMEDOUT after less than 1 s: v2; -EIO: v3, where\n"
+	       "              -ETIMEDOUT only means the driver's 1 s software timeout)\n");
+}
+
 static void print_driver(const struct kinfo *ki)
 {
 	printf("driver:       arm-smmu-v3 symbols in kallsyms: %s%s; types in BTF: %s%s\n",
@@ -41,15 +62,16 @@ static void print_driver(const struct kinfo *ki)
 	       ki->driver_module ? " (module)" : "", yes(ki->driver_types),
 	       ki->btf_module ? " (/sys/kernel/btf/arm_smmu_v3)" : "");
 	if (ki->driver_types) {
-		printf("layout:       %s; atc_sync_timeouts bitmap (quarantine series): %s; "
-		       "arm_smmu_invs (7.x): %s\n",
+		printf("layout:       %s; commands as %s; arm_smmu_invs (7.x): %s\n",
 		       ki->layout_v612 ? "6.12+ (issue_cmdlist takes cmdq, 5 arguments)"
 				       : "<= 6.11 (issue_cmdlist takes 4 arguments)",
-		       yes(ki->atc_bitmap), yes(ki->invs_7x));
+		       ki->cmd_struct ? "struct arm_smmu_cmd (7.2+)" : "u64[2] (<= 7.1)",
+		       yes(ki->invs_7x));
 		if (ki->smmu_device_structs > 1)
 			printf("              %d struct arm_smmu_device in BTF (SMMUv2 too): "
 			       "relocations are anchored on v3-only fields\n",
 			       ki->smmu_device_structs);
+		print_series(ki);
 	}
 	printf("instances:    ");
 	if (!ki->n_smmus)
@@ -71,6 +93,14 @@ static void print_hooks(const struct loader *l)
 	printf("tracepoints:  printk:console %s, ras:aer_event %s, iommu:io_page_fault %s%s\n",
 	       yes(ki->tp_console), yes(ki->tp_aer), yes(ki->tp_iopf),
 	       ki->tracefs ? "" : " (tracefs not mounted; from BTF)");
+	/*
+	 * trace_io_page_fault() is called only from report_iommu_fault();
+	 * arm-smmu-v3 reports through iommu_report_device_fault()
+	 */
+	printf("event queue:  iommu:io_page_fault never fires for arm-smmu-v3 (it reports\n"
+	       "              through iommu_report_device_fault(), which has no tracepoint);\n"
+	       "              its faults are the driver's \"event 0x.. received\" log lines,\n"
+	       "              read through printk:console\n");
 	printf("/dev/kmsg:    %s\n", ki->kmsg_readable ? "readable" : "not readable");
 }
 

@@ -1,20 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * BPF loader: survey the kernel, plan attach points, open -> configure
- * rodata -> load -> attach.  Every decision is recorded in struct probe so
- * that `smmutrace check` and the live banner can say what runs and why.
+ * BPF loader: survey the kernel (struct survey: BTF, kallsyms, tracefs,
+ * privileges), hand it to the plan (plan.c), then open -> configure rodata
+ * -> load -> attach.  Every decision is recorded in struct probe so that
+ * `smmutrace check` and the live banner can say what runs and why.
  *
- * Symbols are taken from /proc/kallsyms by exact name; compiler clones are
- * accepted only where their arguments are known to be unchanged
- * (arm_smmu_atc_inv_master.isra.N, GCC's clone suffix).
- *
- * Flavour per driver hook: fentry/fexit where a BPF trampoline can attach to
- * that exact function -- the kernel has ftrace direct calls (its BTF has
- * register_ftrace_direct), a BTF FUNC of that name exists exactly once with
- * the expected number of arguments, the symbol is not a clone and is
- * ftrace-able -- else kprobe/kretprobe.  If fentry programs then fail to
- * load, or a trampoline fails to attach, the hooks concerned are reloaded as
- * kprobes and the reason is kept (l->fallback, the probe table).
+ * If fentry programs fail to load, or a trampoline fails to attach, the
+ * hooks concerned are reloaded as kprobes and the reason is kept
+ * (l->fallback, the probe table).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -48,37 +41,6 @@
 #define CAP_PERFMON_NR	38
 #define CAP_BPF_NR	39
 
-static const char *const probe_what[P_COUNT] = {
-	[P_ISSUE]	  = "issuer entry",
-	[P_ISSUE_RET]	  = "issuer return",
-	[P_WRITE_ENTRIES] = "issuer sync slot",
-	[P_ISR]		  = "error interrupt",
-	[P_ISR_RET]	  = "error interrupt return",
-	[P_SID]		  = "SID -> device",
-	[P_CONSOLE]	  = "driver log text",
-	[P_AER]		  = "PCIe AER",
-	[P_IOPF]	  = "I/O page faults",
-};
-
-const char *loader_mode_name(enum trace_mode m)
-{
-	switch (m) {
-	case MODE_FULL:	return "full (fentry/kprobes on arm-smmu-v3 + tracepoints)";
-	case MODE_LOG:	return "log capture (printk:console tracepoint, no kprobes)";
-	case MODE_KMSG:	return "kmsg follow (no BPF: /dev/kmsg only)";
-	default:	return "none";
-	}
-}
-
-static void why(struct probe *p, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(p->why, sizeof(p->why), fmt, ap);
-	va_end(ap);
-}
-
 bool loader_env_on(const char *name)
 {
 	const char *v = getenv(name);
@@ -88,21 +50,9 @@ bool loader_env_on(const char *name)
 
 void loader_init(struct loader *l, const struct loader_cfg *cfg)
 {
-	memset(l, 0, sizeof(*l));
-	l->cfg = *cfg;
+	plan_init(l, cfg);
 	if (loader_env_on("SMMUTRACE_FORCE_FENTRY"))
 		l->cfg.force_fentry = true;
-	for (int i = 0; i < P_COUNT; i++) {
-		l->probes[i].what = probe_what[i];
-		l->probes[i].kprobe = i < P_CONSOLE;
-	}
-	l->probes[P_ISSUE_RET].retprobe = true;
-	l->probes[P_ISR_RET].retprobe = true;
-	l->probes[P_WRITE_ENTRIES].optional = true;
-	l->probes[P_ISR_RET].optional = true;
-	l->probes[P_SID].optional = true;
-	l->probes[P_AER].optional = true;
-	l->probes[P_IOPF].optional = true;
 }
 
 /* ---- privileges, lockdown ------------------------------------------------ */
@@ -175,6 +125,7 @@ static void btf_driver_types(struct kinfo *ki, const struct btf *btf)
 	ki->layout_v612 = struct_has(btf, id, "supports_cmd");
 	ki->atc_bitmap = struct_has(btf, id, "atc_sync_timeouts");
 	ki->invs_7x = btf__find_by_name_kind(btf, "arm_smmu_invs", BTF_KIND_STRUCT) > 0;
+	ki->cmd_struct = btf__find_by_name_kind(btf, "arm_smmu_cmd", BTF_KIND_STRUCT) > 0;
 	ki->smmu_device_structs = count_structs(btf, "arm_smmu_device");
 }
 
@@ -186,74 +137,48 @@ static bool btf_has_tracepoint(const struct btf *btf, const char *name)
 	return btf && btf__find_by_name_kind(btf, tn, BTF_KIND_TYPEDEF) > 0;
 }
 
-/* functions a hook may attach to by fentry, and what the survey wants to know */
-static const char *const btf_funcs_wanted[] = {
-	"arm_smmu_cmdq_issue_cmdlist", "arm_smmu_cmdq_write_entries",
-	"__arm_smmu_cmdq_skip_err", "arm_smmu_gerror_handler", "arm_smmu_atc_inv_master",
-	/* ftrace direct calls: 5.16-6.4 name, then the 6.5+ one */
-	"register_ftrace_direct_multi", "register_ftrace_direct",
-	"bpf_rdonly_cast",
-};
-#define N_BTF_FUNCS	(sizeof(btf_funcs_wanted) / sizeof(btf_funcs_wanted[0]))
-
 /* the kernel's BTF (vmlinux, and the driver's module if it is one) */
 struct kbtf {
 	struct btf *vm;		/* what CO-RE uses: --btf FILE or vmlinux */
 	struct btf *mod;	/* /sys/kernel/btf/arm_smmu_v3, split on vm */
-	int funcs[N_BTF_FUNCS];	/* BTF FUNCs of that name */
-	int nargs[N_BTF_FUNCS];	/* arguments of the first one */
 };
 
-static int btf_func_index(const char *name)
-{
-	for (unsigned int i = 0; i < N_BTF_FUNCS; i++)
-		if (!strcmp(btf_funcs_wanted[i], name))
-			return i;
-	return -1;
-}
-
 /*
- * One pass over the types of one BTF: the FUNCs above, and (vmlinux only:
- * bpf_rdonly_cast takes vmlinux ids) a struct to read cmds[] through,
- * preferably the driver's own struct arm_smmu_cmdq_batch (src/btfview.h).
+ * One pass over the types of one BTF: the FUNCs of enum kfunc, and (vmlinux
+ * only: bpf_rdonly_cast takes vmlinux ids) the struct to read cmds[]
+ * through (src/btfview.h).
  */
-static void btf_survey(struct kinfo *ki, struct kbtf *kb, const struct btf *btf, int from,
-		       bool vmlinux)
+static void btf_survey(struct survey *sv, const struct btf *btf, int from, bool vmlinux)
 {
-	int last = (int)btf__type_cnt(btf);
-	bool batch = false;
+	struct kinfo *ki = &sv->ki;
+	int last = (int)btf__type_cnt(btf), best = 0;
 
 	for (int id = from; id < last; id++) {
 		const struct btf_type *t = btf__type_by_id(btf, id);
-		const char *name;
-		int i;
+		const char *name = btf__name_by_offset(btf, t->name_off);
+		int i, rank;
 
 		if (btf_is_func(t)) {
-			name = btf__name_by_offset(btf, t->name_off);
-			if (!name || (i = btf_func_index(name)) < 0)
+			if (!name || (i = kfunc_index(name)) < 0)
 				continue;
-			if (!kb->funcs[i]++) {
+			if (!sv->btf_funcs[i]++) {
 				const struct btf_type *proto = btf__type_by_id(btf, t->type);
 
-				kb->nargs[i] = proto && btf_is_func_proto(proto) ? btf_vlen(proto) : -1;
+				sv->btf_nargs[i] = proto && btf_is_func_proto(proto) ? btf_vlen(proto)
+										   : -1;
 			}
-		} else if (vmlinux && !batch && btf_is_struct(t) &&
-			   t->size >= BTFVIEW_DWORDS * 8 && btfview_shape(btf, t)) {
-			name = btf__name_by_offset(btf, t->name_off);
-			if (!name || !name[0] || (ki->cmds_view_id &&
-						  strcmp(name, "arm_smmu_cmdq_batch")))
-				continue;
-			batch = !strcmp(name, "arm_smmu_cmdq_batch");
+		} else if (vmlinux && (rank = btfview_rank(btf, t)) > best) {
+			best = rank;
 			ki->cmds_view_id = id;
 			str_copy(ki->cmds_view, sizeof(ki->cmds_view), name);
 		}
 	}
 }
 
-static void probe_btf(struct kinfo *ki, struct kbtf *kb, const char *custom)
+static void probe_btf(struct survey *sv, struct kbtf *kb, const char *custom)
 {
+	struct kinfo *ki = &sv->ki;
 	struct btf *vm;
-	int i;
 
 	memset(kb, 0, sizeof(*kb));
 	str_copy(ki->btf_path, sizeof(ki->btf_path), custom ? custom : "/sys/kernel/btf/vmlinux");
@@ -265,48 +190,29 @@ static void probe_btf(struct kinfo *ki, struct kbtf *kb, const char *custom)
 	btf_driver_types(ki, vm);
 	/* fentry attaches by the running kernel's own BTF: a --btf file says nothing of it */
 	if (!custom)
-		btf_survey(ki, kb, vm, 1, true);
+		btf_survey(sv, vm, 1, true);
 	if (ki->driver_types || custom || access(MODULE_BTF, R_OK))
 		goto out;
 	kb->mod = btf__parse_split(MODULE_BTF, vm);
 	if (kb->mod) {
 		btf_driver_types(ki, kb->mod);
 		ki->btf_module = ki->driver_types;
-		btf_survey(ki, kb, kb->mod, btf__type_cnt(vm), false);
+		btf_survey(sv, kb->mod, btf__type_cnt(vm), false);
 	}
 out:
-	ki->ftrace_direct = (i = btf_func_index("register_ftrace_direct")) >= 0 && kb->funcs[i];
-	ki->ftrace_direct |= (i = btf_func_index("register_ftrace_direct_multi")) >= 0 &&
-			     kb->funcs[i];
-	ki->rdonly_cast = (i = btf_func_index("bpf_rdonly_cast")) >= 0 && kb->funcs[i];
+	ki->ftrace_direct = sv->btf_funcs[KF_FTRACE_DIRECT] || sv->btf_funcs[KF_FTRACE_DIRECT_MULTI];
+	ki->rdonly_cast = sv->btf_funcs[KF_RDONLY_CAST] > 0;
 }
 
 /* ---- symbols ---------------------------------------------------------------- */
 
-#define MAX_SYMS	64
-
-struct sym {
-	char name[128];
-	bool module;
-};
-
-struct symtab {
-	struct sym s[MAX_SYMS];
-	int n;
-};
-
-/* the functions any probe may use; clones (NAME.isra.N...) are kept too */
-static const char *const wanted_syms[] = {
-	"arm_smmu_cmdq_issue_cmdlist", "arm_smmu_cmdq_write_entries",
-	"__arm_smmu_cmdq_skip_err", "arm_smmu_gerror_handler", "arm_smmu_atc_inv_master",
-};
-
+/* the driver functions any probe may use, and their clones (NAME.isra.N...) */
 static bool wanted(const char *name)
 {
-	for (unsigned int i = 0; i < sizeof(wanted_syms) / sizeof(wanted_syms[0]); i++) {
-		size_t n = strlen(wanted_syms[i]);
+	for (int i = 0; i <= KF_ATC_INV_MASTER; i++) {
+		size_t n = strlen(kfunc_name[i]);
 
-		if (!strncmp(name, wanted_syms[i], n) && (!name[n] || name[n] == '.'))
+		if (!strncmp(name, kfunc_name[i], n) && (!name[n] || name[n] == '.'))
 			return true;
 	}
 	return false;
@@ -316,7 +222,7 @@ static bool wanted(const char *name)
  * ~100k lines, and SMMUv2 has many arm_smmu_* too: keep only what probes
  * use, and where devkmsg_write() lies (origin.h)
  */
-static bool load_kallsyms(struct symtab *st, struct origin_ranges *writers)
+static bool load_kallsyms(struct survey *sv, struct origin_ranges *writers)
 {
 	FILE *f = fopen("/proc/kallsyms", "r");
 	char line[512];
@@ -325,6 +231,7 @@ static bool load_kallsyms(struct symtab *st, struct origin_ranges *writers)
 		return false;
 	while (fgets(line, sizeof(line), f)) {
 		char *name = strchr(line, ' '), *mod, *end;
+		struct ksym *k;
 
 		origin_kallsyms_line(writers, line);
 		if (!name || !(name = strchr(name + 1, ' ')))
@@ -335,83 +242,73 @@ static bool load_kallsyms(struct symtab *st, struct origin_ranges *writers)
 		end = name + strcspn(name, " \t\n");
 		mod = strchr(end, '[');
 		*end = '\0';
-		if (!wanted(name) || st->n == MAX_SYMS)
+		if (!wanted(name) || sv->n_syms == SURVEY_MAX_SYMS)
 			continue;
-		str_copy(st->s[st->n].name, sizeof(st->s[0].name), name);
-		st->s[st->n].module = mod && !strncmp(mod, "[arm_smmu_v3]", 13);
-		st->n++;
+		k = &sv->syms[sv->n_syms++];
+		str_copy(k->name, sizeof(k->name), name);
+		k->module = mod && !strncmp(mod, "[arm_smmu_v3]", 13);
+		k->ftrace = -1;
 	}
 	fclose(f);
 	origin_ranges_finish(writers);
 	return true;
 }
 
-/* exact name, or NAME.isra.N when isra_ok; returns the table entry or NULL */
-static const struct sym *find_sym(const struct symtab *st, const char *base, bool isra_ok,
-				  bool *clone_only)
+/* the survey's symbol named at the start of s ("name" then a delimiter), or NULL */
+static struct ksym *ksym_at(struct survey *sv, const char *s, const char *delims)
 {
-	size_t n = strlen(base);
-	const struct sym *clone = NULL;
+	for (int i = 0; i < sv->n_syms; i++) {
+		size_t n = strlen(sv->syms[i].name);
 
-	*clone_only = false;
-	for (int i = 0; i < st->n; i++) {
-		const char *s = st->s[i].name;
-
-		if (!strcmp(s, base))
-			return &st->s[i];
-		if (!strncmp(s, base, n) && s[n] == '.' && !clone)
-			clone = &st->s[i];
+		if (!strncmp(s, sv->syms[i].name, n) && strchr(delims, s[n]))
+			return &sv->syms[i];
 	}
-	if (clone && isra_ok && !strncmp(clone->name + n, ".isra.", 6))
-		return clone;
-	*clone_only = clone != NULL;
 	return NULL;
 }
 
 /* "0x...-0x...\tname" lines; debugfs is often not mounted, then unknown */
-static bool blacklisted(struct kinfo *ki, const char *sym)
+static void read_blacklist(struct survey *sv)
 {
 	FILE *f = fopen(KPROBE_BLACKLIST, "r");
 	char line[256];
-	bool hit = false;
 
 	if (!f)
-		return false;
-	ki->blacklist_read = true;
-	while (!hit && fgets(line, sizeof(line), f)) {
+		return;
+	sv->ki.blacklist_read = true;
+	while (fgets(line, sizeof(line), f)) {
 		char *name = strchr(line, '\t');
+		struct ksym *k = name ? ksym_at(sv, name + 1, " \t\n") : NULL;
 
-		if (name && !strncmp(name + 1, sym, strlen(sym)) &&
-		    strchr(" \t\n", name[1 + strlen(sym)]))
-			hit = true;
+		if (k)
+			k->blacklisted = true;
 	}
 	fclose(f);
-	return hit;
 }
 
 /* ftrace-able: not required for a kprobe, but absence hints at notrace/inlining */
-static int in_ftrace_list(struct kinfo *ki, const char *sym)
+static void read_ftrace_list(struct survey *sv)
 {
 	static const char *const paths[] = {
 		TRACEFS "/available_filter_functions",
 		DEBUGFS_TRACING "/available_filter_functions",
 	};
 	char line[256];
-	size_t n = strlen(sym);
-	int found = 0;
 
 	for (unsigned int i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		FILE *f = fopen(paths[i], "r");
+		struct ksym *k;
 
 		if (!f)
 			continue;
-		ki->ftrace_list_read = true;
-		while (!found && fgets(line, sizeof(line), f))
-			found = !strncmp(line, sym, n) && strchr(" \n", line[n]);
+		sv->ki.ftrace_list_read = true;
+		for (int s = 0; s < sv->n_syms; s++)
+			sv->syms[s].ftrace = 0;
+		while (fgets(line, sizeof(line), f))
+			if ((k = ksym_at(sv, line, " \n")))
+				k->ftrace = 1;
 		fclose(f);
-		return found;
+		return;
 	}
-	return -1;
 }
 
 /* ---- kprobes, tracepoints, instances ------------------------------------- */
@@ -480,246 +377,26 @@ static void probe_instances(struct kinfo *ki)
 		closedir(d);
 }
 
-/* ---- the plan ---------------------------------------------------------------- */
-
-static int sym_count(const struct symtab *st, const char *name)
+/* the issuer's symbol, or a clone of it: the driver is there */
+static void driver_syms(struct survey *sv)
 {
-	int n = 0;
+	const char *issue = kfunc_name[KF_ISSUE];
+	size_t n = strlen(issue);
 
-	for (int i = 0; i < st->n; i++)
-		n += !strcmp(st->s[i].name, name);
-	return n;
-}
+	for (int i = 0; i < sv->n_syms; i++) {
+		const struct ksym *k = &sv->syms[i];
 
-static bool no_fentry(struct probe *p, const char *fmt, ...)
-{
-	va_list ap;
-	int o;
-
-	o = snprintf(p->flavour_why, sizeof(p->flavour_why), "no fentry: ");
-	va_start(ap, fmt);
-	vsnprintf(p->flavour_why + o, sizeof(p->flavour_why) - o, fmt, ap);
-	va_end(ap);
-	p->fentry = false;
-	return false;
-}
-
-/*
- * Can a BPF trampoline attach to p->target, and does the fentry program
- * have what it needs?  Sets p->fentry and p->flavour_why.
- */
-static bool choose_fentry(struct loader *l, const struct kbtf *kb, const struct symtab *st,
-			  struct probe *p, int ftraceable, int min_args, int max_args,
-			  bool issuer)
-{
-	const struct kinfo *ki = &l->ki;
-	const char *sym = p->target;
-	int i = btf_func_index(sym);
-
-	if (l->cfg.no_fentry)
-		return no_fentry(p, "--no-fentry");
-	if (l->cfg.btf_path)
-		return no_fentry(p, "--btf given; fentry needs the running kernel's own BTF");
-	if (!ki->ftrace_direct && !l->cfg.force_fentry)
-		return no_fentry(p, "no ftrace direct calls "
-				 "(CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS)");
-	if (strchr(sym, '.'))
-		return no_fentry(p, "%s is a compiler clone, without a BTF FUNC", sym);
-	if (i < 0 || !kb->funcs[i])
-		return no_fentry(p, "no BTF FUNC %s", sym);
-	if (kb->funcs[i] > 1)
-		return no_fentry(p, "%d BTF FUNCs named %s: ambiguous", kb->funcs[i], sym);
-	if (kb->nargs[i] < min_args || kb->nargs[i] > max_args)
-		return no_fentry(p, "BTF FUNC %s takes %d arguments, expected %d", sym,
-				 kb->nargs[i], min_args);
-	if (sym_count(st, sym) > 1)
-		return no_fentry(p, "%d symbols %s in kallsyms: ambiguous", sym_count(st, sym), sym);
-	if (ftraceable == 0)
-		return no_fentry(p, "%s not in available_filter_functions (notrace)", sym);
-	if (issuer && !ki->rdonly_cast)
-		return no_fentry(p, "no bpf_rdonly_cast kfunc (Linux 6.2+) to read cmds[] "
-				 "by direct loads");
-	if (issuer && !ki->cmds_view_id)
-		return no_fentry(p, "no vmlinux struct starting with u64[128] to read cmds[] "
-				 "through");
-	p->fentry = true;
-	snprintf(p->flavour_why, sizeof(p->flavour_why), "%s: BTF FUNC (%d args)%s",
-		 p->retprobe ? "fexit" : "fentry", kb->nargs[i],
-		 ki->ftrace_direct ? ", ftrace direct calls"
-				   : ", forced (SMMUTRACE_FORCE_FENTRY) without ftrace direct calls");
-	return true;
-}
-
-/*
- * Find the hook's symbol, pick its flavour, check what that flavour needs.
- * nargs: what the BTF FUNC must take for the programs' argument layout.
- */
-static void plan_hook(struct loader *l, const struct kbtf *kb, const struct symtab *st,
-		      struct probe *p, const char *base, bool isra_ok, int min_args,
-		      int max_args, bool issuer)
-{
-	struct kinfo *ki = &l->ki;
-	const struct sym *s;
-	bool clone_only;
-	int ft;
-
-	s = find_sym(st, base, isra_ok, &clone_only);
-	if (!s) {
-		if (clone_only)
-			why(p, "%s exists only as a compiler clone; its arguments may differ",
-			    base);
-		else
-			why(p, "%s not in /proc/kallsyms (inlined or driver absent)", base);
-		return;
+		if (strncmp(k->name, issue, n) || (k->name[n] && k->name[n] != '.'))
+			continue;
+		sv->ki.driver_syms = true;
+		if (!k->name[n])
+			sv->ki.driver_module = k->module;
 	}
-	str_copy(p->target, sizeof(p->target), s->name);
-	ft = in_ftrace_list(ki, s->name);
-	if (!choose_fentry(l, kb, st, p, ft, min_args, max_args, issuer)) {
-		if (!ki->kprobes) {
-			why(p, "this kernel has no kprobes, and %s", p->flavour_why);
-			return;
-		}
-		if (blacklisted(ki, s->name)) {
-			why(p, "%s is on the kprobe blacklist", s->name);
-			return;
-		}
-		if (ft == 0)
-			why(p, "not in available_filter_functions: int3/brk kprobe, slower");
-	}
-	p->planned = true;
-	if (s->module && !p->why[0])
-		why(p, "in module arm_smmu_v3");
 }
 
-/* the return hook follows its entry hook: same function, same flavour */
-static void plan_return(struct probe *ret, const struct probe *entry)
+static void survey_take(struct survey *sv, const char *btf_path)
 {
-	if (!entry->planned) {
-		why(ret, "no entry probe");
-		return;
-	}
-	str_copy(ret->target, sizeof(ret->target), entry->target);
-	ret->planned = true;
-	ret->fentry = entry->fentry;
-	if (entry->fentry)
-		snprintf(ret->flavour_why, sizeof(ret->flavour_why), "fexit: as its entry");
-	else
-		snprintf(ret->flavour_why, sizeof(ret->flavour_why), "%s", entry->flavour_why);
-}
-
-/* why no driver hook can run here, or NULL */
-static const char *driver_blocked(const struct loader *l)
-{
-	const struct kinfo *ki = &l->ki;
-
-	if (l->cfg.no_kprobes)
-		return "--no-kprobes";
-	if (!ki->kprobes && (!ki->ftrace_direct || l->cfg.no_fentry))
-		return "this kernel has no kprobes (CONFIG_KPROBES, CONFIG_KPROBE_EVENTS)";
-	if (!ki->btf)
-		return "no kernel BTF (CONFIG_DEBUG_INFO_BTF); --btf FILE can supply one";
-	if (!ki->driver_types)
-		return ki->driver_syms
-		       ? "arm-smmu-v3 types not in BTF "
-			 "(module without CONFIG_DEBUG_INFO_BTF_MODULES?)"
-		       : "no arm-smmu-v3 driver in this kernel (no symbols, no BTF types)";
-	if (!ki->driver_syms)
-		return "arm-smmu-v3 driver not loaded "
-		       "(arm_smmu_cmdq_issue_cmdlist not in kallsyms)";
-	return NULL;
-}
-
-static void plan_driver(struct loader *l, const struct kbtf *kb, const struct symtab *st)
-{
-	struct probe *p = l->probes;
-	const char *blocked = driver_blocked(l);
-	int issue_args = l->ki.layout_v612 ? 5 : 4;
-	const char *isr;
-
-	if (blocked) {
-		for (int i = 0; i < P_CONSOLE; i++)
-			why(&p[i], "%s", blocked);
-		return;
-	}
-	plan_hook(l, kb, st, &p[P_ISSUE], "arm_smmu_cmdq_issue_cmdlist", false, issue_args,
-		  issue_args, true);
-	plan_return(&p[P_ISSUE_RET], &p[P_ISSUE]);
-	/*
-	 * A third probe on every call: exact CMD_SYNC slots for the price of
-	 * another kprobe exception or trampoline, so only on request.  Without
-	 * it the engine matches issuers by their prod window.
-	 */
-	if (l->cfg.sync_slot)
-		plan_hook(l, kb, st, &p[P_WRITE_ENTRIES], "arm_smmu_cmdq_write_entries", false,
-			  4, 4, false);
-	else
-		why(&p[P_WRITE_ENTRIES], "off: one more probe per call "
-		    "(--sync-slot enables); issuers match by prod window");
-	if (l->cfg.sync_slot && !p[P_WRITE_ENTRIES].planned)
-		str_copy(p[P_WRITE_ENTRIES].why + strlen(p[P_WRITE_ENTRIES].why),
-			 sizeof(p->why) - strlen(p[P_WRITE_ENTRIES].why),
-			 "; issuers match by prod window");
-	/* 6.12+: a real call from the GERROR handler (and Tegra241 VCMDQs) */
-	isr = l->ki.layout_v612 ? "__arm_smmu_cmdq_skip_err" : "arm_smmu_gerror_handler";
-	plan_hook(l, kb, st, &p[P_ISR], isr, false, 2, 2, false);
-	if (!p[P_ISR].planned && l->ki.layout_v612) {
-		p[P_ISR].why[0] = '\0';
-		p[P_ISR].flavour_why[0] = '\0';
-		plan_hook(l, kb, st, &p[P_ISR], "arm_smmu_gerror_handler", false, 2, 2, false);
-		if (p[P_ISR].planned)
-			why(&p[P_ISR], "skip_err inlined: GERROR handler, main queue only");
-	}
-	plan_return(&p[P_ISR_RET], &p[P_ISR]);
-	/* (master) before 6.11, (master, ssid) since */
-	plan_hook(l, kb, st, &p[P_SID], "arm_smmu_atc_inv_master", true, 1, 2, false);
-	if (!p[P_SID].planned)
-		str_copy(p[P_SID].why + strlen(p[P_SID].why), sizeof(p->why) - strlen(p[P_SID].why),
-			 "; the stream-tree walk still maps SIDs");
-}
-
-static void plan_tracepoint(struct probe *p, bool exists, const char *name, const char *full)
-{
-	if (!exists) {
-		why(p, "tracepoint %s not in this kernel", full);
-		return;
-	}
-	str_copy(p->target, sizeof(p->target), name);
-	p->planned = true;
-}
-
-static void plan_mode(struct loader *l)
-{
-	const struct kinfo *ki = &l->ki;
-	const struct probe *p = l->probes;
-	const char *blocked = driver_blocked(l);
-
-	if (!strcmp(ki->lockdown, "confidentiality")) {
-		snprintf(l->mode_why, sizeof(l->mode_why), "kernel lockdown=confidentiality "
-			 "forbids BPF reads of kernel memory");
-	} else if (!ki->caps_ok) {
-		snprintf(l->mode_why, sizeof(l->mode_why), "not root and no CAP_BPF+CAP_PERFMON "
-			 "(or CAP_SYS_ADMIN): run with sudo");
-	} else if (!ki->btf) {
-		snprintf(l->mode_why, sizeof(l->mode_why), "no kernel BTF at %s "
-			 "(CONFIG_DEBUG_INFO_BTF); --btf FILE can supply one", ki->btf_path);
-	} else if (p[P_ISSUE].planned) {
-		l->mode = MODE_FULL;
-		return;
-	} else if (p[P_CONSOLE].planned) {
-		l->mode = MODE_LOG;
-		snprintf(l->mode_why, sizeof(l->mode_why), "%s",
-			 blocked ? blocked : p[P_ISSUE].why);
-		return;
-	} else {
-		snprintf(l->mode_why, sizeof(l->mode_why), "no printk:console tracepoint");
-	}
-	l->mode = ki->kmsg_readable ? MODE_KMSG : MODE_NONE;
-}
-
-void loader_probe(struct loader *l)
-{
-	struct kinfo *ki = &l->ki;
-	struct symtab *st = calloc(1, sizeof(*st));
+	struct kinfo *ki = &sv->ki;
 	struct utsname u;
 	struct kbtf kb;
 	int fd;
@@ -730,16 +407,11 @@ void loader_probe(struct loader *l)
 	}
 	probe_privileges(ki);
 	probe_lockdown(ki);
-	probe_btf(ki, &kb, l->cfg.btf_path);
-	if (st && load_kallsyms(st, &ki->kmsg_writers)) {
-		const struct sym *s;
-		bool clone;
-
-		ki->kallsyms = true;
-		s = find_sym(st, "arm_smmu_cmdq_issue_cmdlist", false, &clone);
-		ki->driver_syms = s || clone;
-		ki->driver_module = s && s->module;
-	}
+	probe_btf(sv, &kb, btf_path);
+	ki->kallsyms = load_kallsyms(sv, &ki->kmsg_writers);
+	driver_syms(sv);
+	read_ftrace_list(sv);
+	read_blacklist(sv);
 	probe_kprobes(ki);
 	probe_tracepoints(ki, kb.vm);
 	probe_instances(ki);
@@ -747,15 +419,21 @@ void loader_probe(struct loader *l)
 	ki->kmsg_readable = fd >= 0;
 	if (fd >= 0)
 		close(fd);
-	if (st)
-		plan_driver(l, &kb, st);
-	plan_tracepoint(&l->probes[P_CONSOLE], ki->tp_console, "console", "printk:console");
-	plan_tracepoint(&l->probes[P_AER], ki->tp_aer, "aer_event", "ras:aer_event");
-	plan_tracepoint(&l->probes[P_IOPF], ki->tp_iopf, "io_page_fault", "iommu:io_page_fault");
-	plan_mode(l);
 	btf__free(kb.mod);
 	btf__free(kb.vm);
-	free(st);
+}
+
+void loader_probe(struct loader *l)
+{
+	struct survey *sv = calloc(1, sizeof(*sv));
+
+	if (!sv) {
+		snprintf(l->mode_why, sizeof(l->mode_why), "out of memory");
+		return;
+	}
+	survey_take(sv, l->cfg.btf_path);
+	plan_make(l, sv);
+	free(sv);
 }
 
 /* ---- load and attach ---------------------------------------------------------- */
@@ -884,7 +562,7 @@ static void fentry_fallback(struct loader *l, unsigned int mask, const char *rea
 			 reason);
 		if (!l->ki.kprobes) {
 			p->planned = false;
-			why(p, "this kernel has no kprobes to fall back to");
+			probe_why(p, "this kernel has no kprobes to fall back to");
 		}
 	}
 	snprintf(l->fallback + o, sizeof(l->fallback) - o, "%s%s", o ? "; " : "", reason);
@@ -896,7 +574,7 @@ static void drop_kprobes(struct loader *l, const char *reason)
 		if (!l->probes[i].planned)
 			continue;
 		l->probes[i].planned = false;
-		why(&l->probes[i], "%s", reason);
+		probe_why(&l->probes[i], "%s", reason);
 	}
 }
 
@@ -954,7 +632,7 @@ static int attach_one(struct loader *l, int id, bool retry)
 	if (!link) {
 		err = errno;
 		if (!(retry && p->kprobe && p->fentry))
-			why(p, "attach to %s failed: %s", p->target, errstr(err));
+			probe_why(p, "attach to %s failed: %s", p->target, errstr(err));
 		return -err;
 	}
 	l->links[id] = link;
@@ -971,7 +649,7 @@ static void detach(struct loader *l, int id, const char *reason)
 	bpf_link__destroy(l->links[id]);
 	l->links[id] = NULL;
 	p->attached = false;
-	why(p, "%s", reason);
+	probe_why(p, "%s", reason);
 }
 
 /* an entry hook and its return hook: a trampoline failure moves both to kprobes */
@@ -1103,79 +781,3 @@ void loader_request_sid_walk(struct loader *l)
 		l->skel->bss->sid_walk_gen++;
 }
 
-void loader_why_not_full(const struct loader *l, char *buf, size_t len)
-{
-	const struct kinfo *ki = &l->ki;
-	const char *r[8];
-	size_t o = 0;
-	int n = 0;
-
-	if (!ki->kprobes)
-		r[n++] = "the kernel has no kprobes";
-	if (!ki->driver_syms && !ki->driver_types)
-		r[n++] = "there is no arm-smmu-v3 driver in this kernel";
-	else if (!ki->driver_types)
-		r[n++] = "the driver's types are not in BTF";
-	else if (!ki->driver_syms)
-		r[n++] = "the driver is not loaded";
-	if (!ki->btf)
-		r[n++] = "there is no kernel BTF";
-	if (l->cfg.no_kprobes)
-		r[n++] = "--no-kprobes was given";
-	if (!n && l->mode != MODE_FULL && l->mode_why[0])
-		r[n++] = l->mode_why;
-	buf[0] = '\0';
-	for (int i = 0; i < n && o < len; i++)
-		o += snprintf(buf + o, len - o, "%s%s", i ? "; " : "", r[i]);
-}
-
-static const char *probe_kind(const struct probe *p)
-{
-	if (!p->kprobe)
-		return "raw_tp";
-	if (p->fentry)
-		return p->retprobe ? "fexit" : "fentry";
-	return p->retprobe ? "kretprobe" : "kprobe";
-}
-
-/* NAME KIND TARGET STATE [why; flavour: why] */
-void loader_print_probes(const struct loader *l, FILE *f)
-{
-	for (int i = 0; i < P_COUNT; i++) {
-		const struct probe *p = &l->probes[i];
-		const char *state = p->attached ? "attached" : p->planned ? "planned" : "off";
-		/* the flavour only matters for hooks that run, or could */
-		const char *fw = p->kprobe && (p->planned || p->target[0]) ? p->flavour_why : "";
-
-		fprintf(f, "  %-22s %-9s %-30s %-8s%s%s%s%s\n", p->what, probe_kind(p),
-			p->target[0] ? p->target : "-", state, p->why[0] || fw[0] ? " " : "",
-			p->why, p->why[0] && fw[0] ? "; " : "", fw);
-	}
-}
-
-void loader_fentry_summary(const struct loader *l, char *buf, size_t len)
-{
-	const struct kinfo *ki = &l->ki;
-	size_t o;
-
-	if (l->cfg.no_fentry)
-		o = snprintf(buf, len, "not used: --no-fentry");
-	else if (l->cfg.btf_path)
-		o = snprintf(buf, len, "not used: --btf given (fentry attaches by the running "
-			     "kernel's own BTF)");
-	else if (!ki->btf)
-		o = snprintf(buf, len, "no: no kernel BTF");
-	else if (!ki->ftrace_direct)
-		o = snprintf(buf, len, "no: no ftrace direct calls in this kernel's BTF "
-			     "(CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS), so no BPF trampolines "
-			     "on kernel functions%s",
-			     l->cfg.force_fentry ? "; forced anyway (SMMUTRACE_FORCE_FENTRY)" : "");
-	else
-		o = snprintf(buf, len, "ftrace direct calls: yes; bpf_rdonly_cast kfunc: %s%s%s "
-			     "(the probe table says which hooks use it)",
-			     ki->rdonly_cast ? "yes" : "no (Linux 6.2+; the issuer needs it)",
-			     ki->cmds_view_id ? "; cmds[] read as struct " : "",
-			     ki->cmds_view_id ? ki->cmds_view : "");
-	if (l->fallback[0] && o < len)
-		snprintf(buf + o, len - o, "; fell back to kprobes: %s", l->fallback);
-}

@@ -69,6 +69,7 @@ struct kinfo {
 	bool layout_v612;	/* cmdq->supports_cmd: 5-argument issue_cmdlist */
 	bool atc_bitmap;	/* cmdq->atc_sync_timeouts: the quarantine series */
 	bool invs_7x;		/* struct arm_smmu_invs */
+	bool cmd_struct;	/* struct arm_smmu_cmd: 7.2+, cmds[] is struct arm_smmu_cmd * */
 	int smmu_device_structs;	/* struct arm_smmu_device definitions (v2 + v3) */
 	/* symbols and kprobes */
 	bool kallsyms;
@@ -126,10 +127,64 @@ struct loader {
 	struct bpf_link *links[P_COUNT];
 };
 
+/*
+ * What the plan asks of a kernel, beyond struct kinfo: the BTF FUNCs and
+ * kallsyms entries of the functions below.  Taken by loader_probe(); tests
+ * build it by hand from recorded kernels.
+ */
+enum kfunc {
+	KF_ISSUE,		/* arm_smmu_cmdq_issue_cmdlist */
+	KF_WRITE_ENTRIES,	/* arm_smmu_cmdq_write_entries */
+	KF_SKIP_ERR,		/* __arm_smmu_cmdq_skip_err */
+	KF_GERROR,		/* arm_smmu_gerror_handler */
+	KF_ATC_INV_MASTER,	/* arm_smmu_atc_inv_master */
+	KF_FTRACE_DIRECT_MULTI,	/* ftrace direct calls: the 5.16-6.4 name... */
+	KF_FTRACE_DIRECT,	/* ...and the 6.5+ one */
+	KF_RDONLY_CAST,		/* kfunc bpf_rdonly_cast */
+	KF_COUNT
+};
+
+extern const char *const kfunc_name[KF_COUNT];
+/* the enum kfunc of a name, -1 if it is none */
+int kfunc_index(const char *name);
+
+#define SURVEY_MAX_SYMS	64
+
+/* a kallsyms entry of a driver function or of one of its compiler clones */
+struct ksym {
+	char name[128];
+	bool module;		/* tagged [arm_smmu_v3] */
+	int ftrace;		/* in available_filter_functions: 1, 0, -1 = not readable */
+	bool blacklisted;	/* on the kprobe blacklist (false when it was not readable) */
+};
+
+struct survey {
+	struct kinfo ki;
+	int btf_funcs[KF_COUNT];	/* BTF FUNCs of that name */
+	int btf_nargs[KF_COUNT];	/* arguments of the first one */
+	struct ksym syms[SURVEY_MAX_SYMS];
+	int n_syms;
+};
+
+/* ---- the plan (plan.c: pure) ---- */
+/* an empty plan: the probe table's names and roles */
+void plan_init(struct loader *l, const struct loader_cfg *cfg);
+/* l->ki, every probe's target, flavour and reasons, and the mode, from a survey */
+void plan_make(struct loader *l, const struct survey *s);
+void probe_why(struct probe *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "yes (...)" or "no: why", for check */
+void loader_fentry_summary(const struct loader *l, char *buf, size_t len);
+
+const char *loader_mode_name(enum trace_mode m);
+/* every reason the full mode is out of reach, "; "-separated ("" if none) */
+void loader_why_not_full(const struct loader *l, char *buf, size_t len);
+void loader_print_probes(const struct loader *l, FILE *f);
+
+/* ---- the loader (loader.c) ---- */
 void loader_init(struct loader *l, const struct loader_cfg *cfg);
 /* an environment switch: set, non-empty and not "0" */
 bool loader_env_on(const char *name);
-/* read-only survey of the kernel and the plan derived from it */
+/* read-only survey of the kernel, and plan_make() from it */
 void loader_probe(struct loader *l);
 /*
  * open, configure, load, attach; fentry hooks that fail to load or attach
@@ -144,13 +199,6 @@ void loader_stop(struct loader *l);
  * table then shows what live tracing would load.
  */
 int loader_dry_run(struct loader *l);
-/* "yes (...)" or "no: why", for check */
-void loader_fentry_summary(const struct loader *l, char *buf, size_t len);
-
-const char *loader_mode_name(enum trace_mode m);
-/* every reason the full mode is out of reach, "; "-separated ("" if none) */
-void loader_why_not_full(const struct loader *l, char *buf, size_t len);
-void loader_print_probes(const struct loader *l, FILE *f);
 int loader_ringbuf_fd(const struct loader *l);
 int loader_map_fd(const struct loader *l, const char *name);
 /* ask the kernel side to (re)walk each SMMU's stream tree */

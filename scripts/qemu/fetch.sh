@@ -57,54 +57,7 @@ HOST_PKGS=(qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross cpio
 DEV_PKGS=(libbpf-dev libbpf1 libelf-dev libelf1 zlib1g-dev zlib1g
           libzstd-dev libzstd1 libjansson-dev libjansson4 libcap-dev libcap2)
 
-# ---------------------------------------------------------------- host tools
-host_missing() {
-    local p st
-    for p in "$@"; do
-        st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-        [ "$st" = "install ok installed" ] || printf '%s\n' "$p"
-    done
-}
-
-install_host() {
-    local missing
-    mapfile -t missing < <(host_missing "${HOST_PKGS[@]}")
-    if [ ${#missing[@]} -eq 0 ]; then
-        vlog "host packages present"
-        return
-    fi
-    [ "$(id -u)" = 0 ] || die "need root to install host packages: ${missing[*]}"
-    log "installing host packages: ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    if ! run_quiet apt-get install -y -q --no-install-recommends "${missing[@]}"; then
-        log "apt-get install failed; running apt-get update and retrying"
-        run_quiet apt-get update -q --error-on=any ||
-            die "apt-get update failed: is the Debian mirror reachable?" 2
-        run_quiet apt-get install -y -q --no-install-recommends "${missing[@]}" ||
-            die "cannot install host packages: ${missing[*]}" 2
-    fi
-}
-
 # ------------------------------------------------------- private arm64 apt
-APTDIR=$CACHE/apt
-APT_OPTS=(
-    -o APT::Architecture=arm64
-    -o APT::Architectures=arm64
-    -o Dir::State::Lists="$APTDIR/lists"
-    -o Dir::State::status="$APTDIR/status"
-    -o Dir::State::extended_states="$APTDIR/extended_states"
-    -o Dir::Etc::SourceList="$APTDIR/sources.list"
-    -o Dir::Etc::SourceParts=/dev/null
-    -o Dir::Etc::Preferences=/dev/null
-    -o Dir::Etc::PreferencesParts="$APTDIR/preferences.d"
-    -o Dir::Cache="$APTDIR/cache"
-    -o Acquire::Languages=none
-    -o APT::Sandbox::User=root
-    -q
-)
-apt_private()       { apt-get "${APT_OPTS[@]}" "$@"; }
-apt_cache_private() { apt-cache "${APT_OPTS[@]}" "$@"; }
-
 setup_private_apt() {
     mkdir -p "$APTDIR/lists/partial" "$APTDIR/cache/archives/partial" "$APTDIR/preferences.d"
     [ -e "$APTDIR/status" ] || : >"$APTDIR/status"
@@ -127,21 +80,6 @@ EOF
         fi
         rm -f "$CACHE/resolved.env"
     fi
-}
-
-# version-sorted max via dpkg semantics
-max_version() {
-    local best="" v
-    for v in "$@"; do
-        if [ -z "$best" ] || dpkg --compare-versions "$v" gt "$best"; then best=$v; fi
-    done
-    printf '%s\n' "$best"
-}
-
-suite_versions() { # pkg suite-regex exclude-regex -> versions
-    apt_cache_private madison "$1" 2>/dev/null |
-        awk -F'|' '{v=$2; gsub(/ /,"",v); print v "\t" $3}' |
-        grep -E "$2" | { if [ -n "${3:-}" ]; then grep -Ev "$3"; else cat; fi; } | cut -f1
 }
 
 # resolve the kernel image package behind the linux-image-arm64 metapackage
@@ -208,26 +146,6 @@ resolve_all() {
         echo "DEV_SPECS=\"${list# }\""
     } >"$CACHE/resolved.env.tmp"
     mv "$CACHE/resolved.env.tmp" "$CACHE/resolved.env"
-}
-
-deb_file() { # pkg ver -> path of the .deb apt-get download writes
-    printf '%s/debs/%s_%s_arm64.deb\n' "$CACHE" "$1" "${2//:/%3a}"
-}
-
-download() { # pkg=ver ...
-    local spec need=()
-    for spec in "$@"; do
-        [ -s "$(deb_file "${spec%%=*}" "${spec#*=}")" ] || need+=("$spec")
-    done
-    [ ${#need[@]} -eq 0 ] && return 0
-    log "downloading: ${need[*]}"
-    mkdir -p "$CACHE/debs"
-    (cd "$CACHE/debs" && run_quiet apt_private download "${need[@]}") ||
-        die "download failed (mirror unreachable?): ${need[*]}" 2
-    for spec in "${need[@]}"; do
-        [ -s "$(deb_file "${spec%%=*}" "${spec#*=}")" ] ||
-            die "expected $(deb_file "${spec%%=*}" "${spec#*=}") after download"
-    done
 }
 
 unpack_kernel() { # alias pkg ver
@@ -338,7 +256,7 @@ EOF
 }
 
 # ---------------------------------------------------------------------- main
-if [ "$HOST" = 1 ]; then install_host; fi
+if [ "$HOST" = 1 ]; then install_host_pkgs "${HOST_PKGS[@]}"; fi
 need_cmd apt-get apt-cache dpkg dpkg-deb
 [ -r "$KEYRING" ] || die "missing $KEYRING (debian-archive-keyring)"
 mkdir -p "$CACHE"

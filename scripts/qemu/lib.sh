@@ -68,3 +68,88 @@ kernel_release() {
     [ -n "$r" ] || die "no lib/modules/<release> in $d"
     printf '%s\n' "$r"
 }
+
+# ---- host packages ---------------------------------------------------------
+host_missing() {
+    local p st
+    for p in "$@"; do
+        st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+        [ "$st" = "install ok installed" ] || printf '%s\n' "$p"
+    done
+}
+
+install_host_pkgs() { # pkg...: apt-get install what is missing (root)
+    local missing
+    mapfile -t missing < <(host_missing "$@")
+    if [ ${#missing[@]} -eq 0 ]; then
+        vlog "host packages present"
+        return
+    fi
+    [ "$(id -u)" = 0 ] || die "need root to install host packages: ${missing[*]}"
+    log "installing host packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    if ! run_quiet apt-get install -y -q --no-install-recommends "${missing[@]}"; then
+        log "apt-get install failed; running apt-get update and retrying"
+        run_quiet apt-get update -q --error-on=any ||
+            die "apt-get update failed: is the Debian mirror reachable?" 2
+        run_quiet apt-get install -y -q --no-install-recommends "${missing[@]}" ||
+            die "cannot install host packages: ${missing[*]}" 2
+    fi
+}
+
+# ---- the private arm64 apt configuration (set up by fetch.sh) -------------
+APTDIR=$CACHE/apt
+APT_OPTS=(
+    -o APT::Architecture=arm64
+    -o APT::Architectures=arm64
+    -o Dir::State::Lists="$APTDIR/lists"
+    -o Dir::State::status="$APTDIR/status"
+    -o Dir::State::extended_states="$APTDIR/extended_states"
+    -o Dir::Etc::SourceList="$APTDIR/sources.list"
+    -o Dir::Etc::SourceParts=/dev/null
+    -o Dir::Etc::Preferences=/dev/null
+    -o Dir::Etc::PreferencesParts="$APTDIR/preferences.d"
+    -o Dir::Cache="$APTDIR/cache"
+    -o Acquire::Languages=none
+    -o APT::Sandbox::User=root
+    -q
+)
+apt_private()       { apt-get "${APT_OPTS[@]}" "$@"; }
+apt_cache_private() { apt-cache "${APT_OPTS[@]}" "$@"; }
+
+# version-sorted max via dpkg semantics
+max_version() {
+    local best="" v
+    for v in "$@"; do
+        if [ -z "$best" ] || dpkg --compare-versions "$v" gt "$best"; then best=$v; fi
+    done
+    printf '%s\n' "$best"
+}
+
+suite_versions() { # pkg suite-regex exclude-regex -> versions
+    apt_cache_private madison "$1" 2>/dev/null |
+        awk -F'|' '{v=$2; gsub(/ /,"",v); print v "\t" $3}' |
+        grep -E "$2" | { if [ -n "${3:-}" ]; then grep -Ev "$3"; else cat; fi; } | cut -f1
+}
+
+deb_file() { # pkg ver -> path of the .deb apt-get download writes (arm64 or all)
+    local base=$CACHE/debs/$1_${2//:/%3a}
+    if [ -e "${base}_all.deb" ]; then printf '%s_all.deb\n' "$base"
+    else printf '%s_arm64.deb\n' "$base"; fi
+}
+
+download() { # pkg=ver ...
+    local spec need=()
+    for spec in "$@"; do
+        [ -s "$(deb_file "${spec%%=*}" "${spec#*=}")" ] || need+=("$spec")
+    done
+    [ ${#need[@]} -eq 0 ] && return 0
+    log "downloading: ${need[*]}"
+    mkdir -p "$CACHE/debs"
+    (cd "$CACHE/debs" && run_quiet apt_private download "${need[@]}") ||
+        die "download failed (mirror unreachable?): ${need[*]}" 2
+    for spec in "${need[@]}"; do
+        [ -s "$(deb_file "${spec%%=*}" "${spec#*=}")" ] ||
+            die "expected $(deb_file "${spec%%=*}" "${spec#*=}") after download"
+    done
+}

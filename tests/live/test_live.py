@@ -187,6 +187,8 @@ def test_check():
           and "--no-kprobes was given" in forced.stdout,
           "check --no-kprobes: log-capture mode, and says why")
     check("printk:console yes" in out, "check sees printk:console")
+    check("iommu:io_page_fault never fires for arm-smmu-v3" in out,
+          "check says io_page_fault is no source of arm-smmu-v3 faults")
     check("the planned programs load on this kernel" in out, "check's verifier dry run")
     check("driver log text        raw_tp    console" in out, "probe table lists console")
 
