@@ -48,6 +48,7 @@ FIX_FLAGS_601 := -DLAYOUT=601
 FIX_FLAGS_612 := -DLAYOUT=612
 FIX_FLAGS_612atc := -DLAYOUT=612 -DATC_BITMAP
 FIX_FLAGS_701 := -DLAYOUT=701
+FIX_FLAGS_702 := -DLAYOUT=702
 FIX_FLAGS_broken := -DLAYOUT=612 -DBROKEN_NO_MAX_N_SHIFT
 
 $(BTF_FIX)/btfmerge: tests/bpf/btfmerge.c | $(BTF_FIX)
@@ -80,9 +81,10 @@ $(eval $(call btf_fixture,k601,$(BTF_FIX)/v3-601.o))
 $(eval $(call btf_fixture,k612,$(BTF_FIX)/v3-612.o $(BTF_FIX)/v2.o))
 $(eval $(call btf_fixture,k612atc,$(BTF_FIX)/v3-612atc.o))
 $(eval $(call btf_fixture,k701,$(BTF_FIX)/v3-701.o $(BTF_FIX)/v2.o))
+$(eval $(call btf_fixture,k702,$(BTF_FIX)/v3-702.o $(BTF_FIX)/v2.o))
 $(eval $(call btf_fixture,kbroken,$(BTF_FIX)/v3-broken.o))
 
-BTF_FIXTURES := $(patsubst %,$(BTF_FIX)/%.btf,k601 k612 k612atc k701 kbroken)
+BTF_FIXTURES := $(patsubst %,$(BTF_FIX)/%.btf,k601 k612 k612atc k701 k702 kbroken)
 
 # ---- verifier tests ----------------------------------------------------------
 # the benchmark's object: the fentry flavour's code on tracepoints, per layout

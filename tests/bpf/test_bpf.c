@@ -2,7 +2,7 @@
 /*
  * Verifier tests of the BPF programs, as root on the build machine.
  *
- * Each driver layout (6.1, 6.12, 6.12 + atc_sync_timeouts, 7.x) comes as a
+ * Each driver layout (6.1, 6.12, 6.12 + atc_sync_timeouts, 7.1, 7.2) comes as a
  * BTF fixture: the running kernel's vmlinux BTF plus the arm-smmu types
  * (tests/bpf/fixtures, merged by btfmerge).  With it as btf_custom_path,
  * every program of smmutrace.bpf.o must pass the running kernel's
@@ -229,6 +229,8 @@ static const struct layout l601 = { 0, 0, 0, 40, 48, 0 };
 static const struct layout l612 = { 1, 0, 0, 16, 64, 0 };
 static const struct layout l612atc = { 1, 1, 0, 16, 64, 208 };
 static const struct layout l701 = { 1, 0, 1, 16, 80, 0 };
+/* 7.2 changes the command type, not these offsets */
+static const struct layout l702 = { 1, 0, 1, 16, 80, 0 };
 
 static void layout_test(const char *name, const struct layout *l)
 {
@@ -257,6 +259,65 @@ static void test_layout_6_12_atc_bitmap(void **state)
 static void test_layout_7_x_with_smmuv2(void **state)
 {
 	layout_test("k701", &l701);
+}
+
+static void test_layout_7_2_with_smmuv2(void **state)
+{
+	layout_test("k702", &l702);
+}
+
+/*
+ * The struct the fentry issuer reads cmds[] through (src/btfview.h): the
+ * driver's own arm_smmu_cmdq_batch in every layout, whether its cmds are
+ * u64[128] (to 7.1) or 7.2's struct arm_smmu_cmd[64]; never a 1 KiB array
+ * of 16-byte elements whose 8-byte steps are not all u64.
+ */
+static void cmds_view(const char *name, bool cmd_struct)
+{
+	const struct btf_type *t, *m;
+	const char *view = NULL;
+	char path[512];
+	struct btf *btf;
+	int id;
+
+	fixture_path(path, sizeof(path), name);
+	btf = btf__parse(path, NULL);
+	assert_non_null(btf);
+	id = btfview_find(btf, &view);
+	assert_int_not_equal(id, 0);
+	assert_string_equal(view, "arm_smmu_cmdq_batch");
+	t = btf__type_by_id(btf, id);
+	m = btfview_skip(btf, btf_members(t)->type);
+	assert_true(btf_is_array(m));
+	/* what the view stands on: 128 u64, or 64 struct arm_smmu_cmd of u64[2] */
+	m = btfview_skip(btf, btf_array(m)->type);
+	assert_int_equal(btf_array(btfview_skip(btf, btf_members(t)->type))->nelems,
+			 cmd_struct ? 64 : 128);
+	if (cmd_struct) {
+		assert_true(btfview_cmd(btf, m));
+		assert_string_equal(btf__name_by_offset(btf, m->name_off), "arm_smmu_cmd");
+	} else {
+		assert_true(btf_is_int(m) && m->size == 8);
+	}
+	for (const char *const *d = (const char *const[]){ "fixture_decoy_u32s",
+							   "fixture_decoy_ptr_int", NULL }; *d; d++) {
+		int did = btf__find_by_name_kind(btf, *d, BTF_KIND_STRUCT);
+
+		assert_true(did > 0);
+		assert_int_equal(btf__type_by_id(btf, did)->size, 1024);
+		assert_int_equal(btfview_rank(btf, btf__type_by_id(btf, did)), 0);
+	}
+	printf("  %-8s cmds[] view: struct %s (id %d), cmds as %s; decoys refused\n", name, view,
+	       id, cmd_struct ? "struct arm_smmu_cmd[64]" : "u64[128]");
+	btf__free(btf);
+}
+
+static void test_cmds_view_per_layout(void **state)
+{
+	cmds_view("k601", false);
+	cmds_view("k612", false);
+	cmds_view("k701", false);
+	cmds_view("k702", true);
 }
 
 /* ---- failures that must be loud ----------------------------------------- */
@@ -518,6 +579,11 @@ static void test_direct_loads_7_x(void **state)
 	direct_flavour("k701");
 }
 
+static void test_direct_loads_7_2(void **state)
+{
+	direct_flavour("k702");
+}
+
 /* Debian's real arm64 kernels, when scripts/qemu/fetch.sh has cached their BTF */
 static void real_btf(const char *pattern, const struct layout *l)
 {
@@ -527,8 +593,17 @@ static void real_btf(const char *pattern, const struct layout *l)
 		globfree(&g);
 		skip();
 	}
-	for (size_t i = 0; i < g.gl_pathc; i++)
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		struct btf *btf = btf__parse(g.gl_pathv[i], NULL);
+		const char *view = NULL;
+
 		check_layout(g.gl_pathv[i], l);
+		/* a real kernel's issuer view is the driver's own batch */
+		assert_non_null(btf);
+		assert_int_not_equal(btfview_find(btf, &view), 0);
+		assert_string_equal(view, "arm_smmu_cmdq_batch");
+		btf__free(btf);
+	}
 	globfree(&g);
 }
 
@@ -540,6 +615,12 @@ static void test_real_debian_6_1_btf(void **state)
 static void test_real_debian_6_12_btf(void **state)
 {
 	real_btf("/var/cache/smmutrace/btf/vmlinux-6.12.*-arm64.btf", &l612);
+}
+
+/* the rig's own 6.12 with the bitmap patch (scripts/kernel), once make e2e booted it */
+static void test_real_patched_6_12_btf(void **state)
+{
+	real_btf("/var/cache/smmutrace/btf/vmlinux-6.12.*-smmutrace.btf", &l612atc);
 }
 
 /* src/cmdq.h's helpers as the BPF programs use them */
@@ -582,6 +663,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_layout_6_12_with_smmuv2),
 		cmocka_unit_test(test_layout_6_12_atc_bitmap),
 		cmocka_unit_test(test_layout_7_x_with_smmuv2),
+		cmocka_unit_test(test_layout_7_2_with_smmuv2),
+		cmocka_unit_test(test_cmds_view_per_layout),
 		cmocka_unit_test(test_missing_field_fails),
 		cmocka_unit_test(test_unanchored_relocation_is_ambiguous),
 		cmocka_unit_test(test_running_kernel_log_capture),
@@ -590,8 +673,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_direct_loads_6_12),
 		cmocka_unit_test(test_direct_loads_6_12_atc),
 		cmocka_unit_test(test_direct_loads_7_x),
+		cmocka_unit_test(test_direct_loads_7_2),
 		cmocka_unit_test(test_real_debian_6_1_btf),
 		cmocka_unit_test(test_real_debian_6_12_btf),
+		cmocka_unit_test(test_real_patched_6_12_btf),
 	};
 
 	if (argc > 1)

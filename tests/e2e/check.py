@@ -326,8 +326,8 @@ def kconfig(res):
     return dict(l.split("=", 1) for l in text.splitlines() if l.startswith("CONFIG_") and "=" in l)
 
 
-def btf_funcs(res):
-    """names of the FUNCs in the kernel's own BTF (the guest's /sys/kernel/btf/vmlinux)"""
+def btf_dump(res):
+    """the kernel's own BTF (the guest's /sys/kernel/btf/vmlinux), as bpftool prints it"""
     path = os.path.join(res, "vmlinux.btf")
     if not os.path.exists(path):
         return None
@@ -336,7 +336,19 @@ def btf_funcs(res):
                            text=True, check=True)
     except (OSError, subprocess.CalledProcessError):
         return None
-    return set(re.findall(r"^\[\d+\] FUNC '([^']+)'", p.stdout, re.M))
+    return p.stdout
+
+
+def btf_funcs(dump):
+    """names of the FUNCs in a BTF dump"""
+    return set(re.findall(r"^\[\d+\] FUNC '([^']+)'", dump, re.M))
+
+
+def btf_members(dump, struct):
+    """member names of the first STRUCT of that name in a BTF dump, None if absent"""
+    m = re.search(r"^\[\d+\] STRUCT '%s' size=\d+ vlen=\d+\n((?:\t.*\n)*)" % re.escape(struct),
+                  dump, re.M)
+    return re.findall(r"^\t'([^']*)'", m.group(1), re.M) if m else None
 
 
 def attach(res, sc, ctx):
@@ -359,11 +371,13 @@ def attach(res, sc, ctx):
     # BTF (not from smmutrace's survey): fentry/fexit where the kernel has
     # ftrace direct calls and a BTF FUNC of that exact name, else kprobes.
     cfg = kconfig(res)
-    funcs = btf_funcs(res)
+    dump = btf_dump(res)
     if not sc.check(cfg is not None, "the kernel's build config was captured (kconfig.txt)"):
         return
-    if not sc.check(funcs is not None, "the kernel's BTF was captured and read (vmlinux.btf, bpftool)"):
+    if not sc.check(dump is not None, "the kernel's BTF was captured and read (vmlinux.btf, bpftool)"):
         return
+    funcs = btf_funcs(dump)
+    series(sc, res, ctx, chk, dump)
     direct = cfg.get("CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS") == "y"
 
     def fentry_ok(sym):
@@ -434,8 +448,38 @@ def attach(res, sc, ctx):
         sc.check(ft.get("error interrupt return", ("",))[0] == "kretprobe",
                  "forced: its return hook falls back with it (kretprobe)")
         forced = "forced: %s" % (m.group(2).split(",")[0] if m else "?")
-    sc.note("%s-arg issuer %s/%s, %s on %s; %s" % (
-        "5" if v612 else "4", kinds(issue)[0], kinds(issue)[1], kinds(want)[0], want, forced))
+    sc.note("%s-arg issuer %s/%s, %s on %s; %s%s" % (
+        "5" if v612 else "4", kinds(issue)[0], kinds(issue)[1], kinds(want)[0], want, forced,
+        "; bitmap, %s" % ctx["variant"] if ctx.get("variant") else ""))
+
+
+def series(sc, res, ctx, chk, dump):
+    """check's report of the driver's ATC-timeout semantics, against the kernel's own BTF
+    and boot: the quarantine series' bitmap, and the patched rig kernel's errno setting"""
+    cmdq = btf_members(dump, "arm_smmu_cmdq") or []
+    bitmap = "atc_sync_timeouts" in cmdq
+    ser = re.search(r"^series:\s+(.*)$", chk, re.M)
+    want = "atc_sync_timeouts bitmap" if bitmap else "no atc_sync_timeouts bitmap"
+    sc.check(ser and ser.group(1).startswith(want),
+             "check reports %s, as the kernel's struct arm_smmu_cmdq has it" % want,
+             ser.group(1) if ser else "no series line")
+    cmd_struct = btf_members(dump, "arm_smmu_cmd") is not None
+    lay = re.search(r"layout:\s+(.*)", chk)
+    want = "struct arm_smmu_cmd (7.2+)" if cmd_struct else "u64[2] (<= 7.1)"
+    sc.check(lay and "commands as " + want in lay.group(1),
+             "check reports commands as %s, as the kernel's BTF has them" % want,
+             lay.group(1) if lay else "no layout line")
+    sc.check("iommu:io_page_fault never fires for arm-smmu-v3" in chk,
+             "check says io_page_fault is no source of arm-smmu-v3 faults")
+    # the rig's patched kernel: the semantics asked for on the command line are in force
+    asked = re.search(r"arm_smmu_v3\.atc_sync_errno=(\d+)", ctx["meta"].get("cmdline", ""))
+    param = facts(res, "setup").get("atc_sync_errno")
+    expect = (asked.group(1) if asked else "110") if bitmap else "none"
+    sc.check(param == expect, "arm_smmu_v3.atc_sync_errno is %s (%s)" % (
+        expect, "the boot's setting" if asked else "default" if bitmap else "stock driver: no such parameter"),
+        "got %s" % param)
+    if bitmap:
+        ctx["variant"] = {"110": "v2", "5": "v3"}.get(param, "?")
 
 
 CAP_BPF = 39

@@ -128,7 +128,17 @@ MUTATIONS = [
      lambda d: flip_kind(d, "forced.err", "error interrupt")),
     ("attach", "check --no-fentry still plans fentry somewhere",
      lambda d: flip_kind(d, "check-no-fentry.txt", "issuer entry")),
+    ("attach", "check reports the other series semantics", lambda d: flip_series(d)),
+    ("attach", "the driver's atc_sync_errno is not the boot's setting",
+     lambda d: setf(d, "setup", "atc_sync_errno", "7")),
 ]
+
+
+def flip_series(d):
+    path = os.path.join(d, "check.txt")
+    text = open(path).read()
+    a, b = "series:       atc_sync_timeouts bitmap", "series:       no atc_sync_timeouts bitmap"
+    open(path, "w").write(text.replace(b, "\0").replace(a, b).replace("\0", a))
 
 
 def atc(recs):

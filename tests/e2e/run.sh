@@ -3,13 +3,18 @@
 #
 #   tests/e2e/run.sh [-k KERNEL]... [-o OUTDIR] [--bin SMMUTRACE] [-v]
 #
-#   -k KERNEL   6.1 and/or 6.12 (default: both), as scripts/qemu/boot.sh takes
+#   -k KERNEL   a kernel scripts/qemu/boot.sh takes (6.1, 6.12, ...), or the
+#               rig's patched 6.12 (scripts/kernel/build-kernel.sh, built and
+#               cached on first use) booted in one of the quarantine series'
+#               semantics: 6.12-atc-v2 (arm_smmu_v3.atc_sync_errno=110,
+#               -ETIMEDOUT) or 6.12-atc-v3 (=5, -EIO).  Default: 6.1 6.12
+#               6.12-atc-v2 6.12-atc-v3
 #   -o OUTDIR   results (default .output/e2e): OUTDIR/<release>/{console.log,
 #               results/, timing.txt}, OUTDIR/summary.txt
 #   --bin B     use this aarch64 smmutrace instead of building one
 #   -v          show the guest console live
 #
-# E2E_SYNC_SLOT_KERNELS (default "6.1"): kernels whose sw_timeout scenario
+# E2E_SYNC_SLOT_KERNELS (default "6.1 6.12-atc-v3"): kernels whose sw_timeout scenario
 # runs smmutrace with --sync-slot; E2E_BOOT_TIMEOUT (default 300 s);
 # E2E_ATC=0 skips the ATC boots (which need our patched QEMU, built once by
 # scripts/qemu/build-qemu.sh, about 7 minutes on 2 cores).
@@ -47,12 +52,22 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-[ ${#KERNELS[@]} -gt 0 ] || KERNELS=(6.1 6.12)
+[ ${#KERNELS[@]} -gt 0 ] || KERNELS=(6.1 6.12 6.12-atc-v2 6.12-atc-v3)
 BOOT_TIMEOUT=${E2E_BOOT_TIMEOUT:-300}
 say() { printf 'e2e: %s\n' "$*"; }
 die() { printf 'e2e: FAILED: %s\n' "$1" >&2; exit "${2:-1}"; }
 T0=$(date +%s)
 V=(); [ "$VERBOSE" = 1 ] && V=(-v)
+
+# the kernel boot.sh boots for a name, and the command line that selects
+# the series' semantics on the patched kernel
+boot_kernel() { case "$1" in *-atc-v[23]) echo "${1%-v?}" ;; *) echo "$1" ;; esac; }
+boot_append() {
+    case "$1" in
+        *-atc-v2) echo "arm_smmu_v3.atc_sync_errno=110" ;;
+        *-atc-v3) echo "arm_smmu_v3.atc_sync_errno=5" ;;
+    esac
+}
 
 # ---- 1. host tools, kernels, busybox, cross sysroot (cached) -----------------
 say "fetching host tools and Debian arm64 packages (cache ${SMMUTRACE_CACHE:-/var/cache/smmutrace})"
@@ -62,6 +77,14 @@ if [ "$rc" = 2 ]; then
 fi
 [ "$rc" = 0 ] || die "scripts/qemu/fetch.sh failed (exit $rc)"
 "$ROOT/scripts/install-deps.sh"
+for k in "${KERNELS[@]}"; do
+    [ "$(boot_kernel "$k")" = 6.12-atc ] || continue
+    say "the patched 6.12 kernel (scripts/kernel/build-kernel.sh; cached after the first build)"
+    rc=0; "$ROOT/scripts/kernel/build-kernel.sh" "${V[@]}" || rc=$?
+    [ "$rc" = 2 ] && die "the Debian package mirror cannot be reached and linux-source-6.12 is not cached; fix network access or set SMMUTRACE_MIRROR, then run again." 2
+    [ "$rc" = 0 ] || die "scripts/kernel/build-kernel.sh failed (exit $rc)"
+    break
+done
 ATC=${E2E_ATC:-1}
 if [ "$ATC" = 1 ]; then
     say "building our fault-injecting QEMU (cached after the first build)"
@@ -118,26 +141,29 @@ for k in "${KERNELS[@]}"; do
     # sw_timeout with --sync-slot (exact issuer slots) on the kernels in
     # E2E_SYNC_SLOT_KERNELS (default 6.1), without it (issuers matched by
     # prod window) elsewhere: both ways smmutrace finds the issuer get tested
-    case " ${E2E_SYNC_SLOT_KERNELS-6.1} " in
+    case " ${E2E_SYNC_SLOT_KERNELS-6.1 6.12-atc-v3} " in
         *" $k "*) echo "SW_SYNC_SLOT=1" ;;
         *) echo "SW_SYNC_SLOT=0" ;;
     esac >"$out/e2e.conf"
     tb=$(date +%s)
     brc=0
-    "$QEMU_DIR/boot.sh" -k "$k" -s "$HERE/guest/e2e.sh" --add "$out/e2e.conf:/etc/e2e.conf" \
+    "$QEMU_DIR/boot.sh" -k "$(boot_kernel "$k")" --append "$(boot_append "$k")" \
+        -s "$HERE/guest/e2e.sh" --add "$out/e2e.conf:/etc/e2e.conf" \
         --add "$HERE/guest/lib.sh:/lib/e2e/lib.sh" --add "$BIN:/bin/smmutrace" \
         -o "$out" -t "$BOOT_TIMEOUT" "${V[@]}" || brc=$?
     te=$(date +%s)
     rel=$(sed -n 's/^kernel=//p' "$out/timing.txt" 2>/dev/null || echo "$k")
     # the kernel's own build config, from its package: what check.py expects
     # of the flavour (fentry needs CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS)
-    for cfg in "${SMMUTRACE_CACHE:-/var/cache/smmutrace}/kernels/$k/boot/config-"*; do
+    for cfg in "${SMMUTRACE_CACHE:-/var/cache/smmutrace}/kernels/$(boot_kernel "$k")/boot/config-"*; do
         [ -f "$cfg" ] && [ -d "$out/results" ] && cp "$cfg" "$out/results/kconfig.txt"
     done
     if [ -s "$out/results/vmlinux.btf" ]; then
         mkdir -p "${SMMUTRACE_CACHE:-/var/cache/smmutrace}/btf"
         cp "$out/results/vmlinux.btf" "${SMMUTRACE_CACHE:-/var/cache/smmutrace}/btf/vmlinux-$rel.btf"
     fi
+    # the patched kernel's two boots share a release: name the semantics too
+    [ -z "$(boot_append "$k")" ] || rel="$rel ${k##*-}"
     if [ "$brc" != 0 ]; then
         say "kernel $k: boot.sh exit $brc (124 = time limit, 3 = guest died); console: $out/console.log"
     fi
@@ -154,7 +180,8 @@ for k in "${KERNELS[@]}"; do
     rm -rf "$out"; mkdir -p "$out"
     say "kernel $k: booting the ATC scenarios (ACPI, ATS, fault-injecting SMMU; limit ${BOOT_TIMEOUT}s)"
     tb=$(date +%s); brc=0
-    "$QEMU_DIR/boot.sh" -k "$k" -s "$HERE/guest/atc.sh" --acpi --ats --qemu "$ATC_QEMU" \
+    "$QEMU_DIR/boot.sh" -k "$(boot_kernel "$k")" --append "$(boot_append "$k")" \
+        -s "$HERE/guest/atc.sh" --acpi --ats --qemu "$ATC_QEMU" \
         --add "$HERE/guest/lib.sh:/lib/e2e/lib.sh" --add "$BIN:/bin/smmutrace" \
         -o "$out" -t "$BOOT_TIMEOUT" "${V[@]}" || brc=$?
     te=$(date +%s)

@@ -49,6 +49,8 @@ fi
 awk '$3 ~ /^(__)?arm_smmu_(cmdq_skip_err|gerror_handler|cmdq_issue_cmdlist)($|\.)/ { print $2, $3 }' \
     /proc/kallsyms >"$R/kallsyms.txt"
 fact setup "cmdq_mask=$(cmdq_mask)"
+# the rig's patched kernel: which semantics of the quarantine series are in force
+fact setup "atc_sync_errno=$(cat /sys/module/arm_smmu_v3/parameters/atc_sync_errno 2>/dev/null || echo none)"
 fact setup "prod_at_start=$(devmem $REG_CMDQ_PROD 32)"
 
 # ---------------------------------------------------------------- traffic
