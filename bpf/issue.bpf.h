@@ -28,12 +28,13 @@ const volatile bool filter_sid = false;
 const volatile bool all_atc = false;
 const volatile __u64 slow_ns = 10000000;
 /*
- * fentry flavour: the vmlinux BTF id of a struct whose first member is an
- * array of at least 128 u64 (struct arm_smmu_cmdq_batch: what cmds points
- * into).  cmds is a u64 *, which the verifier treats as a plain number;
- * bpf_rdonly_cast() to this type lets it be read by direct loads.  Set by
- * user space from the running kernel's BTF; must be a constant for the
- * verifier, hence rodata.
+ * fentry flavour: the vmlinux BTF id of a struct whose first member is 1 KiB
+ * of u64 (struct arm_smmu_cmdq_batch, what cmds points into: u64 cmds[128]
+ * up to 7.1, struct arm_smmu_cmd cmds[64] from 7.2).  cmds is a u64 *, which
+ * the verifier treats as a plain number, or from 7.2 a struct arm_smmu_cmd *
+ * it bounds to 16 bytes; bpf_rdonly_cast() to this type lets the whole batch
+ * be read by direct loads.  Set by user space from the running kernel's BTF
+ * (src/btfview.h); must be a constant for the verifier, hence rodata.
  */
 const volatile __u32 cmds_view_btf_id = 0;
 

@@ -12,6 +12,11 @@
  *   console                  raw tracepoint printk:console: the driver's
  *                            messages, and the queue walk at "CMDQ error"
  *   aer_event, io_page_fault raw tracepoints ras:aer_event, iommu:io_page_fault
+ *                            (io_page_fault only ever fires for other IOMMU
+ *                            drivers: arm-smmu-v3 reports its event-queue
+ *                            faults through iommu_report_device_fault(),
+ *                            which has no tracepoint; its "event 0x..
+ *                            received" lines reach us through console)
  *
  * Each driver hook also has an fentry/fexit twin (fentry_issue, fexit_issue,
  * fentry_write_entries, fentry_skip_err, fentry_gerror, fexit_isr,
@@ -70,6 +75,9 @@ int issue_exit(struct pt_regs *ctx)
  * cmdq (6.12+) or smmu->cmdq (<= 6.11) can be dereferenced directly.  The
  * layout test is a CO-RE constant: the other branch is dead code the
  * verifier never walks (its ctx[4] does not exist on a 4-argument function).
+ * cmds is a scalar up to 7.1 (u64 *) and a pointer to one 16-byte struct
+ * arm_smmu_cmd from 7.2; bpf_rdonly_cast() ignores which, and the view
+ * (src/btfview.h) covers the whole batch either way.
  */
 SEC("fentry")
 int fentry_issue(__u64 *ctx)
@@ -616,7 +624,7 @@ int BPF_PROG(aer_event, const char *dev_name, __u32 status, __u8 severity)
 	return 0;
 }
 
-/* io_page_fault(dev, iova, flags) */
+/* io_page_fault(dev, iova, flags): report_iommu_fault() callers, never arm-smmu-v3 */
 SEC("raw_tp/io_page_fault")
 int BPF_PROG(io_page_fault, struct device *dev, unsigned long iova, int flags)
 {

@@ -23,7 +23,7 @@
 #                                             /lib/modules/<release>/modules.builtin...
 #                                             /build-info.txt
 #   $CACHE/kernels/6.12-atc -> that directory
-# <key> hashes the source version, the fragment, the patches, this script
+# <key> hashes the source version, the fragment, the patches, RECIPE below
 # and the toolchain's versions: any change builds a new kernel, a repeat
 # run with nothing changed takes seconds.
 #
@@ -38,6 +38,8 @@ QEMU_DIR=$(cd "$HERE/../qemu" && pwd)
 . "$QEMU_DIR/lib.sh"
 
 JOBS=2; KEEP=0; PRINT=0
+# bump when the steps below change what is built (not for comments)
+RECIPE=1
 ALIAS=6.12-atc
 SOURCE_PKG=linux-source-6.12
 SOURCE_SUITE=bookworm-backports/
@@ -79,7 +81,7 @@ toolchain() {
     aarch64-linux-gnu-ld --version | head -n1
     pahole --version
 }
-KEY=$({ echo "$SOURCE_PKG $SRC_VER"; sha256sum "$FRAGMENT" "${PATCHES[@]}" "${BASH_SOURCE[0]}" | cut -d' ' -f1
+KEY=$({ echo "$SOURCE_PKG $SRC_VER recipe $RECIPE"; sha256sum "$FRAGMENT" "${PATCHES[@]}" | cut -d' ' -f1
         toolchain; } | sha256sum | cut -c1-12)
 OUT=$CACHE/kernel-build/${SRC_VER//[~:+]/_}-$KEY
 link_alias() {
@@ -124,7 +126,7 @@ lost=$(grep -E '^CONFIG_[A-Z0-9_]+=' "$FRAGMENT" | while IFS= read -r l; do
 T1=$(date +%s)
 
 # ---- 4. build and lay out -------------------------------------------------------------
-log "building (make -j$JOBS Image modules; about 10 min on 2 free cores)"
+log "building (make -j$JOBS Image modules; about 7 min on 2 cores)"
 run_quiet "${KMAKE[@]}" -j"$JOBS" Image modules || die "kernel build failed"
 REL=$("${KMAKE[@]}" -s kernelrelease)
 T2=$(date +%s)
@@ -142,6 +144,7 @@ rm -f "$STAGE/lib/modules/$REL/build" "$STAGE/lib/modules/$REL/source"
     echo "release=$REL"
     echo "source=$SOURCE_PKG $SRC_VER"
     echo "key=$KEY"
+    echo "recipe=$RECIPE"
     for p in "${PATCHES[@]}"; do echo "patch=$(basename "$p") $(sha256sum "$p" | cut -c1-16)"; done
     echo "fragment=$(basename "$FRAGMENT") $(sha256sum "$FRAGMENT" | cut -c1-16)"
     toolchain | sed 's/^/toolchain=/'
