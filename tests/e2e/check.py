@@ -448,9 +448,9 @@ def attach(res, sc, ctx):
         sc.check(ft.get("error interrupt return", ("",))[0] == "kretprobe",
                  "forced: its return hook falls back with it (kretprobe)")
         forced = "forced: %s" % (m.group(2).split(",")[0] if m else "?")
-    sc.note("%s-arg issuer %s/%s, %s on %s; %s%s" % (
-        "5" if v612 else "4", kinds(issue)[0], kinds(issue)[1], kinds(want)[0], want, forced,
-        "; bitmap, %s" % ctx["variant"] if ctx.get("variant") else ""))
+    sc.note("%s%s-arg issuer %s/%s, %s on %s; %s" % (
+        "bitmap %s; " % ctx["variant"] if ctx.get("variant") else "",
+        "5" if v612 else "4", kinds(issue)[0], kinds(issue)[1], kinds(want)[0], want, forced))
 
 
 def series(sc, res, ctx, chk, dump):

@@ -110,12 +110,16 @@ sw_timeout() {
     st_start sw_timeout "$R/sw_timeout.ndjson" --live --json --duration 120 $slot ||
         { kmark "end sw_timeout"; return 1; }
     gt_snap sw_timeout.1
-    rm -f /tmp/stop-load
+    rm -f /tmp/stop-load /tmp/load-running
     # at most 48 x 64 reads (~8 queue slots each): the ring must not wrap
     # before the illegal-command scenario, which needs a never-written slot
-    ( n=0; while [ ! -e /tmp/stop-load ] && [ $n -lt 48 ]; do dread 64 2 || exit 1; n=$((n + 1)); done ) &
+    ( n=0; while [ ! -e /tmp/stop-load ] && [ $n -lt 48 ]; do
+        dread 64 2 || exit 1; n=$((n + 1)); : >/tmp/load-running; done ) &
     load=$!
-    sleep 1
+    # inject while the load runs: on a fast kernel all 48 rounds take well
+    # under a second (the rig's small patched 6.12: about 0.5 s)
+    i=0
+    while [ ! -e /tmp/load-running ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
     cr0=$(devmem $REG_CR0 32)
     fact sw_timeout "cr0=$cr0"
     t0=$(uptime_s)
