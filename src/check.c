@@ -50,8 +50,8 @@ static void print_series(const struct kinfo *ki)
 	}
 	printf("series:       atc_sync_timeouts bitmap (quarantine series): the error interrupt\n"
 	       "              marks the failing CMD_SYNC's slot and fails its issuer. v2 or v3\n"
-	       "              is not in BTF: the run learns it from the first issuer the bitmap\n"
-	       "              fails (-ETIMEDOUT after less than 1 s: v2; -EIO: v3, where\n"
+	       "              is not in BTF: incidents the bitmap confirms show it in their\n"
+	       "              issuer's ret (-110 ETIMEDOUT within 1 s: v2; -5 EIO: v3, where\n"
 	       "              -ETIMEDOUT only means the driver's 1 s software timeout)\n");
 }
 
