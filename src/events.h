@@ -140,14 +140,19 @@ struct smmu_ev_skipped {
 };
 
 struct smmu_ev_sync_timeout {
-	__u32 prod;		/* the issuer's own CMD_SYNC position */
+	/*
+	 * the position the driver printed: the issuer's own CMD_SYNC with MSI
+	 * polling; on SMMUs polled by CONS (QEMU's, many real ones) the queue's
+	 * shared prod as its poll began, the issuer's slot lying in [hwcons, prod)
+	 */
+	__u32 prod;
 	__u32 hwprod;
 	__u32 hwcons;
 	__u32 have_hw;
 };
 
 struct smmu_ev_atc_sync_fail {
-	__u32 prod;
+	__u32 prod;		/* the issuer's own CMD_SYNC slot ("at prod=") */
 };
 
 struct smmu_ev_gerror {
