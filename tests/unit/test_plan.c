@@ -192,7 +192,7 @@ static void test_clone_only_issuer(void **state)
 	assert_hook(P_ISR, "fentry", "__arm_smmu_cmdq_skip_err", true);
 }
 
-/* .isra.N keeps the arguments (reference 1.2); .constprop.N may not */
+/* GCC's .isra.N keeps arm_smmu_atc_inv_master's arguments; .constprop.N may not */
 static void test_sid_clone_kinds(void **state)
 {
 	debian_612(&sv);
