@@ -24,7 +24,7 @@
 # source version, config and patch (scripts/kernel/build-kernel.sh, about
 # 7 min on 2 cores) and cached; an unreachable mirror fails the step.
 
-E2E_KERNELS ?= 6.1 6.12 6.12-atc-v2 6.12-atc-v3
+E2E_KERNELS ?= 6.1 6.12 6.12-bitmap-v2 6.12-bitmap-v3
 
 .PHONY: e2e demo
 TEST_STAGES += e2e

@@ -22,7 +22,7 @@
 #   $CACHE/kernel-build/<source version>-<key>/boot/{vmlinuz,config,System.map}-<release>
 #                                             /lib/modules/<release>/modules.builtin...
 #                                             /build-info.txt
-#   $CACHE/kernels/6.12-atc -> that directory
+#   $CACHE/kernels/6.12-bitmap -> that directory
 # <key> hashes the source version, the fragment, the patches, RECIPE below
 # and the toolchain's versions: any change builds a new kernel, a repeat
 # run with nothing changed takes seconds.
@@ -40,7 +40,7 @@ QEMU_DIR=$(cd "$HERE/../qemu" && pwd)
 JOBS=2; KEEP=0; PRINT=0
 # bump when the steps below change what is built (not for comments)
 RECIPE=1
-ALIAS=6.12-atc
+ALIAS=6.12-bitmap
 SOURCE_PKG=linux-source-6.12
 SOURCE_SUITE=bookworm-backports/
 FRAGMENT=$HERE/rig.config

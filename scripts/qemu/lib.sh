@@ -7,7 +7,7 @@
 #   resolved.env         package names/versions/kernel releases chosen by fetch.sh
 #   kernels/<release>/   dpkg -x of each kernel image package (boot/, lib/modules/)
 #   kernels/6.1, 6.12    symlinks to the bookworm and bookworm-backports kernels
-#   kernels/6.12-atc     symlink to the patched kernel scripts/kernel/build-kernel.sh
+#   kernels/6.12-bitmap  symlink to the patched kernel scripts/kernel/build-kernel.sh
 #                        built last (kernel-build/<source version>-<key>/)
 #   busybox/             dpkg -x of busybox-static (bin/busybox)
 #   sysroot/             dpkg -x of the arm64 -dev packages (cross-link target)

@@ -6,15 +6,15 @@
 #   -k KERNEL   a kernel scripts/qemu/boot.sh takes (6.1, 6.12, ...), or the
 #               rig's patched 6.12 (scripts/kernel/build-kernel.sh, built and
 #               cached on first use) booted in one of the quarantine series'
-#               semantics: 6.12-atc-v2 (arm_smmu_v3.atc_sync_errno=110,
-#               -ETIMEDOUT) or 6.12-atc-v3 (=5, -EIO).  Default: 6.1 6.12
-#               6.12-atc-v2 6.12-atc-v3
+#               semantics: 6.12-bitmap-v2 (arm_smmu_v3.atc_sync_errno=110,
+#               -ETIMEDOUT) or 6.12-bitmap-v3 (=5, -EIO).  Default: 6.1 6.12
+#               6.12-bitmap-v2 6.12-bitmap-v3
 #   -o OUTDIR   results (default .output/e2e): OUTDIR/<release>/{console.log,
 #               results/, timing.txt}, OUTDIR/summary.txt
 #   --bin B     use this aarch64 smmutrace instead of building one
 #   -v          show the guest console live
 #
-# E2E_SYNC_SLOT_KERNELS (default "6.1 6.12-atc-v3"): kernels whose sw_timeout scenario
+# E2E_SYNC_SLOT_KERNELS (default "6.1 6.12-bitmap-v3"): kernels whose sw_timeout scenario
 # runs smmutrace with --sync-slot; E2E_BOOT_TIMEOUT (default 300 s);
 # E2E_ATC=0 skips the ATC boots (which need our patched QEMU, built once by
 # scripts/qemu/build-qemu.sh, about 7 minutes on 2 cores).
@@ -52,7 +52,7 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-[ ${#KERNELS[@]} -gt 0 ] || KERNELS=(6.1 6.12 6.12-atc-v2 6.12-atc-v3)
+[ ${#KERNELS[@]} -gt 0 ] || KERNELS=(6.1 6.12 6.12-bitmap-v2 6.12-bitmap-v3)
 BOOT_TIMEOUT=${E2E_BOOT_TIMEOUT:-300}
 say() { printf 'e2e: %s\n' "$*"; }
 die() { printf 'e2e: FAILED: %s\n' "$1" >&2; exit "${2:-1}"; }
@@ -61,11 +61,11 @@ V=(); [ "$VERBOSE" = 1 ] && V=(-v)
 
 # the kernel boot.sh boots for a name, and the command line that selects
 # the series' semantics on the patched kernel
-boot_kernel() { case "$1" in *-atc-v[23]) echo "${1%-v?}" ;; *) echo "$1" ;; esac; }
+boot_kernel() { case "$1" in *-bitmap-v[23]) echo "${1%-v?}" ;; *) echo "$1" ;; esac; }
 boot_append() {
     case "$1" in
-        *-atc-v2) echo "arm_smmu_v3.atc_sync_errno=110" ;;
-        *-atc-v3) echo "arm_smmu_v3.atc_sync_errno=5" ;;
+        *-bitmap-v2) echo "arm_smmu_v3.atc_sync_errno=110" ;;
+        *-bitmap-v3) echo "arm_smmu_v3.atc_sync_errno=5" ;;
     esac
 }
 
@@ -78,7 +78,7 @@ fi
 [ "$rc" = 0 ] || die "scripts/qemu/fetch.sh failed (exit $rc)"
 "$ROOT/scripts/install-deps.sh"
 for k in "${KERNELS[@]}"; do
-    [ "$(boot_kernel "$k")" = 6.12-atc ] || continue
+    [ "$(boot_kernel "$k")" = 6.12-bitmap ] || continue
     say "the patched 6.12 kernel (scripts/kernel/build-kernel.sh; cached after the first build)"
     rc=0; "$ROOT/scripts/kernel/build-kernel.sh" "${V[@]}" || rc=$?
     [ "$rc" = 2 ] && die "the Debian package mirror cannot be reached and linux-source-6.12 is not cached; fix network access or set SMMUTRACE_MIRROR, then run again." 2
@@ -141,7 +141,7 @@ for k in "${KERNELS[@]}"; do
     # sw_timeout with --sync-slot (exact issuer slots) on the kernels in
     # E2E_SYNC_SLOT_KERNELS (default 6.1), without it (issuers matched by
     # prod window) elsewhere: both ways smmutrace finds the issuer get tested
-    case " ${E2E_SYNC_SLOT_KERNELS-6.1 6.12-atc-v3} " in
+    case " ${E2E_SYNC_SLOT_KERNELS-6.1 6.12-bitmap-v3} " in
         *" $k "*) echo "SW_SYNC_SLOT=1" ;;
         *) echo "SW_SYNC_SLOT=0" ;;
     esac >"$out/e2e.conf"
