@@ -15,6 +15,14 @@ devices, the SMMU's delay, how many CMD_SYNCs the model failed, how many
 ATC_INVs reached it per SID) and the kernel's own lines and counters.  The
 1 s is the driver's poll limit (ARM_SMMU_POLL_TIMEOUT_US), not a guess.
 
+On the rig's patched kernel (truth: kernel_variant v2 or v3) the issuer of a
+failing CMD_SYNC is told through the bitmap: -ETIMEDOUT (v2) or -EIO (v3)
+within the poll, the kernel's "CMD_SYNC for ATC_INV timeout at prod=" line
+at that CMD_SYNC, and smmutrace's incident confirmed by the bitmap.  Where
+the driver's 1 s timeout fires first the bit stays set; a later CMD_SYNC in
+that slot is failed by it (the kernel's bitmap line with no error of its
+own): smmutrace must flag that incident stale_bitmap and blame nobody.
+
 Writes RESULTS_DIR/verdict.json; exit 0 only if every scenario passed.
 """
 import importlib.util
@@ -32,6 +40,8 @@ SEC = check.SEC
 SW_POLL_NS = SEC                 # the driver's CMD_SYNC poll limit
 CONF_OK = ("confirmed", "probable")
 SW_LINE = re.compile(r"CMD_SYNC timeout at 0x([0-9a-f]+) \[hwprod 0x([0-9a-f]+), hwcons 0x([0-9a-f]+)\]$")
+BITMAP_LINE = re.compile(r"CMD_SYNC for ATC_INV timeout at prod=0x([0-9a-f]+)$")
+ERRNO = {"v2": -110, "v3": -5}   # the patch's -ETIMEDOUT / -EIO
 ATC_LINE = re.compile(r"CMDQ error \(cons 0x([0-9a-f]+)\): ATC invalidate timeout$")
 SCENARIOS = ("atc_single", "atc_two_devices", "hw_before_sw", "sw_before_hw", "atc_repeated")
 
@@ -45,13 +55,22 @@ def named(inc):
     return devs
 
 
+def stale(r):
+    return "stale_bitmap" in (r.get("flags") or [])
+
+
+def patched(truth):
+    return truth.get("kernel_variant", "stock") in ERRNO
+
+
 def truth_checks(sc, recs, truth):
     """what smmutrace said against what the guest injected (no kernel log needed)"""
     faulty = set(truth["faulty_devices"])
     innocent = set(truth.get("innocent_devices", []))
     delay_ns = truth["delay_us"] * 1000
     incs = [r for r in recs if r.get("type") == "incident"]
-    atc = [r for r in incs if r.get("kind") == "atc_timeout"]
+    # a stale bit's claim is no failure of this CMD_SYNC (bitmap_checks)
+    atc = [r for r in incs if r.get("kind") == "atc_timeout" and not stale(r)]
     strong = [r for r in atc if r.get("confidence") in CONF_OK]
     sc.check(strong, "at least one atc_timeout incident confirmed or probable",
              str([(r.get("id"), r.get("confidence")) for r in atc]))
@@ -86,6 +105,8 @@ def truth_checks(sc, recs, truth):
             sc.check(r.get("issuer_notified") is True and any(
                 (i.get("ret") or 0) < 0 for i in r.get("issuers") or []),
                 "%s: its issuer gave up (-ETIMEDOUT): told" % what, "issuers %s" % r.get("issuers"))
+        elif patched(truth):
+            bitmap_told(sc, r, what, truth)
         else:
             sc.check(r.get("issuer_notified") is False,
                      "%s: the issuer got 0 back: not told (unpatched kernel)" % what,
@@ -94,6 +115,9 @@ def truth_checks(sc, recs, truth):
             sc.check((r.get("irq_held_ns") or 0) > 0,
                      "%s: CONS showed the error in a timeout line: interrupt held off %s ns" % (
                          what, r.get("irq_held_ns")))
+    if patched(truth):
+        for r in (r for r in incs if stale(r)):
+            stale_blames_nobody(sc, r, innocent)
     atc_ids = {r.get("id") for r in atc}
     for r in incs:
         if r.get("kind") == "sync_timeout":
@@ -109,6 +133,81 @@ def truth_checks(sc, recs, truth):
         v = (devs.get(d) or {}).get("verdict")
         sc.check(v not in ("culprit", "likely"), "verdict for innocent %s: %s" % (d, v or "none"))
     return atc
+
+
+def bitmap_told(sc, r, what, truth):
+    """the patched driver told the issuer through the bitmap, and smmutrace saw it"""
+    errno = ERRNO[truth["kernel_variant"]]
+    iss = r.get("issuers") or []
+    sc.check(r.get("issuer_notified") is True and any(
+        i.get("ret") == errno and (i.get("duration_ns") or SW_POLL_NS) < SW_POLL_NS for i in iss),
+        "%s: the bitmap told its issuer within the poll: %d (%s)" % (what, errno, truth["kernel_variant"]),
+        "issuers %s" % [(i.get("ret"), i.get("duration_ns")) for i in iss])
+    sc.check((r.get("queue_walk") or {}).get("bitmap") is True,
+             "%s: smmutrace read the CMD_SYNC's bit set at the error interrupt" % what,
+             "queue_walk %s" % r.get("queue_walk"))
+    ev = {d.get("device"): d.get("evidence") or [] for d in r.get("suspects") or []}
+    faulty = [d for d in truth["faulty_devices"] if d in ev]
+    sc.check(faulty and all("atc_sync_bitmap" in ev[d] for d in faulty),
+             "%s: the faulty device carries atc_sync_bitmap evidence" % what, "suspects %s" % ev)
+    if truth["bitmap_expected"] and len(ev) == 1:
+        sc.check(r.get("confidence") == "confirmed" and set(ev) <= set(truth["faulty_devices"]),
+                 "%s: alone in its batch: confirmed, naming %s" % (what, ",".join(ev)),
+                 "%s %s" % (r.get("confidence"), sorted(ev)))
+
+
+def stale_blames_nobody(sc, r, innocent):
+    what = "incident #%s (stale_bitmap)" % r.get("id")
+    sc.check(r.get("confidence") not in CONF_OK and not r.get("likely_culprit"),
+             "%s: a leftover bit: neither confirmed nor probable, no likely culprit" % what,
+             "%s, likely culprit %s" % (r.get("confidence"), r.get("likely_culprit")))
+    sc.check(not named(r) & innocent, "%s: no innocent device named" % what, str(sorted(named(r))))
+
+
+def gave_up_slots(res, name, idx_mask):
+    """queue slots of the CMD_SYNCs whose issuers gave up before the error was
+    reported, in this boot's scenarios up to this one: where bits were left set"""
+    out = set()
+    for n in SCENARIOS[:SCENARIOS.index(name) + 1]:
+        for line in check.read(os.path.join(res, n + ".ndjson"), "").splitlines():
+            r = json.loads(line)
+            if r.get("kind") == "atc_timeout" and r.get("sw_timeouts") and r.get("cons") is not None:
+                out.add(r["cons"] & idx_mask)
+    return out
+
+
+def bitmap_checks(sc, res, name, recs, truth, sec, errs, mask):
+    """the patched driver's own lines against smmutrace's incidents, in one section"""
+    lines = []
+    for t in sec:
+        m = check.DRV.match(t)
+        b = m and BITMAP_LINE.match(m.group(2))
+        if b:
+            lines.append(int(b.group(1), 16))
+    incs = [r for r in recs if r.get("type") == "incident" and r.get("kind") == "atc_timeout"]
+    told = [r for r in incs if not stale(r) and not r.get("sw_timeouts")]
+    for r in told:
+        sc.check(any(p & mask == (r.get("cons") or 0) & mask for p in lines),
+                 "incident #%s: the kernel printed 'CMD_SYNC for ATC_INV timeout at prod=' at its "
+                 "CMD_SYNC (0x%x)" % (r.get("id"), (r.get("cons") or 0) & mask), "lines at %s" % [hex(p) for p in lines])
+    # a bitmap line at no CMD_SYNC the SMMU failed here: a claim of a leftover bit
+    claims = [p for p in lines if not any(p & mask == c & mask for c in errs)]
+    flagged = [r for r in incs if stale(r)]
+    sc.check(sorted(p & mask for p in claims) == sorted((r.get("prod") or 0) & mask for r in flagged),
+             "every claim of a leftover bit (%s) is one stale_bitmap incident at that position" % (
+                 ",".join("0x%x" % p for p in claims) or "none"),
+             "stale_bitmap incidents at %s" % [hex(r.get("prod") or 0) for r in flagged])
+    left = gave_up_slots(res, name, mask >> 1)
+    for r in flagged:
+        sc.check((r.get("prod") or 0) & (mask >> 1) in left,
+                 "incident #%s (stale_bitmap): its slot 0x%x is one whose issuer gave up before "
+                 "the SMMU reported" % (r.get("id"), (r.get("prod") or 0) & (mask >> 1)),
+                 "slots left set: %s" % sorted(hex(x) for x in left))
+    if "stale_claims" in truth:
+        sc.check(truth["stale_claims"] >= 1 and len(claims) >= 1,
+                 "the bit the late error left was claimed by a read on %s (%d claims)" % (
+                     truth["stale_claim_device"], truth["stale_claims"]))
+    return len(claims)
 
 
 def kernel_checks(sc, res, name, recs, truth, ctx):
@@ -131,11 +230,15 @@ def kernel_checks(sc, res, name, recs, truth, ctx):
     sc.check(len(errs) == truth["cmd_sync_failed"],
              "one kernel line per CMD_SYNC the SMMU failed (%d)" % truth["cmd_sync_failed"],
              "%d lines" % len(errs))
-    atc = [r for r in recs if r.get("type") == "incident" and r.get("kind") == "atc_timeout"]
+    mask = (2 << ctx["shift"]) - 1
+    if patched(truth):
+        ctx["stale_claims"] = ctx.get("stale_claims", 0) + bitmap_checks(sc, res, name, recs, truth, sec,
+                                                                         errs, mask)
+    atc = [r for r in recs if r.get("type") == "incident" and r.get("kind") == "atc_timeout"
+           and not stale(r)]
     sc.check(sorted(r.get("cons") for r in atc) == sorted(errs),
              "one atc_timeout incident per kernel line, at its CONS (%s)" % ",".join("0x%08x" % c for c in errs),
              "incidents at %s" % [hex(r.get("cons") or 0) for r in atc])
-    mask = (2 << ctx["shift"]) - 1
     k0, k3 = check.kernel_counts(res, name, 0), check.kernel_counts(res, name, 3)
     top = max(check.CONTEXTS, key=lambda c: k3["ctx." + c] - k0["ctx." + c]) if k0 and k3 else None
     for r in atc:
@@ -206,7 +309,12 @@ def scenario(res, sc, ctx):
     atc = truth_checks(sc, recs, truth)
     kernel_checks(sc, res, name, recs, truth, ctx)
     strong = [r for r in atc if r.get("confidence") in CONF_OK]
-    sc.note("%d atc_timeout (%d confirmed/probable) on %s; first %s; wait %s" % (
+    flagged = [r for r in recs if r.get("type") == "incident" and stale(r)]
+    sc.note("%s%d atc_timeout (%d confirmed/probable) on %s; first %s; wait %s" % (
+        "%s: %d told by the bitmap, %d stale; " % (
+            truth["kernel_variant"], sum(1 for r in atc if (r.get("queue_walk") or {}).get("bitmap")
+                                         and not r.get("sw_timeouts")), len(flagged))
+        if patched(truth) else "",
         len(atc), len(strong), ",".join(truth["faulty_devices"]),
         "/".join(sorted({str(r.get("fired_first")) for r in atc})),
         "/".join("%.2f" % ((r.get("detect_ns") or 0) / SEC) for r in atc[:4]) + " s"))

@@ -253,11 +253,65 @@ def drop_kallsyms(d, sym):
 SAMPLE_ILLEGAL = None
 
 
+def first_bitmap(recs):
+    """the first incident the patched driver's bitmap confirmed"""
+    return [r for r in atc(recs) if (r.get("queue_walk") or {}).get("bitmap") and not r.get("sw_timeouts")][0]
+
+
+def other_errno(recs):
+    r = first_bitmap(recs)
+    for i in r["issuers"]:
+        i["ret"] = {-110: -5, -5: -110}.get(i["ret"], i["ret"])
+
+
+def stale_incident(recs):
+    return [r for r in atc(recs) if "stale_bitmap" in (r.get("flags") or [])][0]
+
+
+def blame_claimer(d):
+    dev = truth(d, "sw_before_hw")["stale_claim_device"]
+
+    def fn(recs):
+        r = stale_incident(recs)
+        r["confidence"] = "probable"
+        r["likely_culprit"] = {"sid": 0, "device": dev, "score": 1.0}
+    edit_records(d, "sw_before_hw", fn)
+
+
+# the rig's patched kernel (truth kernel_variant v2/v3): the bitmap path
+ATC_BITMAP_MUTATIONS = [
+    ("atc_single", "the bitmap's evidence dropped", lambda d: edit_records(
+        d, "atc_single", lambda r: [x.__setitem__("evidence", [e for e in x["evidence"] if e != "atc_sync_bitmap"])
+                                    for x in first_bitmap(r)["suspects"]])),
+    ("atc_single", "the issuer got the other semantics' error", lambda d: edit_records(d, "atc_single", other_errno)),
+    ("atc_single", "the bit not read at the error interrupt", lambda d: edit_records(
+        d, "atc_single", lambda r: first_bitmap(r)["queue_walk"].__setitem__("bitmap", False))),
+    ("atc_single", "the kernel printed no bitmap line", lambda d: drop_dmesg(d, "CMD_SYNC for ATC_INV timeout at prod=")),
+    ("sw_before_hw", "a leftover bit's claim blamed on the device that claimed it", blame_claimer),
+    ("sw_before_hw", "a leftover bit's claim not flagged", lambda d: edit_records(
+        d, "sw_before_hw", lambda r: stale_incident(r).__setitem__("flags", []))),
+    ("sw_before_hw", "the leftover bit never claimed", lambda d: edit_truth(
+        d, "sw_before_hw", lambda t: t.__setitem__("stale_claims", 0))),
+]
+# stock semantics only: with the bitmap the issuer is told
+ATC_STOCK_ONLY = ("the issuer said to be told",)
+
+
+def atc_mutations(res):
+    try:
+        variant = truth(res, "atc_single").get("kernel_variant", "stock")
+    except (OSError, ValueError):
+        variant = "stock"
+    if variant == "stock":
+        return ATC_MUTATIONS
+    return [m for m in ATC_MUTATIONS if m[1] not in ATC_STOCK_ONLY] + ATC_BITMAP_MUTATIONS
+
+
 def main():
     global SAMPLE_ILLEGAL
     atc_mode = sys.argv[1] == "--atc"
     res = sys.argv[2] if atc_mode else sys.argv[1]
-    checker, mutations = (check_atc, ATC_MUTATIONS) if atc_mode else (check, MUTATIONS)
+    checker, mutations = (check_atc, atc_mutations(res)) if atc_mode else (check, MUTATIONS)
     base = checker.run(res, out=io.StringIO())
     if any(v["result"] != "PASS" for v in base.values()):
         print("  MUTATE   skipped: the run itself did not pass")

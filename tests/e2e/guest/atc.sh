@@ -24,6 +24,16 @@
 #   sw_before_hw      A, SMMU delay 3 s: the driver's 1 s timeout fires first
 #   atc_repeated      A fails 4 times, 1 s apart (one failure armed at a time)
 #
+# On a kernel with the quarantine series' bitmap (scripts/kernel: the slot of
+# a CMD_SYNC that failed with an ATC invalidation timeout is marked, and its
+# issuer is failed with -ETIMEDOUT (v2) or -EIO (v3) when its poll ends) the
+# truth files also say which semantics ran (kernel_variant) and whether the
+# bitmap should reach the failing issuer (bitmap_expected: not when the
+# driver's 1 s timeout fires first).  A bit set after its issuer gave up
+# stays set until a CMD_SYNC in that slot claims it, a lap of the ring
+# later: sw_before_hw then reads on P1, an innocent device, until that
+# happens (stale_claim_*), and the claim must be blamed on nobody.
+#
 # Shell and smmutrace on CPU0, reads (and so their completion interrupts,
 # where strict-mode unmaps run) on CPU1; the error interrupt on CPU0 unless
 # a scenario says otherwise.  Nothing is judged here (tests/e2e/check_atc.py).
@@ -62,12 +72,18 @@ shared_group_ats() {
 A_BDF=$(disk_bdf "$A"); P0_BDF=$(disk_bdf "$P0"); P1_BDF=$(disk_bdf "$P1")
 A_SID=$(bdf_sid "$A_BDF"); P0_SID=$(bdf_sid "$P0_BDF"); P1_SID=$(bdf_sid "$P1_BDF")
 GIRQ=$(gerror_irq)
+case "$(cat /sys/module/arm_smmu_v3/parameters/atc_sync_errno 2>/dev/null)" in
+    110) VARIANT=v2 ;;
+    5) VARIANT=v3 ;;
+    *) VARIANT=stock ;;
+esac
 shared_group_ats
 say "kernel $(uname -r); A $A $A_BDF sid $(hx $A_SID); P0 $P0 $P0_BDF sid $(hx $P0_SID); P1 $P1 $P1_BDF sid $(hx $P1_SID); gerror irq $GIRQ"
 {
     echo "a=$A_BDF"; echo "p0=$P0_BDF"; echo "p1=$P1_BDF"
     echo "a_sid=$A_SID"; echo "p0_sid=$P0_SID"; echo "p1_sid=$P1_SID"
     echo "gerror_irq=$GIRQ"; echo "features=$(dmesg | sed -n 's/.*(features \(0x[0-9a-f]*\)).*/\1/p' | head -n1)"
+    echo "kernel_variant=$VARIANT"
 } >>"$R/setup.facts"
 for d in "$A_BDF" "$P0_BDF" "$P1_BDF"; do
     echo "$d ats_ctrl=$(od -An -tx2 -j 0x106 -N2 "/sys/bus/pci/devices/$d/config" 2>/dev/null | tr -d ' ')"
@@ -109,7 +125,11 @@ finish() {
     fact "$NAME" "t_end=$(uptime_s)"
     kmark "end $NAME"
 }
-# truth: what this scenario injected and what the injector counted
+# the patched driver's bitmap lines so far ("CMD_SYNC for ATC_INV timeout at prod=")
+bitmap_lines() { dmesg | grep -c 'CMD_SYNC for ATC_INV timeout at prod=' || true; }
+# truth: what this scenario injected and what the injector counted; BITMAP:
+# whether its failures reach a polling issuer (only matters with the bitmap)
+BITMAP=true
 truth() { # faulty-sids(csv) faulty-bdfs(csv) innocent-bdfs(csv) delay_us count extra-json
     inv=""
     for sid in $A_SID $P0_SID $P1_SID; do
@@ -122,6 +142,7 @@ truth() { # faulty-sids(csv) faulty-bdfs(csv) innocent-bdfs(csv) delay_us count 
  "innocent_devices": [$(q "$3")], "delay_us": $4, "count": $5,
  "atc_inv_per_sid": {$inv}, "atc_inv": $(( $(atc_nr_inv) - INV0 )),
  "cmd_sync_failed": $(( $(atc_nr_fail) - FAIL0 )), "kernel": "$(uname -r)",
+ "kernel_variant": "$VARIANT", "bitmap_expected": $([ "$VARIANT" = stock ] && echo false || echo "$BITMAP"),
  "issuer_cpu": 1$6}
 EOT
 }
@@ -192,8 +213,31 @@ sw_before_hw() {
     atc_wait_fail $((FAIL0 + 1)) 60; w=$?
     sleep 0.5; loads_stop; l=$?
     fact sw_before_hw "wait_rc=$w"; fact sw_before_hw "load_rc=$l"
-    truth "$A_SID" "$A_BDF" "$P1_BDF" 3000000 1 ', "gerror_cpu": 0'
+    extra=''
+    if [ "$VARIANT" != stock ]; then
+        stale_claim
+        extra=', "stale_claim_device": "'"$P1_BDF"'", "stale_claims": '"$CLAIMS"
+    fi
+    BITMAP=false
+    truth "$A_SID" "$A_BDF" "$P1_BDF" 3000000 1 ', "gerror_cpu": 0'"$extra"
+    BITMAP=true
     finish
+}
+
+# the bit the late error left: reads on P1 until a CMD_SYNC lands in its slot
+# (which slot each read's CMD_SYNC takes depends on what went before, so
+# this takes a few laps of the ring; at most STALE_CLAIM_S seconds)
+stale_claim() {
+    b0=$(bitmap_lines); t0=$(uptime_s)
+    load_on "$P1"
+    i=0
+    while [ "$(bitmap_lines)" -eq "$b0" ] && [ $i -lt $((${STALE_CLAIM_S:-60} * 10)) ]; do
+        sleep 0.1; i=$((i + 1))
+    done
+    sleep 0.2; loads_stop; l=$?
+    CLAIMS=$(( $(bitmap_lines) - b0 ))
+    fact sw_before_hw "stale_claim_s=$(awk "BEGIN{print $(uptime_s) - $t0}")"
+    fact sw_before_hw "stale_claim_load_rc=$l"; fact sw_before_hw "stale_claims=$CLAIMS"
 }
 
 atc_repeated() {
