@@ -56,25 +56,6 @@ BUILD_PKGS=(build-essential ninja-build meson libglib2.0-dev libpixman-1-dev
             qemu-efi-aarch64 patch xz-utils)
 SRCDIR=$CACHE/apt-src
 
-# ------------------------------------------------------------ host packages
-install_build_deps() {
-    local p st missing=()
-    for p in "${BUILD_PKGS[@]}"; do
-        st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-        [ "$st" = "install ok installed" ] || missing+=("$p")
-    done
-    [ ${#missing[@]} -eq 0 ] && return 0
-    [ "$(id -u)" = 0 ] || die "need root to install: ${missing[*]}"
-    log "installing build packages: ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    if ! run_quiet apt-get install -y -q --no-install-recommends "${missing[@]}" >&2; then
-        run_quiet apt-get update -q --error-on=any >&2 ||
-            die "apt-get update failed: is the Debian mirror reachable?" 2
-        run_quiet apt-get install -y -q --no-install-recommends "${missing[@]}" >&2 ||
-            die "cannot install: ${missing[*]}" 2
-    fi
-}
-
 # ------------------------------------------------- private deb-src apt config
 APT_OPTS=(
     -o Dir::State::Lists="$SRCDIR/lists"
@@ -207,9 +188,9 @@ fi
 VER=$(source_version)
 KEY=$(printf '%s' "$VER" | tr ':' '_')-$(patch_hash)
 BIN=$CACHE/qemu/$KEY/qemu-system-aarch64
-if [ "$SOURCE_ONLY" = 1 ]; then install_build_deps; fetch_source "$VER"; exit; fi
+if [ "$SOURCE_ONLY" = 1 ]; then install_host_pkgs "${BUILD_PKGS[@]}"; fetch_source "$VER"; exit; fi
 if [ -x "$BIN" ]; then vlog "cached: $BIN"; printf '%s\n' "$BIN"; exit 0; fi
-install_build_deps
+install_host_pkgs "${BUILD_PKGS[@]}"
 need_cmd apt-get dpkg-source ninja meson patch
 SRC=$(fetch_source "$VER")
 build "$SRC" "$KEY"

@@ -80,7 +80,9 @@ host_missing() {
     done
 }
 
-install_host_pkgs() { # pkg...: apt-get install what is missing (root)
+# apt-get install what is missing (root); apt's output goes to stderr, for
+# the scripts whose stdout carries a result (build-qemu.sh: the binary's path)
+install_host_pkgs() { # pkg...
     local missing
     mapfile -t missing < <(host_missing "$@")
     if [ ${#missing[@]} -eq 0 ]; then
@@ -90,11 +92,11 @@ install_host_pkgs() { # pkg...: apt-get install what is missing (root)
     [ "$(id -u)" = 0 ] || die "need root to install host packages: ${missing[*]}"
     log "installing host packages: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    if ! run_quiet apt-get install -y -q --no-install-recommends "${missing[@]}"; then
+    if ! run_quiet apt-get install -y -q --no-install-recommends "${missing[@]}" >&2; then
         log "apt-get install failed; running apt-get update and retrying"
-        run_quiet apt-get update -q --error-on=any ||
+        run_quiet apt-get update -q --error-on=any >&2 ||
             die "apt-get update failed: is the Debian mirror reachable?" 2
-        run_quiet apt-get install -y -q --no-install-recommends "${missing[@]}" ||
+        run_quiet apt-get install -y -q --no-install-recommends "${missing[@]}" >&2 ||
             die "cannot install host packages: ${missing[*]}" 2
     fi
 }
