@@ -366,6 +366,134 @@ int smmu_evt_from_name(const char *name, size_t len)
 	return -1;
 }
 
+/*
+ * Which fields each event record carries (Arm IHI 0070, event records;
+ * positions as arm-smmu-v3.h encodes them).  Every record has the event id,
+ * StreamID and SubstreamID in dword 0.
+ */
+#define EV_ADDR		SMMU_EVT_ADDR	/* InputAddr, dword 2 */
+#define EV_RW		SMMU_EVT_RW	/* RnW, dword 1 bit 35 */
+#define EV_IPA		SMMU_EVT_IPA	/* IPA, dword 3 [51:12] */
+#define EV_FETCH	SMMU_EVT_FETCH	/* FetchAddr, dword 3 [51:3] */
+#define EV_DETAIL	SMMU_EVT_DETAIL	/* STAG, Stall, PnU, InD, S2, CLASS in dword 1 */
+
+static const uint16_t evt_fields[256] = {
+	[0x01] = EV_ADDR | EV_RW,
+	[0x03] = EV_FETCH,
+	[0x05] = EV_ADDR | EV_RW,
+	[0x07] = EV_ADDR | EV_RW,
+	[0x09] = EV_FETCH,
+	[0x0b] = EV_ADDR | EV_RW | EV_FETCH | EV_DETAIL,
+	[0x10] = EV_ADDR | EV_RW | EV_IPA | EV_DETAIL,
+	[0x11] = EV_ADDR | EV_RW | EV_IPA | EV_DETAIL,
+	[0x12] = EV_ADDR | EV_RW | EV_IPA | EV_DETAIL,
+	[0x13] = EV_ADDR | EV_RW | EV_IPA | EV_DETAIL,
+	[0x20] = EV_ADDR | EV_RW,
+	[0x24] = EV_ADDR | EV_RW,
+	[0x25] = EV_FETCH,
+};
+
+/* the fields of a raw record; a dword not in valid (bit i) leaves its fields unset */
+void smmu_evt_decode(const uint64_t dw[4], unsigned int valid, struct smmu_evt *o)
+{
+	uint16_t carries;
+
+	memset(o, 0, sizeof(*o));
+	if (!(valid & 1))
+		return;
+	o->id = CMDQ_FIELD(dw[0], 7, 0);
+	o->ssv = CMDQ_FIELD(dw[0], 11, 11);
+	o->ssid = CMDQ_FIELD(dw[0], 31, 12);
+	o->sid = dw[0] >> 32;
+	o->have = SMMU_EVT_ID | SMMU_EVT_SID | SMMU_EVT_SSID;
+	carries = evt_fields[o->id];
+	if ((valid & 2) && (carries & (EV_RW | EV_DETAIL))) {
+		o->stag = CMDQ_FIELD(dw[1], 15, 0);
+		o->stall = CMDQ_FIELD(dw[1], 31, 31);
+		o->priv = CMDQ_FIELD(dw[1], 33, 33);		/* PnU: 1 = privileged */
+		o->instr = CMDQ_FIELD(dw[1], 34, 34);
+		o->read = CMDQ_FIELD(dw[1], 35, 35);		/* RnW: 1 = read */
+		o->s2 = CMDQ_FIELD(dw[1], 39, 39);
+		o->cls = CMDQ_FIELD(dw[1], 41, 40);
+		o->have |= carries & (EV_RW | EV_DETAIL);
+	}
+	if ((valid & 4) && (carries & EV_ADDR)) {
+		o->addr = dw[2];
+		o->have |= EV_ADDR;
+	}
+	if ((valid & 8) && (carries & EV_IPA)) {
+		o->ipa = dw[3] & (CMDQ_FIELD(~0ULL, 51, 12) << 12);
+		o->have |= EV_IPA;
+	}
+	if ((valid & 8) && (carries & EV_FETCH)) {
+		o->ipa = dw[3] & (CMDQ_FIELD(~0ULL, 51, 3) << 3);
+		o->have |= EV_FETCH;
+	}
+}
+
+/* what the decoded lines said overrides the raw decode: it is the kernel's own */
+static void evtq_text_fields(const struct smmu_ev_evtq *e, struct smmu_evt *o)
+{
+	if (e->have & SMMU_EVTQ_HAVE_ID) {
+		o->id = e->id;
+		o->have |= SMMU_EVT_ID;
+	}
+	if (e->have_sid && (e->have & SMMU_EVTQ_DECODED)) {
+		o->sid = e->sid;
+		o->have |= SMMU_EVT_SID;
+	}
+	if (e->have & SMMU_EVTQ_HAVE_SSID) {
+		o->ssid = e->ssid;
+		o->ssv = e->ssv;
+		o->have |= SMMU_EVT_SSID;
+	}
+	if (e->have & SMMU_EVTQ_HAVE_IOVA) {
+		o->addr = e->iova;
+		o->have |= SMMU_EVT_ADDR;
+	}
+	if (e->have & (SMMU_EVTQ_HAVE_IPA | SMMU_EVTQ_HAVE_FETCH)) {
+		o->ipa = e->ipa;
+		o->have |= e->have & SMMU_EVTQ_HAVE_IPA ? SMMU_EVT_IPA : SMMU_EVT_FETCH;
+	}
+	if (e->have & SMMU_EVTQ_HAVE_RW) {
+		o->read = e->read;
+		o->have |= SMMU_EVT_RW;
+	}
+	if (e->have & SMMU_EVTQ_HAVE_DETAIL) {
+		o->priv = e->priv;
+		o->instr = e->instr;
+		o->s2 = e->s2;
+		o->cls = e->cls;
+		o->stall = e->stall;
+		o->stag = e->stag;
+		o->have |= SMMU_EVT_DETAIL;
+	}
+}
+
+void smmu_evtq_fields(const struct smmu_ev_evtq *e, struct smmu_evt *o)
+{
+	unsigned int n = e->n_dw > 4 ? 4 : e->n_dw;
+	unsigned int valid = ((1u << n) - 1) & ~e->dw_bad;
+	uint64_t dw[4] = { e->dw[0], e->dw[1], e->dw[2], e->dw[3] };
+
+	smmu_evt_decode(dw, valid, o);
+	if (!e->have) {
+		/* a record from before the text fields: what the parser kept */
+		if (e->id) {
+			o->id = e->id;
+			o->have |= SMMU_EVT_ID;
+		}
+		if (e->have_sid) {
+			o->sid = e->sid;
+			o->ssid = e->ssid;
+			o->ssv = e->ssv;
+			o->have |= SMMU_EVT_SID | SMMU_EVT_SSID;
+		}
+		return;
+	}
+	evtq_text_fields(e, o);
+}
+
 static const char *const ctx_names[SMMU_CTX_MAX] = {
 	[SMMU_CTX_TASK]	   = "task",
 	[SMMU_CTX_SOFTIRQ] = "softirq",

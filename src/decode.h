@@ -86,7 +86,37 @@ int smmu_cerror_from_text(const char *text, size_t len);
 const char *smmu_gerror_bit_name(unsigned int bit);
 int smmu_gerror_format(uint32_t active, char *buf, size_t len);
 
+/* an event-queue record's fields (Arm IHI 0070 event records) */
+enum smmu_evt_have {
+	SMMU_EVT_ID	= 1 << 0,
+	SMMU_EVT_SID	= 1 << 1,
+	SMMU_EVT_SSID	= 1 << 2,	/* ssid meaningful only with ssv */
+	SMMU_EVT_ADDR	= 1 << 3,	/* input address (IOVA) */
+	SMMU_EVT_RW	= 1 << 4,
+	SMMU_EVT_IPA	= 1 << 5,
+	SMMU_EVT_FETCH	= 1 << 6,	/* ipa holds the fetch address */
+	SMMU_EVT_DETAIL	= 1 << 7,	/* stag, stall, priv, instr, s2, cls */
+};
+
+struct smmu_evt {
+	uint32_t have;		/* enum smmu_evt_have */
+	uint8_t id;
+	uint8_t ssv;
+	uint32_t sid;
+	uint32_t ssid;
+	uint64_t addr;
+	uint64_t ipa;
+	uint16_t stag;
+	uint8_t read, priv, instr, s2, cls, stall;
+};
+
+struct smmu_ev_evtq;
+
 const char *smmu_evt_name(uint8_t id);
+/* a raw 4-dword record; bit i of valid says dword i was read */
+void smmu_evt_decode(const uint64_t dw[4], unsigned int valid, struct smmu_evt *out);
+/* a parsed record: its dwords merged with what the decoded lines said */
+void smmu_evtq_fields(const struct smmu_ev_evtq *e, struct smmu_evt *out);
 int smmu_evt_from_name(const char *name, size_t len);
 const char *smmu_ctx_name(int ctx);
 

@@ -124,6 +124,7 @@ struct incident {
 	uint32_t gerror;		/* GERROR active bits reported with it */
 	bool have_skipped;
 	uint64_t skipped[2];
+	uint32_t skipped_bad;		/* bit 1: the second dword was unreadable */
 	bool have_walk;
 	uint8_t walk_stop;
 	uint8_t bitmap;			/* 0, 1, 2 = no bitmap in this kernel */

@@ -25,7 +25,12 @@
 #define SMMU_LAT_BUCKETS	32	/* log2(ns) latency buckets */
 #define SMMU_OP_CLASSES		16	/* see enum smmu_op_class */
 
-#define SMMU_NO_POS		0xffffffffu	/* a queue position that is not known */
+/*
+ * A queue position that is not known.  Log lines whose value was elided or
+ * mangled ("cons 0x…") carry it in cons/prod: no hardware value has bit 31
+ * set together with bits 30:20.
+ */
+#define SMMU_NO_POS		0xffffffffu
 
 enum smmu_ev_type {
 	SMMU_EV_NONE = 0,
@@ -43,6 +48,7 @@ enum smmu_ev_type {
 	SMMU_EV_EVTQ		= 11,	/* an event-queue record (old or decoded form) */
 	SMMU_EV_AER		= 12,	/* PCIe AER error for a device */
 	SMMU_EV_EVTQ_OVERFLOW	= 13,	/* "EVTQ overflow detected -- events lost" */
+	SMMU_EV_CMDQV_ERROR	= 14,	/* Tegra241 CMDQV "unexpected error reported. ..." */
 	/* what only the BPF programs can see */
 	SMMU_EV_ISSUE		= 32,	/* an arm_smmu_cmdq_issue_cmdlist call that matters */
 	SMMU_EV_QUEUE_WALK	= 33,	/* ISR: the failing CMD_SYNC and the ATC_INVs before it */
@@ -137,6 +143,8 @@ struct smmu_ev_cmdq_error {
 
 struct smmu_ev_skipped {
 	__u64 cmd[2];
+	__u32 bad;		/* bit i: dword i was printed but unreadable (cmd[i] = 0) */
+	__u32 pad;
 };
 
 struct smmu_ev_sync_timeout {
@@ -179,17 +187,55 @@ struct smmu_ev_features {
 	__u32 oas;
 };
 
+/*
+ * An event-queue record as the driver printed it: the raw dwords (a dword
+ * that could not be read is flagged in dw_bad, never guessed), and what the
+ * 6.19+ decoded lines said.  Fields read from either carry a SMMU_EVTQ_HAVE_*
+ * bit; records written before those bits existed have have == 0 and are
+ * read from their dwords (decode.h: smmu_evtq_fields()).
+ */
 struct smmu_ev_evtq {
 	__u64 dw[4];
 	__u64 iova;
-	__u32 id;		/* event id, 0x10 F_TRANSLATION, ... */
+	__u32 id;		/* event id, 0x10 F_TRANSLATION, ... (0 = unknown) */
 	__u32 sid;
 	__u32 ssid;
 	__u8 ssv;
 	__u8 have_sid;
 	__u8 n_dw;		/* raw dwords seen */
-	__u8 pad;
+	__u8 dw_bad;		/* bit i: dword i was printed but is unreadable */
 	char client[SMMU_DEV_LEN];	/* "" = unknown, "(unassigned sid)" kept */
+	/* appended: the decoded lines of 6.19+ */
+	__u64 ipa;		/* or fetch_addr for the F_*_FETCH events */
+	__u32 have;		/* SMMU_EVTQ_HAVE_* */
+	__u32 stag;
+	__u8 read;		/* 1 read, 0 write (HAVE_RW) */
+	__u8 priv;
+	__u8 instr;
+	__u8 s2;
+	__u8 cls;		/* 0 CD fetch, 1 stage-1 table fetch, 2 input address */
+	__u8 stall;
+	__u8 pad2[2];
+};
+
+enum smmu_evtq_have {
+	SMMU_EVTQ_HAVE_ID	= 1 << 0,
+	SMMU_EVTQ_HAVE_SSID	= 1 << 1,
+	SMMU_EVTQ_HAVE_IOVA	= 1 << 2,
+	SMMU_EVTQ_HAVE_IPA	= 1 << 3,
+	SMMU_EVTQ_HAVE_FETCH	= 1 << 4,	/* ipa holds fetch_addr */
+	SMMU_EVTQ_HAVE_RW	= 1 << 5,
+	SMMU_EVTQ_HAVE_DETAIL	= 1 << 6,	/* priv, instr, s2, cls, stall, stag */
+	SMMU_EVTQ_DECODED	= 1 << 7,	/* the "event: ..." line was seen */
+	SMMU_EVTQ_HEADER	= 1 << 8,	/* the "event 0x.. received:" line was seen */
+};
+
+/* Tegra241 CMDQV: "vintf_map: %016llx, vcmdq_map %08x:%08x:%08x:%08x" */
+struct smmu_ev_cmdqv {
+	__u64 vintf_map;
+	__u32 vcmdq_map[4];	/* [0] = CMDQ_ERR_MAP(0), the last one printed */
+	__u32 have;		/* bit 0 vintf_map, bits 1-4 vcmdq_map[0..3] */
+	__u32 pad;
 };
 
 struct smmu_ev_aer {
@@ -308,6 +354,7 @@ struct smmu_event {
 		struct smmu_ev_features features;
 		struct smmu_ev_evtq evtq;
 		struct smmu_ev_aer aer;
+		struct smmu_ev_cmdqv cmdqv;
 		struct smmu_ev_issue issue;
 		struct smmu_ev_queue_walk walk;
 		struct smmu_ev_sid_map sid_map;

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Kernel-log parser: turns lines of dmesg, dmesg -T/-x/--time-format=iso,
- * journalctl -k (short, short-precise, short-iso), syslog kern.log,
- * /dev/kmsg records, serial console captures and bare pasted messages into
- * smmu_events.  The format is detected per line, so one input may mix them.
+ * journalctl -k (short, short-precise, short-iso, short-monotonic), syslog
+ * kern.log, /dev/kmsg records, serial console captures and bare messages
+ * into smmu_events.  The format is detected per line, so one input may mix
+ * them.  This is the exact layer: text people paste (quoted, wrapped,
+ * decorated) goes through intake.h first.
  * Pure: no I/O, the caller feeds lines and receives events by callback.
  */
 #ifndef SMMUTRACE_KMSG_H
@@ -21,10 +23,21 @@ typedef void (*kmsg_emit_fn)(void *ctx, const struct smmu_event *ev);
 /* a line longer than this cannot be one of the driver's messages */
 #define KMSG_MAX_LINE	4096
 
+/* the first lines that looked like the driver's and could not be read */
+#define KMSG_SAMPLES	5
+#define KMSG_SAMPLE_LEN	160
+
+struct kmsg_sample {
+	uint32_t line;
+	const char *expected;	/* the driver's format it started like; NULL = any */
+	char text[KMSG_SAMPLE_LEN];
+};
+
 struct kmsg_stats {
 	uint64_t lines;
 	uint64_t messages;	/* lines that produced or continued an event */
-	uint64_t malformed;	/* looked like a driver message but did not parse */
+	uint64_t malformed;	/* driver messages with values that could not be read */
+	uint64_t unrecognized;	/* looked like the driver's, nothing could be read */
 	uint64_t long_lines;	/* longer than KMSG_MAX_LINE, not parsed */
 	uint64_t incomplete;	/* multi-line messages cut short */
 };
@@ -36,6 +49,7 @@ struct kmsg_ts {
 	/* a "[...]" prefix decoded only if the line turns out to matter */
 	const char *lazy;
 	size_t lazy_len;
+	uint32_t line;		/* source line of the message; 0 = the current one */
 };
 
 enum kmsg_pending { KP_NONE = 0, KP_SKIPPED, KP_EVTQ };
@@ -45,6 +59,8 @@ struct kmsg_parser {
 	void *ctx;
 	int default_year;	/* for journalctl "short", which has no year */
 	int in_kmsg_record;	/* previous line was a /dev/kmsg record */
+	uint32_t bracket_lines;	/* "[...]" lines looked at for a host after them */
+	bool host_after_bracket;	/* journalctl -o short-monotonic */
 	uint32_t line_no;
 	/* a multi-line message being assembled */
 	enum kmsg_pending pending;
@@ -52,21 +68,65 @@ struct kmsg_parser {
 	int n_dw;
 	struct smmu_event pev;
 	struct kmsg_stats stats;
+	int n_samples;
+	struct kmsg_sample samples[KMSG_SAMPLES];
+	char rec[KMSG_MAX_LINE];	/* an unescaped /dev/kmsg record */
+};
+
+enum kmsg_res {
+	KMSG_NOISE = 0,		/* not the driver's */
+	KMSG_OK,		/* a driver message: consumed */
+	KMSG_MORE,		/* a driver message cut short: its text may go on */
+	KMSG_UNRECOGNIZED,	/* looked like the driver's, could not be read */
+};
+
+enum kmsg_feed_flags {
+	KMSG_FINAL = 1 << 0,	/* no more text will come: take what is there */
+	KMSG_PROBE = 1 << 1,	/* classify only: nothing emitted or counted */
+	KMSG_NOCONT = 1 << 2,	/* as a message of its own, not a continuation line */
+};
+
+enum kmsg_head {
+	KMSG_HEAD_NONE = 0,	/* no timestamp or header at the start */
+	KMSG_HEAD_TS,		/* one was found and decoded (lazily) */
+	KMSG_HEAD_SKIP,		/* a /dev/kmsg dictionary line: nothing to parse */
 };
 
 void kmsg_parser_init(struct kmsg_parser *p, int default_year,
 		      kmsg_emit_fn emit, void *ctx);
 /* one line without its '\n'; may contain anything, including NUL bytes */
 void kmsg_parse_line(struct kmsg_parser *p, const char *line, size_t len);
-/*
- * Every complete line of buf; with final, also a last line without '\n'.
- * Returns the bytes consumed (the rest starts an unfinished line).
- */
-size_t kmsg_parse_block(struct kmsg_parser *p, const char *buf, size_t len, bool final);
 /* a message whose time is already known (printk:console from BPF) */
 void kmsg_parse_message(struct kmsg_parser *p, const char *msg, size_t len,
 			const struct kmsg_ts *ts, uint32_t cpu);
 /* end of input: emit or count what is still pending */
 void kmsg_parser_finish(struct kmsg_parser *p);
+
+/*
+ * For the intake layer.  kmsg_line_head() splits the timestamp or header a
+ * raw line starts with from its message (buf, KMSG_MAX_LINE bytes, holds an
+ * unescaped /dev/kmsg record).  kmsg_feed() parses one message; used, if not
+ * NULL, receives how many bytes of it the driver's message covered.
+ */
+enum kmsg_head kmsg_line_head(struct kmsg_parser *p, const char *line, size_t len,
+			      struct kmsg_ts *ts, const char **msg, size_t *msg_len,
+			      char *buf);
+/*
+ * Clean lines in bulk, each parsed as kmsg_parse_line() would: stops before
+ * the first line that needs the intake layer (no timestamp, quote bytes,
+ * something between the timestamp and the message, a message cut short)
+ * and returns the bytes consumed.  A driver message followed by the start of
+ * another one on the same line is consumed; *rest then points at the other.
+ */
+size_t kmsg_parse_clean(struct kmsg_parser *p, const char *buf, size_t len,
+			const char **rest, size_t *rest_len);
+enum kmsg_res kmsg_feed(struct kmsg_parser *p, const char *msg, size_t len,
+			const struct kmsg_ts *ts, uint32_t cpu, unsigned int flags,
+			size_t *used);
+/* decode a lazily found timestamp now */
+void kmsg_ts_resolve(struct kmsg_ts *ts);
+/* count a line that looked like the driver's and keep the first few */
+void kmsg_note_unrecognized(struct kmsg_parser *p, uint32_t line, const char *text,
+			    size_t len, const char *expected);
 
 #endif /* SMMUTRACE_KMSG_H */

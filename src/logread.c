@@ -163,7 +163,7 @@ size_t input_read(struct input *in, void *dst, size_t len)
  * not fit the buffer is longer than any driver message: count it and skip
  * to its end.
  */
-int input_parse_log(struct input *in, struct kmsg_parser *p)
+int input_parse_log(struct input *in, struct intake *ik)
 {
 	bool skipping = false;
 
@@ -181,10 +181,10 @@ int input_parse_log(struct input *in, struct kmsg_parser *p)
 			}
 			in->off = in->len;
 		} else {
-			in->off += kmsg_parse_block(p, s, n, false);
+			in->off += intake_block(ik, s, n, false);
 			if (in->off == 0 && in->len == in->cap) {
-				p->stats.lines++;
-				p->stats.long_lines++;
+				ik->p->stats.lines++;
+				ik->p->stats.long_lines++;
 				skipping = true;
 				in->off = in->len;
 			}
@@ -193,8 +193,8 @@ int input_parse_log(struct input *in, struct kmsg_parser *p)
 			break;
 	}
 	if (!skipping && in->off < in->len)
-		kmsg_parse_block(p, in->buf + in->off, in->len - in->off, true);
+		intake_block(ik, in->buf + in->off, in->len - in->off, true);
 	in->off = in->len;
-	kmsg_parser_finish(p);
+	intake_finish(ik);
 	return in->err ? -in->err : 0;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Input files for replay: plain or gzip-compressed, a path or "-" for
- * stdin.  Splits kernel logs into lines for the kmsg parser and tells a
+ * stdin.  Splits kernel logs into lines for the intake layer and tells a
  * capture file from a log by its magic.
  */
 #ifndef SMMUTRACE_LOGREAD_H
@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <zlib.h>
 
-#include "kmsg.h"
+#include "intake.h"
 
 struct input {
 	gzFile gz;
@@ -35,7 +35,7 @@ void input_close(struct input *in);
 size_t input_peek(struct input *in, const void **data, size_t want);
 /* read exactly len bytes; returns bytes read (short at EOF or error) */
 size_t input_read(struct input *in, void *dst, size_t len);
-/* feed every line to the parser; 0 on success, -errno on a read error */
-int input_parse_log(struct input *in, struct kmsg_parser *p);
+/* feed every line through the intake layer; 0 on success, -errno on a read error */
+int input_parse_log(struct input *in, struct intake *ik);
 
 #endif /* SMMUTRACE_LOGREAD_H */

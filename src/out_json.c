@@ -120,10 +120,10 @@ static void skipped_json(struct jw *w, const struct incident *inc)
 		return;
 	}
 	smmu_cmd_decode(inc->skipped[0], inc->skipped[1], &c);
-	smmu_cmd_format(&c, buf, sizeof(buf));
+	incident_skipped_text(inc, buf, sizeof(buf));
 	jw_obj(w);
 	jw_kv_u64(w, "dw0", inc->skipped[0]);
-	jw_kv_u64(w, "dw1", inc->skipped[1]);
+	jw_kv_u64_if(w, "dw1", !(inc->skipped_bad & 2), inc->skipped[1]);
 	jw_kv_u64(w, "opcode", c.op);
 	jw_kv_str_or_null(w, "name", smmu_opcode_name(c.op));
 	jw_kv_str(w, "decoded", buf);

@@ -195,11 +195,9 @@ void text_incident(struct view *v, const struct incident *inc)
 		    esc(name, sizeof(name), inc->smmu, "(unnamed SMMU)"));
 	print_position(v, inc);
 	if (inc->have_skipped) {
-		struct smmu_cmd c;
 		char buf[160];
 
-		smmu_cmd_decode(inc->skipped[0], inc->skipped[1], &c);
-		smmu_cmd_format(&c, buf, sizeof(buf));
+		incident_skipped_text(inc, buf, sizeof(buf));
 		obuf_printf(v->out, "    skipped command: %s\n", buf);
 	}
 	if (inc->fetch_retries)

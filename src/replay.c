@@ -55,21 +55,31 @@ static void input_error(const struct input *in, const char *msg, const char *tai
 static int replay_log(struct pipeline *p, struct input *in)
 {
 	const struct options *o = p->opt;
-	struct kmsg_parser kp;
+	struct kmsg_parser *kp = malloc(sizeof(*kp));
+	struct intake *ik = malloc(sizeof(*ik));
 	int err;
 
+	if (!kp || !ik) {
+		free(kp);
+		free(ik);
+		p_err("out of memory");
+		return -ENOMEM;
+	}
 	engine_set_source(p->eng, SRC_LOG);
-	kmsg_parser_init(&kp, o->year ? o->year : current_year(), feed, p);
-	err = input_parse_log(in, &kp);
-	p->ri.lines += kp.stats.lines;
-	p->ri.messages += kp.stats.messages;
-	p->ri.malformed += kp.stats.malformed;
-	p->ri.long_lines += kp.stats.long_lines;
-	if (in->saw_nul && !kp.stats.messages)
+	kmsg_parser_init(kp, o->year ? o->year : current_year(), feed, p);
+	intake_init(ik, kp);
+	err = input_parse_log(in, ik);
+	p->ri.lines += kp->stats.lines;
+	p->ri.messages += kp->stats.messages;
+	p->ri.malformed += kp->stats.malformed;
+	p->ri.long_lines += kp->stats.long_lines;
+	if (in->saw_nul && !kp->stats.messages)
 		p_err("%s: binary data, no kernel log messages found", in->name);
 	if (err)
 		input_error(in, in->errmsg,
 			    in->err == EPIPE ? "; the report covers what was read" : "");
+	free(ik);
+	free(kp);
 	return err;
 }
 

@@ -45,6 +45,9 @@ struct view {
 	bool text_header;
 };
 
+/* helpers shared by the views (views.c) */
+void incident_skipped_text(const struct incident *inc, char *buf, size_t len);
+
 void text_incident(struct view *v, const struct incident *inc);
 void text_summary(struct view *v, const struct engine *e, const struct run_info *ri);
 void text_lost(struct view *v, const struct smmu_ev_lost *lost);

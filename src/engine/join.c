@@ -490,6 +490,17 @@ static void first_report(struct incident *inc, const struct stall_seen *stall,
 		inc->irq_held_ns = d;
 }
 
+/* a pasted line whose CONS or prod was elided: an incident, joined to nothing */
+static struct incident *inc_unplaced(struct engine *e, enum incident_kind kind,
+				     const struct smmu_event *ev)
+{
+	struct incident *inc = inc_new(e, kind, ev);
+
+	if (inc && kind == INC_ATC_TIMEOUT)
+		attach_aer(e, inc);
+	return inc;
+}
+
 void on_cmdq_error(struct engine *e, const struct smmu_event *ev)
 {
 	enum incident_kind kind = kind_of_cerror(ev->cmdq_error.cerror);
@@ -497,6 +508,12 @@ void on_cmdq_error(struct engine *e, const struct smmu_event *ev)
 	struct stall_seen seen = { 0 };
 	struct evtime t;
 
+	if (ev->cmdq_error.cons == SMMU_NO_POS) {
+		inc = inc_unplaced(e, kind, ev);
+		if (inc)
+			inc->cerror = ev->cmdq_error.cerror;
+		return;
+	}
 	evtime_of(ev, &t);
 	inc = find_open(e, ev->hdr.smmu, is_retry, ev);
 	if (inc) {
@@ -612,6 +629,22 @@ static void note_stall_line(struct engine *e, struct incident *inc, const struct
 	}
 }
 
+static void issuer_line_unplaced(struct engine *e, const struct smmu_event *ev, bool patched)
+{
+	struct incident *inc = inc_unplaced(e, patched ? INC_ATC_TIMEOUT : INC_SYNC_TIMEOUT, ev);
+
+	if (!inc)
+		return;
+	inc->issuer_notified = 1;
+	inc->patched_line = patched;
+	inc->sync_timeout_line = !patched;
+	if (!patched && ev->sync_timeout.have_hw) {
+		inc->have_hw = true;
+		inc->hwprod = ev->sync_timeout.hwprod;
+		inc->hwcons = ev->sync_timeout.hwcons;
+	}
+}
+
 void on_issuer_line(struct engine *e, const struct smmu_event *ev)
 {
 	bool patched = ev->hdr.type == SMMU_EV_ATC_SYNC_FAIL, stale = false;
@@ -619,6 +652,10 @@ void on_issuer_line(struct engine *e, const struct smmu_event *ev)
 	struct evtime t;
 
 	evtime_of(ev, &t);
+	if ((patched ? ev->atc_sync_fail.prod : ev->sync_timeout.prod) == SMMU_NO_POS) {
+		issuer_line_unplaced(e, ev, patched);
+		return;
+	}
 	if (!patched)
 		swto_add(e, ev->hdr.smmu, 0, ev->sync_timeout.prod, &t);
 	inc = find_open(e, ev->hdr.smmu, joins_error, ev);
@@ -683,6 +720,7 @@ void on_skipped(struct engine *e, const struct smmu_event *ev)
 	inc->have_skipped = true;
 	inc->skipped[0] = ev->skipped.cmd[0];
 	inc->skipped[1] = ev->skipped.cmd[1];
+	inc->skipped_bad = ev->skipped.bad;
 	smmu_cmd_decode(ev->skipped.cmd[0], ev->skipped.cmd[1], &c);
 	if (smmu_cmd_has_sid(&c, &sid))
 		suspect_add(inc, true, sid, NULL, EVD_SKIPPED_CMD);

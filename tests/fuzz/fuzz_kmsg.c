@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * libFuzzer target: arbitrary bytes as a kernel log, through the parser,
- * the engine and both views, under ASan and UBSan.
+ * libFuzzer target: arbitrary bytes as a kernel log, through the intake
+ * layer, the parser, the engine and both views, under ASan and UBSan.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "engine.h"
+#include "intake.h"
 #include "kmsg.h"
 #include "report.h"
 
@@ -20,7 +21,8 @@ static void run(const uint8_t *data, size_t size, enum report_fmt fmt)
 {
 	struct report_filter none = { 0 };
 	struct run_info ri = { .final = true };
-	struct kmsg_parser p;
+	static struct kmsg_parser p;
+	static struct intake ik;
 	struct engine *e;
 	struct report r;
 	struct obuf o;
@@ -34,8 +36,9 @@ static void run(const uint8_t *data, size_t size, enum report_fmt fmt)
 		return;
 	}
 	kmsg_parser_init(&p, 2026, feed, e);
-	kmsg_parse_block(&p, (const char *)data, size, true);
-	kmsg_parser_finish(&p);
+	intake_init(&ik, &p);
+	intake_block(&ik, (const char *)data, size, true);
+	intake_finish(&ik);
 	engine_finish(e);
 	report_summary(&r, e, &ri);
 	engine_free(e);

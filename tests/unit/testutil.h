@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "events.h"
+#include "intake.h"
 #include "kmsg.h"
 
 #define MAX_EVS 128
@@ -21,6 +22,7 @@ struct evlist {
 	struct smmu_event ev[MAX_EVS];
 	int n;
 	struct kmsg_parser p;
+	struct intake ik;
 };
 
 static void evlist_collect(void *ctx, const struct smmu_event *ev)
@@ -31,8 +33,21 @@ static void evlist_collect(void *ctx, const struct smmu_event *ev)
 	l->ev[l->n++] = *ev;
 }
 
-/* parse a multi-line text exactly as replay would */
+/* parse a multi-line text exactly as replay would: intake layer, then parser */
 static inline struct evlist *parse_text(const char *text)
+{
+	struct evlist *l = calloc(1, sizeof(*l));
+
+	assert_non_null(l);
+	kmsg_parser_init(&l->p, 2026, evlist_collect, l);
+	intake_init(&l->ik, &l->p);
+	intake_block(&l->ik, text, strlen(text), true);
+	intake_finish(&l->ik);
+	return l;
+}
+
+/* the exact parser alone, line by line (live /dev/kmsg, no intake) */
+static inline struct evlist *parse_exact(const char *text)
 {
 	struct evlist *l = calloc(1, sizeof(*l));
 	const char *s = text, *nl;

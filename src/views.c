@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Helpers the views share: what an incident or record says, before any
+ * format.  Pure: no I/O.
+ */
+#include <stdio.h>
+
+#include "decode.h"
+#include "views.h"
+
+/* the skipped command as text; a second dword that could not be read shows nothing from it */
+void incident_skipped_text(const struct incident *inc, char *buf, size_t len)
+{
+	struct smmu_cmd c;
+	const char *name;
+	uint32_t sid;
+
+	smmu_cmd_decode(inc->skipped[0], inc->skipped[1], &c);
+	if (!(inc->skipped_bad & 2)) {
+		smmu_cmd_format(&c, buf, len);
+		return;
+	}
+	name = smmu_opcode_name(c.op);
+	if (smmu_cmd_has_sid(&c, &sid))
+		snprintf(buf, len, "%s sid=0x%x (second dword unreadable)", name, sid);
+	else if (name)
+		snprintf(buf, len, "%s (second dword unreadable)", name);
+	else
+		snprintf(buf, len, "unknown opcode 0x%02x (second dword unreadable)", c.op);
+}
