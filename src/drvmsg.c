@@ -92,6 +92,18 @@ size_t drv_elision(const char *s, size_t n)
 	return k;
 }
 
+/* an elision, blanks before it included: "(0x00000001) [snip]" */
+static size_t elision_here(const char *p, const char *e)
+{
+	const char *q = p;
+	size_t k;
+
+	while (q < e && (*q == ' ' || *q == '\t'))
+		q++;
+	k = drv_elision(q, e - q);
+	return k ? (size_t)(q - p) + k : 0;
+}
+
 /* "??", "???" stand for a value someone did not copy */
 static size_t placeholder(const char *s, size_t n)
 {
@@ -159,6 +171,12 @@ static void read_number(struct mstate *st, const struct spec *sp, struct drv_val
 
 	while (q < st->e && is_word(*q))
 		q++;
+	/* "%u%s": a decimal value glued to the next conversion ends at its digits */
+	if (!hexa && st->f[0] == '%' && st->f[1] != '%') {
+		q = t + (t < st->e && *t == '-');
+		while (q < st->e && IS_DIGIT(*q))
+			q++;
+	}
 	st->p = q;
 	if (hexa && sp->alt) {
 		/* "%#x" prints 0 as "0", anything else with "0x" */
@@ -198,8 +216,12 @@ mangled:
 	st->m->mangled = true;
 }
 
-/* where a %s ends: before the format's next literal, or the end of the text */
-static const char *string_end(struct mstate *st, const char *next_f)
+/*
+ * Where a %s ends: before the format's next literal, or the end of the
+ * text.  glued: the %s follows another conversion directly ("%s%s"), so
+ * its value brings its own leading blank (" stall").
+ */
+static const char *string_end(struct mstate *st, const char *next_f, bool glued)
 {
 	size_t l = literal_len(next_f);
 	const char *q;
@@ -234,7 +256,13 @@ static const char *string_end(struct mstate *st, const char *next_f)
 		 */
 		int depth = 0;
 
-		for (q = st->p; q < st->e; q++) {
+		/* "%s%s stag:": a glued value is empty when the literal is right here */
+		if (glued && (size_t)(st->e - st->p) >= l && !memcmp(st->p, next_f, l))
+			return st->p;
+		q = st->p;
+		if (glued && q < st->e && *q == ' ')
+			q++;
+		for (; q < st->e; q++) {
 			if (*q == '(')
 				depth++;
 			else if (*q == ')' && depth)
@@ -259,6 +287,7 @@ static bool match_conv(struct mstate *st, bool *cut)
 {
 	struct drv_val *v = st->vi < DRV_MAX_VALS ? &st->m->val[st->vi] : NULL;
 	struct drv_val dummy;
+	bool glued = st->f - st->fmt >= 2 && st->f[-1] == 's' && st->f[-2] == '%';
 	struct spec sp;
 	size_t k;
 
@@ -274,7 +303,7 @@ static bool match_conv(struct mstate *st, bool *cut)
 		return true;
 	}
 	if (sp.conv == 's') {
-		const char *q = string_end(st, st->f);
+		const char *q = string_end(st, st->f, glued);
 
 		v->s = st->p;
 		v->n = q - st->p;
@@ -311,8 +340,18 @@ static void resync(struct mstate *st)
 			continue;
 		}
 		l = literal_len(g);
-		while (l && is_blank(*g))
-			g++, l--;
+		/* what is left of ", hwcons 0x" after "[...]" may start at its word */
+		for (size_t skip = 0; skip < l && !is_word(g[skip]) ; skip++) {
+			const char *w = g + skip + 1;
+			size_t wl = l - skip - 1;
+
+			if (wl && is_word(*w) && (size_t)(st->e - st->p) >= wl &&
+			    !memcmp(st->p, w, wl)) {
+				st->f = w;
+				st->vi = vi;
+				return;
+			}
+		}
 		if (l && (size_t)(st->e - st->p) >= l && !memcmp(st->p, g, l)) {
 			st->f = g;
 			st->vi = vi;
@@ -346,7 +385,7 @@ static enum drv_match_st walk(struct mstate *st)
 				return st->f > st->anchor ? DRVM_BAD : DRVM_NONE;
 			continue;
 		}
-		if (st->f >= st->anchor && (k = drv_elision(st->p, st->e - st->p))) {
+		if (st->f >= st->anchor && (k = elision_here(st->p, st->e))) {
 			st->p += k;
 			st->m->elided = true;
 			resync(st);

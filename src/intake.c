@@ -112,6 +112,16 @@ static size_t embedded_ts(const char *s, size_t n)
 	return 0;
 }
 
+/* "[  813.000120]" and nothing after it: the next line's, moved here by a mailer */
+static bool ends_with_ts(const char *q, const char *e)
+{
+	const char *end = dmesg_ts_end(q, e);
+
+	while (end && end < e && (*end == ' ' || *end == '\t'))
+		end++;
+	return end == e;
+}
+
 /* ---- what comes between the timestamp and the message -------------------- */
 
 /*
@@ -195,13 +205,11 @@ static bool trailing_ts(struct intake *ik, const char *msg, size_t *len)
 
 /* ---- holding and joining -------------------------------------------------- */
 
-static bool word_byte(char c)
-{
-	return IS_DIGIT(c) || IS_LOWER(c) || IS_UPPER(c) || c == '_' || c == '.' || c == ':';
-}
 
-static void hold(struct intake *ik, const char *msg, size_t len, const struct kmsg_ts *ts)
+static void hold(struct intake *ik, const char *msg, size_t len, const struct kmsg_ts *ts,
+		 bool body)
 {
+	ik->held_body = body;
 	if (msg != ik->held)
 		memmove(ik->held, msg, len);
 	ik->held_len = len;
@@ -231,48 +239,64 @@ static void feed_one(struct intake *ik, const char *msg, size_t len, const struc
  */
 static bool try_join(struct intake *ik, const char *msg, size_t len, int depth)
 {
+	struct kmsg_read rd, best_rd = { 0 };
 	struct kmsg_ts none = { 0 };
 	char joined[2 * KMSG_MAX_LINE];
-	size_t best_len = 0, used;
 	enum kmsg_res best = KMSG_NOISE;
+	size_t best_len = 0;
+	bool alone;
 
 	while (len && (*msg == ' ' || *msg == '\t'))
 		msg++, len--;
 	if (!len || ik->held_len + 1 + len > KMSG_MAX_LINE)
 		return false;
-	/* a driver message of its own starts here, unless only its prefix was held */
-	if (ik->held[ik->held_len - 1] != ':' &&
-	    kmsg_feed(ik->p, msg, len, &none, 0, KMSG_PROBE | KMSG_NOCONT, NULL) != KMSG_NOISE)
+	/*
+	 * A driver message of its own may start here.  It does, unless only a
+	 * prefix was held, or what was held cannot be read alone and the two
+	 * read as one message.
+	 */
+	alone = ik->held_body &&
+		kmsg_feed(ik->p, msg, len, &none, 0, KMSG_PROBE | KMSG_NOCONT, NULL) != KMSG_NOISE;
+	if (alone && kmsg_feed(ik->p, ik->held, ik->held_len, &ik->held_ts, 0,
+			       KMSG_PROBE | KMSG_FINAL, NULL) == KMSG_OK)
 		return false;
+	/* a terminal cuts anywhere and keeps every byte; a mailer drops the blank it cut at */
 	for (int blank = 1; blank >= 0; blank--) {
 		size_t n = ik->held_len;
 		enum kmsg_res r;
 		char try[2 * KMSG_MAX_LINE];
 
-		/* a terminal cuts inside a word ("0x00000100" / "00000010"), a mailer at a blank */
-		if (!blank && !(word_byte(ik->held[n - 1]) && word_byte(*msg)))
+		if (!blank && (ik->held[n - 1] == ' ' || ik->held[n - 1] == '\t'))
 			continue;
-
 		memcpy(try, ik->held, n);
 		if (blank)
 			try[n++] = ' ';
 		memcpy(try + n, msg, len);
 		n += len;
-		r = kmsg_feed(ik->p, try, n, &ik->held_ts, 0, KMSG_PROBE, &used);
-		if ((r != KMSG_OK && r != KMSG_MORE) || used <= ik->held_len + blank)
+		r = kmsg_feed(ik->p, try, n, &ik->held_ts, 0, KMSG_PROBE, &rd);
+		/* a prefix still cut short goes on; a body must read further */
+		if (!(r == KMSG_MORE && !rd.used) &&
+		    ((r != KMSG_OK && r != KMSG_MORE) || rd.used <= ik->held_len + blank))
 			continue;
-		if (best == KMSG_NOISE || (r == KMSG_OK && best == KMSG_MORE)) {
-			best = r;
-			best_len = n;
-			memcpy(joined, try, n);
-		}
+		if (alone && (r != KMSG_OK || rd.used != n))
+			continue;
+		/* text that leaves it unfinished was wrapped again, so it is long */
+		if (r == KMSG_MORE && rd.used && len < 32)
+			continue;
+		if (best != KMSG_NOISE && !(r == KMSG_OK && best == KMSG_MORE) &&
+		    !(r == best && rd.clean && !best_rd.clean))
+			continue;
+		best = r;
+		best_rd = rd;
+		best_len = n;
+		memcpy(joined, try, n);
 	}
 	if (best == KMSG_NOISE)
 		return false;
 	ik->st.joined++;
 	ik->pasted = true;
 	if (best == KMSG_MORE) {
-		hold(ik, joined, best_len, &ik->held_ts);
+		hold(ik, joined, best_len, &ik->held_ts, best_rd.used > 0);
 		return true;
 	}
 	ik->holding = false;
@@ -310,8 +334,9 @@ static bool elsewhere(struct intake *ik, const char *msg, size_t len,
 static void feed_one(struct intake *ik, const char *msg, size_t len, const struct kmsg_ts *ts,
 		     bool head, int depth)
 {
-	size_t k = 0;
+	struct kmsg_read rd;
 	enum kmsg_res r;
+	size_t k = 0;
 
 	/*
 	 * The next message glued to this one: "...timeout[  813.010120] arm-...".
@@ -332,9 +357,9 @@ static void feed_one(struct intake *ik, const char *msg, size_t len, const struc
 		logical(ik, msg + k, len - k, depth + 1);
 		return;
 	}
-	r = kmsg_feed(ik->p, msg, len, ts, 0, 0, NULL);
+	r = kmsg_feed(ik->p, msg, len, ts, 0, 0, &rd);
 	if (r == KMSG_MORE) {
-		hold(ik, msg, len, ts);
+		hold(ik, msg, len, ts, rd.used > 0);
 	} else if (r == KMSG_NOISE) {
 		if (!head || ik->pasted)
 			elsewhere(ik, msg, len, ts, depth);
@@ -358,7 +383,7 @@ static enum kmsg_head find_head(struct intake *ik, const char **s, size_t *n,
 		return KMSG_HEAD_SKIP;
 	}
 	k = embedded_ts(*s, *n);
-	if (k) {
+	if (k && !ends_with_ts(*s + k, e)) {
 		/* "login: [  813.000120] ..." console noise */
 		ik->st.noise++;
 		ik->pasted = true;
@@ -402,13 +427,23 @@ static void logical(struct intake *ik, const char *s, size_t n, int depth)
 	h = kmsg_line_head(ik->p, s, n, &ts, &msg, &len, ik->rec);
 	if (h == KMSG_HEAD_SKIP)
 		return;
+	if (h == KMSG_HEAD_TS && ts.lazy) {
+		/* "[14] CmpltTO" is no timestamp: the parser checks brackets lazily */
+		kmsg_ts_resolve(&ts);
+		if (!ts.flags) {
+			h = KMSG_HEAD_NONE;
+			msg = s;
+			len = n;
+		}
+	}
 	if (h == KMSG_HEAD_NONE && n)
 		h = find_head(ik, &s, &n, &ts, &msg, &len);
 	if (h == KMSG_HEAD_SKIP) {
 		release(ik);
 		return;
 	}
-	if (len && (*msg == '[' || *msg == '(' || *msg == '<' || *msg == 'k'))
+	/* only after a timestamp: a line that starts "[14] CmpltTO" continues another */
+	if (h == KMSG_HEAD_TS && len && (*msg == '[' || *msg == '(' || *msg == '<' || *msg == 'k'))
 		undecorate(ik, &msg, &len);
 	while (len && (msg[len - 1] == ' ' || msg[len - 1] == '\t' || msg[len - 1] == '\r'))
 		len--;

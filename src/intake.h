@@ -37,6 +37,7 @@ struct intake {
 	bool qp;		/* quoted-printable: decode =XX */
 	bool qp_open;		/* a soft line break is being joined */
 	bool holding;		/* a message whose text may go on in the next line */
+	bool held_body;		/* ... past its "arm-smmu-v3 <dev>: " prefix */
 	bool have_carry;	/* a timestamp left at the end of the previous line */
 	bool busy;		/* any of the above: no fast path */
 	size_t qp_len, held_len;

@@ -189,13 +189,49 @@ static bool ts_syslog(struct cur *c, struct kmsg_ts *ts, int year)
 static bool host_kernel(struct cur *c)
 {
 	struct cur t = *c;
-	const char *sp = memchr(t.p, ' ', cur_len(&t) < 256 ? cur_len(&t) : 256);
 
-	if (!sp)
+	/* "host kernel: ", also "host kern.err kernel: " from some forwarders */
+	for (int words = 0; words < 3; words++) {
+		const char *sp = memchr(t.p, ' ', cur_len(&t) < 256 ? cur_len(&t) : 256);
+
+		if (!sp)
+			return false;
+		t.p = sp + 1;
+		if (lit(&t, "kernel: ") || lit(&t, "kernel:")) {
+			*c = t;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* RFC 5424 after its "<PRI>": "1 2026-05-19T10:11:12Z host kernel - - - message" */
+static bool ts_rfc5424(struct cur *c, struct kmsg_ts *ts)
+{
+	struct cur t = *c;
+
+	if (!lit(&t, "1 ") || !ts_iso(&t, ts))
 		return false;
-	t.p = sp + 1;
-	if (!lit(&t, "kernel: ") && !lit(&t, "kernel:"))
-		return false;
+	/* HOSTNAME APP-NAME PROCID MSGID, then "-" or "[sd-element]..." */
+	for (int field = 0; field < 4; field++) {
+		const char *sp = memchr(t.p, ' ', cur_len(&t));
+
+		if (!sp)
+			return false;
+		t.p = sp + 1;
+	}
+	if (lit(&t, "-")) {
+		lit(&t, " ");
+	} else {
+		while (t.p < t.e && *t.p == '[') {
+			const char *close = memchr(t.p, ']', cur_len(&t));
+
+			if (!close)
+				return false;
+			t.p = close + 1;
+		}
+		lit(&t, " ");
+	}
 	*c = t;
 	return true;
 }
@@ -289,6 +325,8 @@ static bool ts_prefix(struct kmsg_parser *p, struct cur *c, struct kmsg_ts *ts)
 		}
 		return true;
 	case '0' ... '9':
+		if (*c->p == '1' && ts_rfc5424(c, ts))
+			return true;
 		if (ts_iso(c, ts)) {
 			host_kernel(c);
 			/* kern.log keeps the printk time after "kernel: " */
@@ -464,7 +502,7 @@ static bool is_bdf(const char *s)
  */
 static bool pci_prefix(struct cur c)
 {
-	const char *q = c.p, *lim = c.e - 14;
+	const char *q = c.p, *lim = c.e - 13;	/* q[13] is the ':' */
 
 	if (lim > c.p + 32)
 		lim = c.p + 32;
@@ -473,10 +511,30 @@ static bool pci_prefix(struct cur c)
 	return q < lim && is_bdf(q + 1) && q[13] == ':';
 }
 
+/* "arm-smmu-v3", "arm-smmu-v3 arm-smmu-v3.0.a": the line ended inside the prefix */
+static bool cut_prefix(struct cur c)
+{
+	static const char drv[] = "arm-smmu-v3 ";
+	size_t n = cur_len(&c);
+	const char *q;
+
+	if (n < 4)
+		return false;
+	if (n < sizeof(drv) - 1)
+		return !memcmp(c.p, drv, n);
+	if (memcmp(c.p, drv, sizeof(drv) - 1))
+		return false;
+	for (q = c.p + sizeof(drv) - 1; q < c.e; q++)
+		if (*q == ' ' || *q == ':' || (unsigned char)*q < 0x20)
+			return false;
+	return true;
+}
+
 static enum kmsg_res parse_msg(struct kmsg_parser *p, struct cur c, const struct kmsg_ts *ts,
-			       uint32_t cpu, unsigned int feed, size_t *used)
+			       uint32_t cpu, unsigned int feed, struct kmsg_read *rd)
 {
 	enum kmsg_res r = KMSG_NOISE;
+	bool prefix_only = false;
 	struct msg m;
 
 	if (c.p == c.e) {
@@ -493,11 +551,18 @@ static enum kmsg_res parse_msg(struct kmsg_parser *p, struct cur c, const struct
 		if (m.body.p == m.body.e) {
 			/* "arm-smmu-v3 <dev>:" alone: a mailer wrapped after it */
 			r = final_text(&m) ? KMSG_NOISE : KMSG_MORE;
+			prefix_only = true;
 			break;
 		}
 		r = kmsg_body(p, &m, true);
 		break;
 	case PFX_OTHER:
+		if (m.body.p == m.body.e && m.dev_len == 12 && is_bdf(m.dev)) {
+			/* "mlx5_core 0000:01:00.0:" alone: an AER line wrapped after it */
+			r = final_text(&m) ? KMSG_NOISE : KMSG_MORE;
+			prefix_only = true;
+			break;
+		}
 		r = kmsg_other_driver(p, &m);
 		break;
 	case PFX_NONE:
@@ -507,11 +572,18 @@ static enum kmsg_res parse_msg(struct kmsg_parser *p, struct cur c, const struct
 		r = kmsg_body(p, &m, false);
 		if (r == KMSG_NOISE)
 			r = kmsg_suppressed(p, &m);
+		if (r == KMSG_NOISE && !final_text(&m) && cut_prefix(c)) {
+			r = KMSG_MORE;
+			prefix_only = true;
+		}
 		break;
 	}
 out:
-	if (used)
-		*used = r == KMSG_NOISE ? 0 : m.used ? m.used : (size_t)(c.e - m.start);
+	if (rd) {
+		rd->used = r == KMSG_NOISE || prefix_only ? 0 :
+			   m.used ? m.used : (size_t)(c.e - m.start);
+		rd->clean = r == KMSG_OK && !m.unclean;
+	}
 	if (r == KMSG_NOISE && p->pending != KP_NONE && !(feed & KMSG_PROBE))
 		kmsg_pending_noise(p);
 	return r;
@@ -674,15 +746,17 @@ out:
 
 enum kmsg_res kmsg_feed(struct kmsg_parser *p, const char *msg, size_t len,
 			const struct kmsg_ts *ts, uint32_t cpu, unsigned int flags,
-			size_t *used)
+			struct kmsg_read *rd)
 {
 	struct cur c = { msg, msg + len };
 
-	if (used)
-		*used = 0;
+	if (rd) {
+		rd->used = 0;
+		rd->clean = false;
+	}
 	if (len > KMSG_MAX_LINE)
 		return KMSG_NOISE;
-	return parse_msg(p, c, ts, cpu, flags, used);
+	return parse_msg(p, c, ts, cpu, flags, rd);
 }
 
 void kmsg_parse_line(struct kmsg_parser *p, const char *line, size_t len)

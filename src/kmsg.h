@@ -105,8 +105,8 @@ void kmsg_parser_finish(struct kmsg_parser *p);
 /*
  * For the intake layer.  kmsg_line_head() splits the timestamp or header a
  * raw line starts with from its message (buf, KMSG_MAX_LINE bytes, holds an
- * unescaped /dev/kmsg record).  kmsg_feed() parses one message; used, if not
- * NULL, receives how many bytes of it the driver's message covered.
+ * unescaped /dev/kmsg record).  kmsg_feed() parses one message and, if rd is
+ * not NULL, says how it read.
  */
 enum kmsg_head kmsg_line_head(struct kmsg_parser *p, const char *line, size_t len,
 			      struct kmsg_ts *ts, const char **msg, size_t *msg_len,
@@ -120,9 +120,15 @@ enum kmsg_head kmsg_line_head(struct kmsg_parser *p, const char *line, size_t le
  */
 size_t kmsg_parse_clean(struct kmsg_parser *p, const char *buf, size_t len,
 			const char **rest, size_t *rest_len);
+/* how a message read (for the intake's choices between readings of a text) */
+struct kmsg_read {
+	size_t used;		/* bytes the driver's message covered; 0 = a prefix only */
+	bool clean;		/* every value read: none elided, mangled or unknown */
+};
+
 enum kmsg_res kmsg_feed(struct kmsg_parser *p, const char *msg, size_t len,
 			const struct kmsg_ts *ts, uint32_t cpu, unsigned int flags,
-			size_t *used);
+			struct kmsg_read *rd);
 /* decode a lazily found timestamp now */
 void kmsg_ts_resolve(struct kmsg_ts *ts);
 /* count a line that looked like the driver's and keep the first few */

@@ -232,7 +232,7 @@ static bool elision_line(struct cur c)
 }
 
 /* 6.19+: "unpriv data read s1 \"Input address caused fault\" stall stag: 0x0" */
-static void detail_fields(struct smmu_ev_evtq *e, const struct drv_match *dm)
+static bool detail_fields(struct smmu_ev_evtq *e, const struct drv_match *dm)
 {
 	static const char *const classes[] = {
 		"CD fetch", "Stage 1 translation table fetch", "Input address caused fault",
@@ -246,7 +246,7 @@ static void detail_fields(struct smmu_ev_evtq *e, const struct drv_match *dm)
 	}
 	if (!(IS(0, "priv") || IS(0, "unpriv")) || !(IS(1, "inst") || IS(1, "data")) ||
 	    !v[7].have)
-		return;
+		return false;
 	e->priv = IS(0, "priv");
 	e->instr = IS(1, "inst");
 	e->s2 = IS(3, "s2");
@@ -260,18 +260,25 @@ static void detail_fields(struct smmu_ev_evtq *e, const struct drv_match *dm)
 			e->stall = 1;
 	e->stag = v[7].v;
 	e->have |= SMMU_EVTQ_HAVE_DETAIL;
+	/* every word one the driver prints: the class string read whole */
+	return (e->have & SMMU_EVTQ_HAVE_RW) && (e->cls < 3 || IS(4, "Reserved"));
 #undef IS
 }
 
-/* the detail line's first two words are fixed: "priv"/"unpriv", "inst"/"data" */
+/*
+ * The detail line's first two words are fixed: "priv"/"unpriv", then
+ * "inst"/"data"; a line cut after the first is still one.
+ */
 static bool detail_words(const struct drv_match *dm)
 {
 	const struct drv_val *v = dm->val;
 
-	return v[0].have && v[1].have &&
-	       ((v[0].n == 4 && !memcmp(v[0].s, "priv", 4)) ||
-		(v[0].n == 6 && !memcmp(v[0].s, "unpriv", 6))) &&
-	       v[1].n == 4 && (!memcmp(v[1].s, "inst", 4) || !memcmp(v[1].s, "data", 4));
+	if (!v[0].have || !((v[0].n == 4 && !memcmp(v[0].s, "priv", 4)) ||
+			    (v[0].n == 6 && !memcmp(v[0].s, "unpriv", 6))))
+		return false;
+	if (!v[1].have)
+		return dm->st == DRVM_PARTIAL;
+	return v[1].n == 4 && (!memcmp(v[1].s, "inst", 4) || !memcmp(v[1].s, "data", 4));
 }
 
 static enum kmsg_res detail_line(struct kmsg_parser *p, struct msg *m)
@@ -292,8 +299,12 @@ static enum kmsg_res detail_line(struct kmsg_parser *p, struct msg *m)
 		return KMSG_NOISE;
 	}
 	m->used = m->body.p - m->start + dm.used;
-	if (probing(m))
+	if (probing(m)) {
+		struct smmu_ev_evtq scratch = p->pev.evtq;
+
+		m->unclean = !detail_fields(&scratch, &dm) || dm.mangled || dm.elided;
 		return KMSG_OK;
+	}
 	detail_fields(&p->pev.evtq, &dm);
 	count_quality(p, &dm);
 	p->stats.messages++;
@@ -329,6 +340,7 @@ static enum kmsg_res continuation(struct kmsg_parser *p, struct msg *m)
 	if (d.cut && !final_text(m))
 		return KMSG_MORE;
 	m->used = d.end - m->start;
+	m->unclean = d.bad;
 	if (probing(m))
 		return KMSG_OK;
 	p->stats.messages++;
@@ -400,6 +412,8 @@ static enum kmsg_res b_cmdq_error(struct kmsg_parser *p, struct msg *m,
 		if (ce < 0 && !final_text(m) && cerror_text_cut(txt->s, txt->n))
 			return KMSG_MORE;
 	}
+	if (ce < 0 && !(txt->have && txt->n >= 7 && !memcmp(txt->s, "Unknown", 7)))
+		m->unclean = true;
 	if (probing(m))
 		return KMSG_OK;
 	ev_init(p, &ev, SMMU_EV_CMDQ_ERROR, m);
@@ -504,6 +518,12 @@ static enum kmsg_res b_event_decoded(struct kmsg_parser *p, struct msg *m,
 	/* the short form for an event whose long form was wrapped after "ssid: .." */
 	if (kind == DRV_EVENT_OTHER && fault_with_address(id) && !final_text(m))
 		return KMSG_MORE;
+	/* a device name has no blank; the one client that does is "(unassigned sid)" */
+	if (v[1].have && memchr(v[1].s, ' ', v[1].n) &&
+	    !(v[1].n == 16 && !memcmp(v[1].s, "(unassigned sid)", 16)))
+		m->unclean = true;
+	if (id < 0)
+		m->unclean = true;
 	if (probing(m))
 		return KMSG_OK;
 	merge = p->pending == KP_EVTQ && !(p->pev.evtq.have & SMMU_EVTQ_DECODED) &&
@@ -559,9 +579,12 @@ static enum kmsg_res b_allocated(struct kmsg_parser *p, struct msg *m,
 	struct smmu_event ev;
 	int shift, kind = -1;
 
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 3; i++) {
 		if (q->have && q->n >= 4 && !memcmp(q->s, queues[i], 4))
 			kind = i;
+		else if (q->have && q->n < 4 && !memcmp(q->s, queues[i], q->n) && !final_text(m))
+			return KMSG_MORE;	/* "... entries for cm" / "dq" */
+	}
 	if (!n->have || kind < 0 || n->v > 0xffffffffull ||
 	    (shift = smmu_max_n_shift_from_entries(n->v)) < 0)
 		return kmsg_unrecognized(p, m, dm->msg->fmt);
@@ -661,6 +684,7 @@ enum kmsg_res kmsg_body(struct kmsg_parser *p, struct msg *m, bool smmu)
 		break;
 	}
 	m->used = m->body.p - m->start + dm.used;
+	m->unclean = dm.mangled || dm.elided || dm.st == DRVM_PARTIAL;
 	if (dm.msg->id == DRV_CMDQV_ERROR)
 		return kmsg_other_driver(p, m);
 	return build(p, m, &dm);
@@ -672,9 +696,15 @@ static bool aer_body(struct kmsg_parser *p, struct msg *m, struct cur c)
 {
 	struct smmu_event ev;
 	const char *src;
-	bool aer = lit(&c, "AER: ");
+	bool aer = lit(&c, "AER:");
 
 	skip_sp(&c);
+	if (cur_len(&c) < 12 && !memcmp(c.p, "[14] CmpltTO", cur_len(&c)) &&
+	    (cur_len(&c) || aer) && !final_text(m)) {
+		m->used = 0;
+		m->more = true;	/* "AER:    [14]" wrapped before "CmpltTO" */
+		return true;
+	}
 	if (STARTS(&c, "[14] CmpltTO")) {
 		if (probing(m))
 			return true;
@@ -756,7 +786,7 @@ enum kmsg_res kmsg_other_driver(struct kmsg_parser *p, struct msg *m)
 	if (m->body.p < m->body.e && *m->body.p == 'u')
 		return cmdqv_error(p, m);
 	if (aer_body(p, m, m->body))
-		return KMSG_OK;
+		return m->more ? KMSG_MORE : KMSG_OK;
 	return KMSG_NOISE;
 }
 
@@ -774,7 +804,14 @@ enum kmsg_res kmsg_suppressed(struct kmsg_parser *p, struct msg *m)
 	if (!colon)
 		return KMSG_NOISE;
 	c.p = colon;
-	if (!lit(&c, ": ") || !dec(&c, &n, 10) || !lit(&c, " callbacks suppressed"))
+	if (cur_len(&c) <= 2 && !memcmp(c.p, ": ", cur_len(&c)) && !final_text(m))
+		return KMSG_MORE;	/* "arm_smmu_evtq_thread:" and the rest wrapped */
+	if (!lit(&c, ": ") || !dec(&c, &n, 10))
+		return KMSG_NOISE;
+	if (cur_len(&c) < 21 && !memcmp(c.p, " callbacks suppressed", cur_len(&c)) &&
+	    !final_text(m))
+		return KMSG_MORE;	/* wrapped inside the ratelimit's words */
+	if (!lit(&c, " callbacks suppressed"))
 		return KMSG_NOISE;
 	m->used = c.p - m->start;
 	if (probing(m))

@@ -20,6 +20,8 @@ struct msg {
 	unsigned int feed;	/* enum kmsg_feed_flags */
 	const char *start;	/* the whole message: what *used counts from */
 	size_t used;
+	bool more;		/* cut short: its text may go on in the next line */
+	bool unclean;		/* a value was elided, mangled or not one the driver prints */
 };
 
 static inline bool probing(const struct msg *m)

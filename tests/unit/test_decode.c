@@ -2,6 +2,7 @@
 #include "testutil.h"
 
 #include "decode.h"
+#include "events.h"
 
 static void test_opcode_names(void **state)
 {
@@ -190,6 +191,85 @@ static void test_sizes_and_errors(void **state)
 	assert_string_equal(smmu_ctx_name(SMMU_CTX_HARDIRQ), "hardirq");
 }
 
+/*
+ * Event records, built field by field from the architecture's layout
+ * (dword 0: id [7:0], SSV [11], SSID [31:12], SID [63:32]; dword 1: STAG
+ * [15:0], Stall [31], PnU [33], InD [34], RnW [35], S2 [39], CLASS [41:40];
+ * dword 2: input address; dword 3: IPA [51:12] or fetch address [51:3]).
+ */
+static void test_event_records(void **state)
+{
+	uint64_t dw[4] = {
+		0x10 | 1ULL << 11 | 0x5ULL << 12 | 0x100ULL << 32,
+		0x2aULL | 1ULL << 31 | 1ULL << 33 | 0ULL << 34 | 1ULL << 35 | 1ULL << 39 |
+			2ULL << 40,
+		0xffff80001234ULL,
+		0x8badf00d000ULL | 0xfffULL | 0xfULL << 52,
+	};
+	struct smmu_evt f;
+
+	smmu_evt_decode(dw, 0xf, &f);
+	assert_int_equal(f.id, 0x10);
+	assert_int_equal(f.sid, 0x100);
+	assert_int_equal(f.ssid, 5);
+	assert_int_equal(f.ssv, 1);
+	assert_int_equal(f.stag, 0x2a);
+	assert_int_equal(f.stall, 1);
+	assert_int_equal(f.priv, 1);
+	assert_int_equal(f.instr, 0);
+	assert_int_equal(f.read, 1);
+	assert_int_equal(f.s2, 1);
+	assert_int_equal(f.cls, 2);
+	assert_int_equal(f.addr, 0xffff80001234ULL);
+	assert_int_equal(f.ipa, 0x8badf00d000ULL);	/* bits 51:12 only */
+	assert_int_equal(f.have, SMMU_EVT_ID | SMMU_EVT_SID | SMMU_EVT_SSID | SMMU_EVT_ADDR |
+			 SMMU_EVT_RW | SMMU_EVT_IPA | SMMU_EVT_DETAIL);
+	/* a dword not read leaves exactly its fields unset */
+	smmu_evt_decode(dw, 0xf & ~2u, &f);
+	assert_false(f.have & (SMMU_EVT_RW | SMMU_EVT_DETAIL));
+	assert_true(f.have & SMMU_EVT_ADDR);
+	smmu_evt_decode(dw, 0xf & ~1u, &f);
+	assert_int_equal(f.have, 0);	/* without dword 0 the event is not known */
+	/* a fetch fault carries a fetch address, no input address */
+	dw[0] = (dw[0] & ~0xffULL) | 0x09;
+	smmu_evt_decode(dw, 0xf, &f);
+	assert_true(f.have & SMMU_EVT_FETCH);
+	assert_false(f.have & (SMMU_EVT_ADDR | SMMU_EVT_RW | SMMU_EVT_IPA));
+	assert_int_equal(f.ipa, 0x8badf00dff8ULL);	/* bits 51:3 */
+	/* C_BAD_STREAMID: the StreamID and nothing else */
+	dw[0] = 0x02 | 0x3fULL << 32;
+	smmu_evt_decode(dw, 0xf, &f);
+	assert_int_equal(f.have, SMMU_EVT_ID | SMMU_EVT_SID | SMMU_EVT_SSID);
+	assert_int_equal(f.sid, 0x3f);
+	assert_string_equal(smmu_evt_name(0x10), "F_TRANSLATION");
+	assert_int_equal(smmu_evt_from_name("F_PERMISSION", 12), 0x13);
+	assert_int_equal(smmu_evt_from_name("UNKNOWN", 7), -1);
+}
+
+/* a record from a capture written before the decoded fields existed */
+static void test_event_record_compat(void **state)
+{
+	struct smmu_ev_evtq e = { 0 };
+	struct smmu_evt f;
+
+	e.id = 0x13;
+	e.sid = 0x100;
+	e.have_sid = 1;
+	e.n_dw = 1;
+	e.dw[0] = 0x13 | 0x100ULL << 32;
+	smmu_evtq_fields(&e, &f);
+	assert_int_equal(f.id, 0x13);
+	assert_int_equal(f.sid, 0x100);
+	assert_false(f.have & SMMU_EVT_ADDR);
+	/* the decoded line overrides the dwords: it is the kernel's own reading */
+	e.have = SMMU_EVTQ_DECODED | SMMU_EVTQ_HAVE_IOVA;
+	e.sid = 0x200;
+	e.iova = 0x1000;
+	smmu_evtq_fields(&e, &f);
+	assert_int_equal(f.sid, 0x200);
+	assert_int_equal(f.addr, 0x1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -199,6 +279,8 @@ int main(void)
 		cmocka_unit_test(test_cons_split),
 		cmocka_unit_test(test_wrap_boundary),
 		cmocka_unit_test(test_sizes_and_errors),
+		cmocka_unit_test(test_event_records),
+		cmocka_unit_test(test_event_record_compat),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
