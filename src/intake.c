@@ -316,7 +316,8 @@ static bool elsewhere(struct intake *ik, const char *msg, size_t len,
 {
 	const char *q = memmem(msg, len, "arm-smmu-v3", 11), *b;
 
-	if (!q || q == msg || depth >= MAX_DEPTH)
+	/* binary data holds the words too, in strings between NUL bytes */
+	if (!q || q == msg || depth >= MAX_DEPTH || memchr(msg, '\0', len))
 		return false;
 	b = q[-1] == ' ' ? q - 1 : q;
 	if (b == msg || (b[-1] != ':' && b[-1] != ']' && b[-1] != '>' && b[-1] != '|')) {

@@ -55,6 +55,10 @@ void kmsg_note_unrecognized(struct kmsg_parser *p, uint32_t line, const char *te
 	s->line = line;
 	s->expected = expected;
 	copy_name(s->text, sizeof(s->text), text, len);
+	/* a NUL would end the text early: the views escape everything else */
+	for (size_t i = 0; i < len && i < sizeof(s->text) - 1; i++)
+		if (!s->text[i])
+			s->text[i] = '?';
 }
 
 enum kmsg_res kmsg_unrecognized(struct kmsg_parser *p, struct msg *m, const char *expected)

@@ -390,6 +390,9 @@ static void note_run(struct live *l, uint64_t now)
 	ri->lines = l->kp.stats.lines;
 	ri->messages = l->kp.stats.messages;
 	ri->malformed = l->kp.stats.malformed;
+	ri->unrecognized = l->kp.stats.unrecognized;
+	pipeline_unreadable(&l->pl, l->kp.samples + ri->n_samples, l->kp.n_samples - ri->n_samples,
+			    NULL);
 	ri->long_lines = l->kp.stats.long_lines;
 	ri->now_mono_ns = now;
 	ri->now_wall_ns = (int64_t)now + l->wall_off;

@@ -370,6 +370,24 @@ static void suppressed_json(struct jw *w, const struct engine *e)
 	jw_obj_end(w);
 }
 
+/* the lines that looked like the driver's and could not be read */
+static void samples_json(struct jw *w, const struct run_info *ri)
+{
+	jw_key(w, "unrecognized_lines");
+	jw_arr(w);
+	for (int i = 0; i < ri->n_samples; i++) {
+		const struct run_sample *s = &ri->samples[i];
+
+		jw_obj(w);
+		jw_kv_str_or_null(w, "input", s->input);
+		jw_kv_u64(w, "line", s->line);
+		jw_kv_str(w, "text", s->text);
+		jw_kv_str_or_null(w, "expected", s->expected);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
 void json_summary(struct view *v, const struct engine *e, const struct run_info *ri)
 {
 	uint64_t by_kind[INC_KINDS];
@@ -384,6 +402,8 @@ void json_summary(struct view *v, const struct engine *e, const struct run_info 
 	kv_by_kind(&w, "incidents", by_kind);
 	jw_kv_u64(&w, "suppressed", engine_suppressed(e));
 	suppressed_json(&w, e);
+	jw_kv_u64(&w, "suppressed_cmdq", suppressed_of_kind(e, SUPP_CMDQ));
+	jw_kv_u64(&w, "suppressed_events", suppressed_of_kind(e, SUPP_EVENTS));
 	smmus_json(&w, e);
 	jw_key(&w, "devices");
 	jw_arr(&w);
@@ -396,6 +416,8 @@ void json_summary(struct view *v, const struct engine *e, const struct run_info 
 	jw_kv_u64(&w, "lines", ri->lines);
 	jw_kv_u64(&w, "driver_messages", ri->messages);
 	jw_kv_u64(&w, "malformed", ri->malformed);
+	jw_kv_u64(&w, "unrecognized", ri->unrecognized);
+	samples_json(&w, ri);
 	jw_kv_u64(&w, "long_lines", ri->long_lines);
 	if (ri->records)
 		jw_kv_u64(&w, "records", ri->records);

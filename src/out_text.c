@@ -373,6 +373,59 @@ static void evictions_line(struct view *v, const struct engine *e)
 		    (unsigned long long)ev.suspect_sets);
 }
 
+/* "callbacks suppressed" counts what never reached the log, by what it was */
+static void suppressed_lines(struct view *v, const struct engine *e)
+{
+	static const char *const what[SUPP_KINDS] = {
+		[SUPP_CMDQ]   = "command-queue messages (CMD_SYNC and CMDQ timeouts)",
+		[SUPP_EVENTS] = "event records (the event queue's dumps)",
+		[SUPP_OTHER]  = "other driver messages",
+	};
+	static const char *const means[SUPP_KINDS] = {
+		[SUPP_CMDQ]   = "more incidents than shown may have occurred",
+		[SUPP_EVENTS] = "the events listed are a sample of those the SMMU reported",
+		[SUPP_OTHER]  = "what they said is not known",
+	};
+
+	for (int k = 0; k < SUPP_KINDS; k++) {
+		uint64_t n = suppressed_of_kind(e, k);
+
+		if (n)
+			obuf_printf(v->out, "%llu rate-limited %s never reached the log\n"
+				    "  (\"callbacks suppressed\"): %s\n", (unsigned long long)n,
+				    what[k], means[k]);
+	}
+}
+
+/* never silent: the lines that looked like the driver's and were not understood */
+static void unrecognized_lines(struct view *v, const struct run_info *ri)
+{
+	char text[4 * sizeof(ri->samples[0].text)], where[96], exp[160], head[128];
+
+	if (!ri->unrecognized)
+		return;
+	obuf_printf(v->out, "WARNING: %llu line%s looked like arm-smmu-v3 driver output but "
+		    "could not be read%s\n", (unsigned long long)ri->unrecognized,
+		    ri->unrecognized == 1 ? "" : "s", ri->n_samples < (int)ri->unrecognized ?
+		    "; the first:" : ":");
+	for (int i = 0; i < ri->n_samples; i++) {
+		const struct run_sample *s = &ri->samples[i];
+		int n;
+
+		text_escape(where, sizeof(where), s->input ? s->input : "");
+		n = snprintf(head, sizeof(head), "  %s%sline %u: ", where, s->input ? ", " : "",
+			     s->line);
+		/* the line itself, as much as fits in 99 columns */
+		obuf_printf(v->out, "%s%.*s\n", head, n < 60 ? 99 - n : 40,
+			    esc(text, sizeof(text), s->text, ""));
+		text_escape(exp, sizeof(exp), s->expected ? s->expected : "");
+		obuf_printf(v->out, "    expected %s%s%s\n", s->expected ? "\"" : "",
+			    s->expected ? exp :
+			    "one of the driver's messages (smmuv3 reference, log formats)",
+			    s->expected ? "\"" : "");
+	}
+}
+
 void text_summary(struct view *v, const struct engine *e, const struct run_info *ri)
 {
 	uint64_t total = 0;
@@ -382,7 +435,8 @@ void text_summary(struct view *v, const struct engine *e, const struct run_info 
 	if (!v->text_header && !ri->final)
 		return;
 	if (!total && ri->final)
-		obuf_printf(v->out, "No SMMU command-queue incidents found.\n");
+		obuf_printf(v->out, "No SMMU command-queue incidents found%s.\n", ri->unrecognized ?
+			    " in what could be read (see the warning below)" : "");
 	smmu_table(v, e);
 	device_table(v, e);
 	issuer_table(v, e);
@@ -398,16 +452,14 @@ void text_summary(struct view *v, const struct engine *e, const struct run_info 
 	if (v->hidden)
 		obuf_printf(v->out, " (%llu hidden by filters)", (unsigned long long)v->hidden);
 	obuf_putc(v->out, '\n');
-	if (engine_suppressed(e))
-		obuf_printf(v->out, "%llu rate-limited driver messages never reached the log "
-			    "(\"callbacks suppressed\"):\n  more incidents than shown may have "
-			    "occurred\n",
-			    (unsigned long long)engine_suppressed(e));
+	suppressed_lines(v, e);
 	if (ri->lines)
-		obuf_printf(v->out, "%llu lines read, %llu driver messages, %llu malformed, "
-			    "%llu over-long lines skipped\n",
+		obuf_printf(v->out, "%llu lines read, %llu driver messages (%llu with unreadable "
+			    "values), %llu unrecognized, %llu too long\n",
 			    (unsigned long long)ri->lines, (unsigned long long)ri->messages,
-			    (unsigned long long)ri->malformed, (unsigned long long)ri->long_lines);
+			    (unsigned long long)ri->malformed, (unsigned long long)ri->unrecognized,
+			    (unsigned long long)ri->long_lines);
+	unrecognized_lines(v, ri);
 	if (ri->truncated)
 		obuf_printf(v->out, "input was truncated: the report covers what was read\n");
 	evictions_line(v, e);

@@ -102,6 +102,21 @@ void pipeline_lost(struct pipeline *p, const struct smmu_ev_lost *lost)
 	check_out(p);
 }
 
+void pipeline_unreadable(struct pipeline *p, const struct kmsg_sample *s, int n,
+			 const char *input)
+{
+	struct run_info *ri = &p->ri;
+
+	for (int i = 0; i < n && ri->n_samples < RUN_SAMPLES; i++) {
+		struct run_sample *r = &ri->samples[ri->n_samples++];
+
+		r->input = input;
+		r->line = s[i].line;
+		r->expected = s[i].expected;
+		str_copy(r->text, sizeof(r->text), s[i].text);
+	}
+}
+
 static void write_prom(struct pipeline *p)
 {
 	char err[300];

@@ -15,6 +15,7 @@
 
 #include "capture.h"
 #include "engine.h"
+#include "kmsg.h"
 #include "obuf.h"
 #include "options.h"
 #include "report.h"
@@ -41,6 +42,9 @@ void pipeline_deliver(struct pipeline *p, const struct smmu_event *ev);
 /* live: a capture being written replays up to its last flush */
 void pipeline_flush(struct pipeline *p);
 void pipeline_lost(struct pipeline *p, const struct smmu_ev_lost *lost);
+/* the parser's first unreadable lines, after those already kept; input NULL for live */
+void pipeline_unreadable(struct pipeline *p, const struct kmsg_sample *s, int n,
+			 const char *input);
 /* a periodic summary (and --prom), or the final one */
 void pipeline_summary(struct pipeline *p);
 /* settle, final summary, --prom, capture trailer; the exit status */

@@ -72,7 +72,9 @@ static int replay_log(struct pipeline *p, struct input *in)
 	p->ri.lines += kp->stats.lines;
 	p->ri.messages += kp->stats.messages;
 	p->ri.malformed += kp->stats.malformed;
+	p->ri.unrecognized += kp->stats.unrecognized;
 	p->ri.long_lines += kp->stats.long_lines;
+	pipeline_unreadable(p, kp->samples, kp->n_samples, in->name);
 	if (in->saw_nul && !kp->stats.messages)
 		p_err("%s: binary data, no kernel log messages found", in->name);
 	if (err)

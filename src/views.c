@@ -4,6 +4,7 @@
  * format.  Pure: no I/O.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "decode.h"
 #include "views.h"
@@ -27,4 +28,32 @@ void incident_skipped_text(const struct incident *inc, char *buf, size_t len)
 		snprintf(buf, len, "%s (second dword unreadable)", name);
 	else
 		snprintf(buf, len, "unknown opcode 0x%02x (second dword unreadable)", c.op);
+}
+
+/*
+ * "<func>: N callbacks suppressed" names the function holding the ratelimit
+ * state: the event dump (arm_smmu_evtq_thread up to 6.13, arm_smmu_dump_event
+ * from 6.19) or the command queue (arm_smmu_cmdq_issue_cmdlist).
+ */
+enum suppressed_kind suppressed_kind(const char *func)
+{
+	if (strstr(func, "evtq") || strstr(func, "event"))
+		return SUPP_EVENTS;
+	if (strstr(func, "cmdq"))
+		return SUPP_CMDQ;
+	return SUPP_OTHER;
+}
+
+uint64_t suppressed_of_kind(const struct engine *e, enum suppressed_kind kind)
+{
+	uint64_t total = 0;
+
+	for (int i = 0; i < engine_n_suppressed_funcs(e); i++) {
+		uint64_t n;
+		const char *f = engine_suppressed_func(e, i, &n);
+
+		if (suppressed_kind(f) == kind)
+			total += n;
+	}
+	return total;
 }

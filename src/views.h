@@ -19,6 +19,16 @@
 
 #define SMMUTRACE_JSON_SCHEMA	1
 
+/* a line that looked like the driver's and could not be read */
+#define RUN_SAMPLES	5
+
+struct run_sample {
+	const char *input;	/* file name; NULL for live */
+	uint32_t line;
+	const char *expected;	/* the driver's format it started like; NULL = any */
+	char text[160];
+};
+
 /* what the caller knows about the run, for headers and summaries */
 struct run_info {
 	const char *mode;	/* "replay", "live" */
@@ -26,7 +36,8 @@ struct run_info {
 	int n_inputs;
 	uint64_t lines;
 	uint64_t messages;
-	uint64_t malformed;
+	uint64_t malformed;	/* read, with values that could not be */
+	uint64_t unrecognized;	/* looked like the driver's, could not be read */
 	uint64_t long_lines;
 	uint64_t records;	/* capture records */
 	bool truncated;
@@ -34,7 +45,12 @@ struct run_info {
 	/* live: the wall clock to stamp periodic records with */
 	int64_t now_wall_ns;
 	uint64_t now_mono_ns;
+	int n_samples;
+	struct run_sample samples[RUN_SAMPLES];
 };
+
+/* what rate-limited lines stood for, by the function the kernel names */
+enum suppressed_kind { SUPP_CMDQ = 0, SUPP_EVENTS, SUPP_OTHER, SUPP_KINDS };
 
 /* one output stream and what its views remember between records */
 struct view {
@@ -47,6 +63,8 @@ struct view {
 
 /* helpers shared by the views (views.c) */
 void incident_skipped_text(const struct incident *inc, char *buf, size_t len);
+enum suppressed_kind suppressed_kind(const char *func);
+uint64_t suppressed_of_kind(const struct engine *e, enum suppressed_kind kind);
 
 void text_incident(struct view *v, const struct incident *inc);
 void text_summary(struct view *v, const struct engine *e, const struct run_info *ri);

@@ -42,7 +42,7 @@ expect 0 "$BIN" replay "$FIX/example-host.log"
 contains "$TMP/out" "INCIDENTS"
 contains "$TMP/out" "atc_timeout on arm-smmu-v3.0.auto"
 contains "$TMP/out" "skipped command: ATC_INV sid=0x90100"
-contains "$TMP/out" "12 rate-limited driver messages never reached the log"
+contains "$TMP/out" "12 rate-limited command-queue messages (CMD_SYNC and CMDQ timeouts) never reached the log"
 if awk 'length > 99 { exit 1 }' "$TMP/out"; then ok; else bad "text lines over 99 columns"; fi
 
 echo "  CLI      filters"
@@ -83,6 +83,36 @@ json_check 'summ["truncated"] is True and 10 <= len(inc) < 180' "truncated gzip 
 expect 1 "$BIN" replay --json "$FIX/atc-dmesg.log" "$TMP/nope.log"
 json_check 'len(inc) == 2' "good file reported despite a bad one"
 
+echo "  CLI      pasted excerpts"
+# corpus-clean.log is written from the driver's format strings; the pasted
+# copies are it quoted and wrapped by a mailer, and quoted-printable encoded
+expect 0 "$BIN" replay --json "$FIX/corpus-clean.log"
+cp "$TMP/out" "$TMP/clean.json"
+json_check 'len(inc) == 6 and summ["unrecognized"] == 0 and summ["suppressed_events"] == 12 and summ["suppressed_cmdq"] == 37' "clean corpus"
+for f in pasted-reply.log pasted-qp.log; do
+	expect 0 "$BIN" replay --json "$FIX/$f"
+	json_check 'summ["unrecognized"] == 0 and summ["malformed"] == 0' "$f read whole"
+	if diff <(grep '"type":"incident"' "$TMP/clean.json") <(grep '"type":"incident"' "$TMP/out") \
+		>"$TMP/diff"; then ok; else bad "$f: incidents differ from the clean log"; head -6 "$TMP/diff" >&2; fi
+done
+# other drivers, other operating systems, prose: nothing, and no warning
+cat >"$TMP/foreign.log" <<'EOF2'
+(XEN) SMMUv3: /smmu@2b400000: CMDQ error (cons 0x0302bb84): ATC invalidate timeout
+[    5.1] arm-smmu 2b400000.iommu: Unexpected global fault, this could be serious
+[    6.0] nvme 0000:01:00.0: CMDQ error (cons 0x0302bb84): ATC invalidate timeout
+We kept seeing the CMDQ error (cons 0x0302bb84): ATC invalidate timeout line.
+EOF2
+expect 0 "$BIN" replay --json "$TMP/foreign.log"
+json_check 'len(inc) == 0 and summ["unrecognized"] == 0 and summ["driver_messages"] == 0' "not this driver"
+# never silent: what looks like the driver's and cannot be read is named
+printf '[1.0] arm-smmu-v3 arm-smmu-v3.0.auto: CMDQ erorr (cons 0x0302bb84): ATC invalidate timeout\n' >"$TMP/unread.log"
+expect 0 "$BIN" replay "$TMP/unread.log"
+contains "$TMP/out" "1 line looked like arm-smmu-v3 driver output but could not be read"
+contains "$TMP/out" 'expected "CMDQ error (cons 0x%08x): %s"'
+contains "$TMP/out" "No SMMU command-queue incidents found in what could be read"
+expect 0 "$BIN" replay --json "$TMP/unread.log"
+json_check 'summ["unrecognized"] == 1 and summ["unrecognized_lines"][0]["line"] == 1 and summ["unrecognized_lines"][0]["expected"].startswith("CMDQ error")' "unrecognized in JSON"
+
 echo "  CLI      captures"
 # strip what legitimately differs between a run and its replay
 norm() {
@@ -90,7 +120,8 @@ norm() {
 import json, sys
 for l in open(sys.argv[1]):
     r = json.loads(l)
-    for k in ("source", "lines", "driver_messages", "malformed", "long_lines", "records"):
+    for k in ("source", "lines", "driver_messages", "malformed", "unrecognized",
+              "unrecognized_lines", "long_lines", "records"):
         r.pop(k, None)
     print(json.dumps(r, sort_keys=True))' "$1"
 }

@@ -351,7 +351,8 @@ def normalized(recs):
         elif r["type"] == "summary" and r["final"]:
             r = {k: v for k, v in r.items()
                  if k not in ("lines", "driver_messages", "malformed", "long_lines",
-                              "records", "time", "mono_ns")}
+                              "unrecognized", "unrecognized_lines", "records", "time",
+                              "mono_ns")}
         else:
             continue
         out.append(json.dumps(r, sort_keys=True))
