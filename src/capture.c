@@ -34,6 +34,7 @@ size_t smmu_event_size(uint16_t type)
 	case SMMU_EV_FEATURES:		return BODY(features);
 	case SMMU_EV_EVTQ:		return BODY(evtq);
 	case SMMU_EV_AER:		return BODY(aer);
+	case SMMU_EV_CMDQV_ERROR:	return BODY(cmdqv);
 	case SMMU_EV_ISSUE:		return BODY(issue);
 	case SMMU_EV_QUEUE_WALK:	return BODY(walk);
 	case SMMU_EV_SID_MAP:		return BODY(sid_map);

@@ -393,20 +393,11 @@ static const uint16_t evt_fields[256] = {
 	[0x25] = EV_FETCH,
 };
 
-/* the fields of a raw record; a dword not in valid (bit i) leaves its fields unset */
-void smmu_evt_decode(const uint64_t dw[4], unsigned int valid, struct smmu_evt *o)
+/* dwords 1 to 3 of a record whose event id is known */
+static void evt_decode_rest(const uint64_t dw[4], unsigned int valid, struct smmu_evt *o)
 {
-	uint16_t carries;
+	uint16_t carries = evt_fields[o->id];
 
-	memset(o, 0, sizeof(*o));
-	if (!(valid & 1))
-		return;
-	o->id = CMDQ_FIELD(dw[0], 7, 0);
-	o->ssv = CMDQ_FIELD(dw[0], 11, 11);
-	o->ssid = CMDQ_FIELD(dw[0], 31, 12);
-	o->sid = dw[0] >> 32;
-	o->have = SMMU_EVT_ID | SMMU_EVT_SID | SMMU_EVT_SSID;
-	carries = evt_fields[o->id];
 	if ((valid & 2) && (carries & (EV_RW | EV_DETAIL))) {
 		o->stag = CMDQ_FIELD(dw[1], 15, 0);
 		o->stall = CMDQ_FIELD(dw[1], 31, 31);
@@ -429,6 +420,20 @@ void smmu_evt_decode(const uint64_t dw[4], unsigned int valid, struct smmu_evt *
 		o->ipa = dw[3] & (CMDQ_FIELD(~0ULL, 51, 3) << 3);
 		o->have |= EV_FETCH;
 	}
+}
+
+/* the fields of a raw record; a dword not in valid (bit i) leaves its fields unset */
+void smmu_evt_decode(const uint64_t dw[4], unsigned int valid, struct smmu_evt *o)
+{
+	memset(o, 0, sizeof(*o));
+	if (!(valid & 1))
+		return;
+	o->id = CMDQ_FIELD(dw[0], 7, 0);
+	o->ssv = CMDQ_FIELD(dw[0], 11, 11);
+	o->ssid = CMDQ_FIELD(dw[0], 31, 12);
+	o->sid = dw[0] >> 32;
+	o->have = SMMU_EVT_ID | SMMU_EVT_SID | SMMU_EVT_SSID;
+	evt_decode_rest(dw, valid, o);
 }
 
 /* what the decoded lines said overrides the raw decode: it is the kernel's own */
@@ -477,6 +482,12 @@ void smmu_evtq_fields(const struct smmu_ev_evtq *e, struct smmu_evt *o)
 	uint64_t dw[4] = { e->dw[0], e->dw[1], e->dw[2], e->dw[3] };
 
 	smmu_evt_decode(dw, valid, o);
+	if (!(valid & 1) && (e->have & SMMU_EVTQ_HAVE_ID)) {
+		/* dword 0 unreadable, the header named the event: the rest still reads */
+		o->id = e->id;
+		o->have = SMMU_EVT_ID;
+		evt_decode_rest(dw, valid, o);
+	}
 	if (!e->have) {
 		/* a record from before the text fields: what the parser kept */
 		if (e->id) {

@@ -158,7 +158,8 @@ struct smmu_info {
 	uint64_t gerrors;		/* "unexpected global error" lines */
 	uint64_t gerror_bits;		/* OR of everything reported */
 	uint64_t evtq_events;
-	uint64_t evtq_overflows;
+	uint64_t evtq_overflows;	/* "EVTQ overflow detected -- events lost" */
+	uint64_t cmdqv_errors;		/* Tegra241 CMDQV "unexpected error reported" (its device) */
 	uint64_t cmdq_full_timeouts;
 	bool have_stats;
 	struct smmu_ev_stats stats;
@@ -186,10 +187,23 @@ struct device_stat {
 	uint64_t smmu_failing;		/* failing batches with any suspect on its SMMU */
 };
 
+/* event-queue records, grouped by SMMU, StreamID and event */
+struct evtq_group {
+	char smmu[SMMU_NAME_LEN];
+	char dev[SMMU_DEV_LEN];		/* the client the kernel printed; "" = none */
+	uint32_t sid;
+	bool have_sid;
+	int id;				/* event id; -1 = not known */
+	uint64_t count;
+	uint64_t reads, writes;		/* records that said which */
+	struct evtime first, last;
+};
+
 /* registry bounds when engine_opts leaves them 0 */
 #define ENGINE_MAX_SMMUS	1024	/* SMMUs and their counters */
 #define ENGINE_MAX_SIDS		16384	/* (SMMU, SID) -> device name */
 #define ENGINE_MAX_DEVICES	4096	/* device rows */
+#define ENGINE_MAX_EVTQ_GROUPS	4096	/* (SMMU, SID, event) rows */
 
 struct engine_opts {
 	uint64_t join_window_ns;	/* error line <-> issuer line */
@@ -213,6 +227,7 @@ struct engine_evictions {
 	uint64_t devices;		/* device rows reused for another device */
 	uint64_t queues;		/* per-queue sizes forgotten */
 	uint64_t funcs;			/* ratelimited call sites forgotten */
+	uint64_t evtq_groups;		/* event-record rows reused for another */
 	uint64_t refused;		/* new rows of any kind not made */
 	uint64_t suspect_sets;		/* distinct suspect sets not kept for narrowing */
 };
@@ -226,6 +241,7 @@ struct engine *engine_new(const struct engine_opts *o, engine_incident_fn fn, vo
 void engine_free(struct engine *e);
 /* the source recorded in incidents opened from now on */
 void engine_set_source(struct engine *e, enum src_kind source);
+enum src_kind engine_source(const struct engine *e);
 void engine_feed(struct engine *e, const struct smmu_event *ev);
 /* settle everything still open (end of input, or exit) */
 void engine_finish(struct engine *e);
@@ -245,6 +261,8 @@ const struct smmu_ev_lost *engine_lost(const struct engine *e);
 const char *engine_sid_device(const struct engine *e, const char *smmu, uint32_t sid);
 uint64_t engine_events(const struct engine *e);
 void engine_evictions(const struct engine *e, struct engine_evictions *out);
+int engine_n_evtq_groups(const struct engine *e);
+const struct evtq_group *engine_evtq_group(const struct engine *e, int i);
 
 /*
  * Questions the views ask (engine_query.c).  The failing CMD_SYNC's

@@ -240,6 +240,85 @@ void json_incident(struct view *v, const struct incident *inc)
 	record_end(&w);
 }
 
+static const char *const evt_classes[4] = {
+	"cd_fetch", "stage1_table_fetch", "input_address", "reserved",
+};
+
+/* an address: 64 bits that must not pass through a double */
+static void kv_hex_if(struct jw *w, const char *k, bool have, uint64_t v)
+{
+	jw_key(w, k);
+	if (have)
+		jw_hex(w, v);
+	else
+		jw_null(w);
+}
+
+static void dwords_json(struct jw *w, const struct smmu_ev_evtq *q)
+{
+	jw_key(w, "dwords");
+	jw_arr(w);
+	for (int i = 0; i < 4 && i < q->n_dw; i++) {
+		if (q->dw_bad & (1u << i))
+			jw_null(w);
+		else
+			jw_hex(w, q->dw[i]);
+	}
+	jw_arr_end(w);
+}
+
+static void evt_detail_json(struct jw *w, const struct smmu_evt *f)
+{
+	jw_key(w, "detail");
+	if (!(f->have & SMMU_EVT_DETAIL)) {
+		jw_null(w);
+		return;
+	}
+	jw_obj(w);
+	jw_kv_bool(w, "privileged", f->priv);
+	jw_kv_bool(w, "instruction", f->instr);
+	jw_kv_u64(w, "stage", f->s2 ? 2 : 1);
+	jw_kv_str(w, "class", evt_classes[f->cls & 3]);
+	jw_kv_bool(w, "stall", f->stall);
+	jw_kv_u64(w, "stag", f->stag);
+	jw_obj_end(w);
+}
+
+/* one event-queue record: a mangled dword makes its fields null, never shifted */
+void json_event(struct view *v, const struct engine *e, const struct smmu_event *ev)
+{
+	const struct smmu_ev_evtq *q = &ev->evtq;
+	bool have_id, have_sid;
+	struct smmu_evt f;
+	struct evtime t;
+	struct jw w;
+
+	smmu_evtq_fields(q, &f);
+	have_id = f.have & SMMU_EVT_ID;
+	have_sid = f.have & SMMU_EVT_SID;
+	record_begin(&w, v, "event");
+	jw_kv_str_or_null(&w, "smmu", ev->hdr.smmu);
+	jw_kv_u64_if(&w, "event", have_id, f.id);
+	jw_kv_str_or_null(&w, "name", have_id ? smmu_evt_name(f.id) : NULL);
+	jw_kv_u64_if(&w, "sid", have_sid, f.sid);
+	jw_kv_u64_if(&w, "ssid", (f.have & SMMU_EVT_SSID) && f.ssv, f.ssid);
+	jw_kv_str_or_null(&w, "device", event_device(e, ev->hdr.smmu, q->client, have_sid, f.sid));
+	jw_kv_str_or_null(&w, "client", q->client);
+	kv_hex_if(&w, "addr", f.have & SMMU_EVT_ADDR, f.addr);
+	kv_hex_if(&w, "ipa", f.have & SMMU_EVT_IPA, f.ipa);
+	kv_hex_if(&w, "fetch_addr", f.have & SMMU_EVT_FETCH, f.ipa);
+	jw_kv_str_or_null(&w, "access", f.have & SMMU_EVT_RW ? (f.read ? "read" : "write") : NULL);
+	evt_detail_json(&w, &f);
+	dwords_json(&w, q);
+	jw_kv_bool(&w, "decoded_line", q->have & SMMU_EVTQ_DECODED);
+	t.mono_ns = ev->hdr.mono_ns;
+	t.wall_ns = ev->hdr.wall_ns;
+	t.flags = ev->hdr.flags & (SMMU_EVF_MONO | SMMU_EVF_WALL);
+	kv_time(&w, "time", "mono_ns", &t);
+	jw_kv_str(&w, "source", source_name(engine_source(e)));
+	record_end(&w);
+}
+
 static void kv_by_kind(struct jw *w, const char *k, const uint64_t *n)
 {
 	jw_key(w, k);
@@ -290,6 +369,8 @@ static void smmus_json(struct jw *w, const struct engine *e)
 		kv_by_kind(w, "incidents", s->incidents);
 		jw_kv_u64(w, "gerrors", s->gerrors);
 		jw_kv_u64(w, "evtq_events", s->evtq_events);
+		jw_kv_u64(w, "evtq_overflows", s->evtq_overflows);
+		jw_kv_u64(w, "cmdqv_errors", s->cmdqv_errors);
 		if (s->have_stats)
 			issuer_stats_json(w, &s->stats);
 		jw_obj_end(w);
@@ -370,6 +451,33 @@ static void suppressed_json(struct jw *w, const struct engine *e)
 	jw_obj_end(w);
 }
 
+/* the event queue's records by SMMU, StreamID and event, as the filters keep them */
+static void event_groups_json(struct jw *w, const struct view *v, const struct engine *e)
+{
+	jw_key(w, "event_groups");
+	jw_arr(w);
+	for (int i = 0; i < engine_n_evtq_groups(e); i++) {
+		const struct evtq_group *g = engine_evtq_group(e, i);
+		const char *dev = event_device(e, g->smmu, g->dev, g->have_sid, g->sid);
+
+		if (!view_event_shown(v, g->smmu, g->have_sid, g->sid, dev))
+			continue;
+		jw_obj(w);
+		jw_kv_str_or_null(w, "smmu", g->smmu);
+		jw_kv_str_or_null(w, "device", dev);
+		jw_kv_u64_if(w, "sid", g->have_sid, g->sid);
+		jw_kv_u64_if(w, "event", g->id >= 0, (uint64_t)g->id);
+		jw_kv_str_or_null(w, "name", g->id >= 0 ? smmu_evt_name(g->id) : NULL);
+		jw_kv_u64(w, "count", g->count);
+		jw_kv_u64(w, "reads", g->reads);
+		jw_kv_u64(w, "writes", g->writes);
+		kv_time(w, "first_time", "first_mono_ns", &g->first);
+		kv_time(w, "last_time", "last_mono_ns", &g->last);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
 /* the lines that looked like the driver's and could not be read */
 static void samples_json(struct jw *w, const struct run_info *ri)
 {
@@ -410,6 +518,7 @@ void json_summary(struct view *v, const struct engine *e, const struct run_info 
 	for (int i = 0; i < engine_n_devices(e); i++)
 		device_json(&w, engine_device(e, i));
 	jw_arr_end(&w);
+	event_groups_json(&w, v, e);
 	jw_kv_u64(&w, "shown", v->shown);
 	jw_kv_u64(&w, "filtered_out", v->hidden);
 	jw_kv_u64(&w, "events", engine_events(e));

@@ -98,6 +98,46 @@ static void smmu_metrics(struct obuf *o, const struct engine *e)
 	}
 }
 
+/* event-queue records and what the SMMU could not record */
+static void event_metrics(struct obuf *o, const struct engine *e)
+{
+	char sid[16], evt[24];
+
+	head(o, "smmutrace_evtq_records_total", "counter",
+	     "Event-queue records the driver printed, by SMMU, device, StreamID and event.");
+	for (int i = 0; i < engine_n_evtq_groups(e); i++) {
+		const struct evtq_group *g = engine_evtq_group(e, i);
+		const char *d = event_device(e, g->smmu, g->dev, g->have_sid, g->sid);
+		const char *n = g->id >= 0 ? smmu_evt_name(g->id) : NULL;
+
+		if (g->have_sid)
+			snprintf(sid, sizeof(sid), "0x%x", g->sid);
+		else
+			sid[0] = '\0';
+		if (n)
+			snprintf(evt, sizeof(evt), "%s", n);
+		else if (g->id >= 0)
+			snprintf(evt, sizeof(evt), "0x%02x", g->id);
+		else
+			evt[0] = '\0';
+		sample(o, "smmutrace_evtq_records_total", 4,
+		       LABELS("smmu", g->smmu, "device", d ? d : "", "sid", sid, "event", evt),
+		       g->count);
+	}
+	head(o, "smmutrace_evtq_overflows_total", "counter",
+	     "\"EVTQ overflow detected -- events lost\": the SMMU dropped event records.");
+	for (int i = 0; i < engine_n_smmus(e); i++) {
+		const struct smmu_info *s = engine_smmu(e, i);
+
+		sample(o, "smmutrace_evtq_overflows_total", 1, LABELS("smmu", s->name),
+		       s->evtq_overflows);
+	}
+	head(o, "smmutrace_suppressed_evtq_records_total", "counter",
+	     "Event-queue records the driver's rate limit kept out of the log.");
+	sample(o, "smmutrace_suppressed_evtq_records_total", 0, NULL,
+	       suppressed_of_kind(e, SUPP_EVENTS));
+}
+
 static void sid_label(char *buf, size_t size, const struct device_stat *d)
 {
 	if (d->have_sid)
@@ -224,6 +264,7 @@ void prom_render(struct obuf *o, const struct engine *e, const struct run_info *
 {
 	smmu_metrics(o, e);
 	device_metrics(o, e);
+	event_metrics(o, e);
 	issuer_metrics(o, e);
 	global_metrics(o, e, ri);
 	obuf_end_record(o);

@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "decode.h"
 #include "fmt.h"
@@ -215,12 +216,21 @@ void text_incident(struct view *v, const struct incident *inc)
 	print_notes(v, inc);
 }
 
+static bool evtq_overflowed(const struct engine *e)
+{
+	for (int i = 0; i < engine_n_smmus(e); i++)
+		if (engine_smmu(e, i)->evtq_overflows)
+			return true;
+	return false;
+}
+
 static void smmu_table(struct view *v, const struct engine *e)
 {
 	char name[4 * SMMU_NAME_LEN], q[16];
 
-	obuf_printf(v->out, "\nSMMUs\n%-*s %6s %4s %5s %5s %5s %5s %5s %6s %6s\n", NAME_W, "SMMU",
-		    "CMDQ", "ATS", "ATC", "ILL", "ABT", "UNK", "SWTO", "GERROR", "EVENTS");
+	obuf_printf(v->out, "\nSMMUs\n%-*s %6s %4s %5s %5s %5s %5s %5s %6s %6s %5s\n", NAME_W,
+		    "SMMU", "CMDQ", "ATS", "ATC", "ILL", "ABT", "UNK", "SWTO", "GERROR", "EVENTS",
+		    "OVFL");
 	for (int i = 0; i < engine_n_smmus(e); i++) {
 		const struct smmu_info *s = engine_smmu(e, i);
 
@@ -228,7 +238,7 @@ static void smmu_table(struct view *v, const struct engine *e)
 			snprintf(q, sizeof(q), "%u", 1u << s->max_n_shift);
 		else
 			snprintf(q, sizeof(q), "?");
-		obuf_printf(v->out, "%-*.*s %6s %4s %5llu %5llu %5llu %5llu %5llu %6llu %6llu\n",
+		obuf_printf(v->out, "%-*.*s %6s %4s %5llu %5llu %5llu %5llu %5llu %6llu %6llu %5llu\n",
 			    NAME_W, NAME_W, esc(name, sizeof(name), s->name, "(unnamed)"), q,
 			    s->ats < 0 ? "?" : s->ats ? "yes" : "no",
 			    (unsigned long long)s->incidents[INC_ATC_TIMEOUT],
@@ -237,7 +247,71 @@ static void smmu_table(struct view *v, const struct engine *e)
 			    (unsigned long long)s->incidents[INC_UNKNOWN_CERROR],
 			    (unsigned long long)s->incidents[INC_SYNC_TIMEOUT],
 			    (unsigned long long)s->gerrors,
-			    (unsigned long long)s->evtq_events);
+			    (unsigned long long)s->evtq_events,
+			    (unsigned long long)s->evtq_overflows);
+	}
+	for (int i = 0; i < engine_n_smmus(e); i++) {
+		const struct smmu_info *s = engine_smmu(e, i);
+
+		if (s->cmdqv_errors)
+			obuf_printf(v->out, "  %s: %llu Tegra241 CMDQV error%s: the CMDQ errors after "
+				    "it are a VCMDQ's, in its own index space\n",
+				    esc(name, sizeof(name), s->name, "(unnamed)"),
+				    (unsigned long long)s->cmdqv_errors, s->cmdqv_errors > 1 ? "s" : "");
+	}
+	if (evtq_overflowed(e))
+		obuf_printf(v->out, "  OVFL: \"EVTQ overflow detected -- events lost\": the SMMU "
+			    "dropped event records\n");
+}
+
+/* "12.345678" since boot, or "05-19 10:11:12" UTC: two fit a 99-column row */
+static void short_time(const struct evtime *t, char *buf, size_t len)
+{
+	time_t s = t->wall_ns / 1000000000LL;
+	struct tm tm;
+
+	if ((t->flags & SMMU_EVF_WALL) && gmtime_r(&s, &tm))
+		strftime(buf, len, "%m-%d %H:%M:%S", &tm);
+	else if (t->flags & SMMU_EVF_MONO)
+		snprintf(buf, len, "%llu.%06llu", (unsigned long long)(t->mono_ns / 1000000000ULL),
+			 (unsigned long long)(t->mono_ns % 1000000000ULL / 1000));
+	else
+		snprintf(buf, len, "-");
+}
+
+/* the event queue's records, by SMMU, device (or StreamID) and event */
+static void event_table(struct view *v, const struct engine *e)
+{
+	char name[4 * SMMU_NAME_LEN], dev[4 * SMMU_DEV_LEN], sid[16], evt[24], t1[32], t2[32];
+	bool head = false;
+
+	for (int i = 0; i < engine_n_evtq_groups(e); i++) {
+		const struct evtq_group *g = engine_evtq_group(e, i);
+		const char *d = event_device(e, g->smmu, g->dev, g->have_sid, g->sid);
+		const char *n = g->id >= 0 ? smmu_evt_name(g->id) : NULL;
+
+		if (!view_event_shown(v, g->smmu, g->have_sid, g->sid, d))
+			continue;
+		if (!head)
+			obuf_printf(v->out, "\nEVENT QUEUE\n%-18s %-14s %8s %-18s %6s %-14s %s\n",
+				    "SMMU", "DEVICE", "SID", "EVENT", "COUNT", "FIRST", "LAST");
+		head = true;
+		if (g->have_sid)
+			snprintf(sid, sizeof(sid), "0x%x", g->sid);
+		else
+			snprintf(sid, sizeof(sid), "-");
+		if (n)
+			snprintf(evt, sizeof(evt), "%s", n);
+		else if (g->id >= 0)
+			snprintf(evt, sizeof(evt), "0x%02x", g->id);
+		else
+			snprintf(evt, sizeof(evt), "?");
+		short_time(&g->first, t1, sizeof(t1));
+		short_time(&g->last, t2, sizeof(t2));
+		obuf_printf(v->out, "%-18.18s %-14.14s %8s %-18s %6llu %-14s %s\n",
+			    esc(name, sizeof(name), g->smmu, "(unnamed)"),
+			    esc(dev, sizeof(dev), d, "(unknown)"), sid, evt,
+			    (unsigned long long)g->count, t1, t2);
 	}
 }
 
@@ -438,6 +512,7 @@ void text_summary(struct view *v, const struct engine *e, const struct run_info 
 		obuf_printf(v->out, "No SMMU command-queue incidents found%s.\n", ri->unrecognized ?
 			    " in what could be read (see the warning below)" : "");
 	smmu_table(v, e);
+	event_table(v, e);
 	device_table(v, e);
 	issuer_table(v, e);
 	latency_hist(v, e);

@@ -86,6 +86,10 @@ void pipeline_deliver(struct pipeline *p, const struct smmu_event *ev)
 	if (p->rec && !p->rec_err)
 		check_record(p, capture_write(p->rec, ev));
 	engine_feed(p->eng, ev);
+	if (ev->hdr.type == SMMU_EV_EVTQ) {
+		report_event(&p->rep, p->eng, ev);
+		check_out(p);
+	}
 }
 
 void pipeline_flush(struct pipeline *p)

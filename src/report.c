@@ -9,6 +9,7 @@ void report_init(struct report *r, enum report_fmt fmt, struct obuf *out, const 
 	r->fmt = fmt;
 	r->v.out = out;
 	r->v.host = host;
+	r->v.filt = &r->filt;
 }
 
 bool report_filter_match(const struct report_filter *f, const struct incident *inc)
@@ -61,6 +62,19 @@ void report_summary(struct report *r, const struct engine *e, const struct run_i
 		json_summary(&r->v, e, ri);
 	else
 		text_summary(&r->v, e, ri);
+	end_record(r);
+}
+
+void report_event(struct report *r, const struct engine *e, const struct smmu_event *ev)
+{
+	const char *dev;
+
+	if (ev->hdr.type != SMMU_EV_EVTQ || r->fmt != FMT_JSON)
+		return;	/* the text view lists events grouped, in its summary */
+	dev = event_device(e, ev->hdr.smmu, ev->evtq.client, ev->evtq.have_sid, ev->evtq.sid);
+	if (!view_event_shown(&r->v, ev->hdr.smmu, ev->evtq.have_sid, ev->evtq.sid, dev))
+		return;
+	json_event(&r->v, e, ev);
 	end_record(r);
 }
 

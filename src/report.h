@@ -16,13 +16,6 @@
 
 enum report_fmt { FMT_TEXT = 0, FMT_JSON };
 
-struct report_filter {
-	const char *smmu;	/* NULL = any */
-	const char *device;
-	bool have_sid;
-	uint32_t sid;
-};
-
 struct report {
 	enum report_fmt fmt;
 	struct view v;
@@ -35,6 +28,8 @@ void report_init(struct report *r, enum report_fmt fmt, struct obuf *out, const 
 void report_incident(void *ctx, const struct incident *inc);
 void report_summary(struct report *r, const struct engine *e, const struct run_info *ri);
 void report_lost(struct report *r, const struct smmu_ev_lost *lost, const struct run_info *ri);
+/* an event-queue record, after the engine took it: a JSON record of its own */
+void report_event(struct report *r, const struct engine *e, const struct smmu_event *ev);
 bool report_filter_match(const struct report_filter *f, const struct incident *inc);
 
 #endif /* SMMUTRACE_REPORT_H */

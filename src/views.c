@@ -57,3 +57,25 @@ uint64_t suppressed_of_kind(const struct engine *e, enum suppressed_kind kind)
 	}
 	return total;
 }
+
+const char *event_device(const struct engine *e, const char *smmu, const char *client,
+			 bool have_sid, uint32_t sid)
+{
+	if (client[0] && client[0] != '(')
+		return client;
+	return have_sid ? engine_sid_device(e, smmu, sid) : NULL;
+}
+
+bool view_event_shown(const struct view *v, const char *smmu, bool have_sid, uint32_t sid,
+		      const char *dev)
+{
+	const struct report_filter *f = v->filt;
+
+	if (!f)
+		return true;
+	if (f->smmu && strcmp(f->smmu, smmu))
+		return false;
+	if (f->device && (!dev || strcmp(f->device, dev)))
+		return false;
+	return !f->have_sid || (have_sid && sid == f->sid);
+}

@@ -52,9 +52,17 @@ struct run_info {
 /* what rate-limited lines stood for, by the function the kernel names */
 enum suppressed_kind { SUPP_CMDQ = 0, SUPP_EVENTS, SUPP_OTHER, SUPP_KINDS };
 
+struct report_filter {
+	const char *smmu;	/* NULL = any */
+	const char *device;
+	bool have_sid;
+	uint32_t sid;
+};
+
 /* one output stream and what its views remember between records */
 struct view {
 	struct obuf *out;
+	const struct report_filter *filt;	/* event rows and records; NULL = all */
 	const char *host;
 	uint64_t shown;		/* incidents written */
 	uint64_t hidden;	/* incidents the filters kept out */
@@ -65,6 +73,12 @@ struct view {
 void incident_skipped_text(const struct incident *inc, char *buf, size_t len);
 enum suppressed_kind suppressed_kind(const char *func);
 uint64_t suppressed_of_kind(const struct engine *e, enum suppressed_kind kind);
+/* an event record's device: the client the kernel printed, else the SID's */
+const char *event_device(const struct engine *e, const char *smmu, const char *client,
+			 bool have_sid, uint32_t sid);
+/* an event record or row the filters keep */
+bool view_event_shown(const struct view *v, const char *smmu, bool have_sid, uint32_t sid,
+		      const char *dev);
 
 void text_incident(struct view *v, const struct incident *inc);
 void text_summary(struct view *v, const struct engine *e, const struct run_info *ri);
@@ -72,6 +86,8 @@ void text_lost(struct view *v, const struct smmu_ev_lost *lost);
 void json_incident(struct view *v, const struct incident *inc);
 void json_summary(struct view *v, const struct engine *e, const struct run_info *ri);
 void json_lost(struct view *v, const struct smmu_ev_lost *lost, const struct run_info *ri);
+/* one event-queue record, after the engine took it (it may name the SID's device) */
+void json_event(struct view *v, const struct engine *e, const struct smmu_event *ev);
 /* node_exporter textfile metrics, the whole file */
 void prom_render(struct obuf *o, const struct engine *e, const struct run_info *ri);
 /* ... written next to path and renamed over it; 0 or -errno with err filled */

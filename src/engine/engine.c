@@ -185,7 +185,8 @@ void engine_evictions(const struct engine *e, struct engine_evictions *out)
 	out->devices = e->dev_reg.evicted;
 	out->queues = e->q_reg.evicted;
 	out->funcs = e->func_reg.evicted;
+	out->evtq_groups = e->evg_reg.evicted;
 	out->refused = e->smmu_reg.refused + e->sid_reg.refused + e->dev_reg.refused +
-		       e->q_reg.refused + e->func_reg.refused;
+		       e->q_reg.refused + e->func_reg.refused + e->evg_reg.refused;
 	out->suspect_sets = e->sets_dropped;
 }

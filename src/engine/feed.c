@@ -48,9 +48,13 @@ static void on_smmu_info(struct engine *e, const struct smmu_event *ev)
 		s->info.evtq_events++;
 		if (ev->evtq.have_sid && ev->evtq.client[0] && ev->evtq.client[0] != '(')
 			sid_map_add(e, ev->hdr.smmu, ev->evtq.sid, ev->evtq.client);
+		evtq_group_add(e, ev);
 		break;
 	case SMMU_EV_EVTQ_OVERFLOW:
 		s->info.evtq_overflows++;
+		break;
+	case SMMU_EV_CMDQV_ERROR:
+		s->info.cmdqv_errors++;
 		break;
 	case SMMU_EV_CMDQ_TIMEOUT:
 		s->info.cmdq_full_timeouts++;
@@ -137,6 +141,7 @@ void engine_feed(struct engine *e, const struct smmu_event *in)
 	case SMMU_EV_FEATURES:
 	case SMMU_EV_EVTQ:
 	case SMMU_EV_EVTQ_OVERFLOW:
+	case SMMU_EV_CMDQV_ERROR:
 	case SMMU_EV_CMDQ_TIMEOUT:
 	case SMMU_EV_STATS:
 		on_smmu_info(e, ev);

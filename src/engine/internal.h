@@ -209,6 +209,8 @@ struct engine {
 	struct registry func_reg;
 	struct qshift *qs;
 	struct registry q_reg;
+	struct evtq_group *evgs;
+	struct registry evg_reg;
 	struct set_entry *sets;
 	int n_sets;
 	uint64_t sets_dropped;
@@ -252,6 +254,7 @@ uint32_t smmu_shift(struct engine *e, const char *name);
 void qshift_set(struct engine *e, uint64_t cmdq, uint32_t shift);
 uint32_t qshift_get(const struct engine *e, uint64_t cmdq);
 void func_count_add(struct engine *e, const char *func, uint64_t count);
+void evtq_group_add(struct engine *e, const struct smmu_event *ev);
 
 /* join.c */
 struct suspect *suspect_add(struct incident *inc, bool have_sid, uint32_t sid,

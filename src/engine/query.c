@@ -22,6 +22,11 @@ bool engine_incident_qpos(const struct incident *inc, uint32_t *pos)
 	return true;
 }
 
+enum src_kind engine_source(const struct engine *e)
+{
+	return e->o.source;
+}
+
 bool engine_have_issuer_stats(const struct engine *e)
 {
 	for (int i = 0; i < engine_n_smmus(e); i++)

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decode.h"
 #include "internal.h"
 #include "util.h"
 
@@ -507,6 +508,91 @@ void func_count_add(struct engine *e, const char *name, uint64_t count)
 	reg_touch(e, &e->func_reg, idx);
 }
 
+/* ---- event-queue records by (SMMU, SID, event) --------------------------- */
+
+struct evg_key {
+	const char *smmu;
+	uint32_t sid;
+	bool have_sid;
+	int id;
+};
+
+static uint32_t evg_hash(const struct evg_key *k)
+{
+	uint32_t h = hash_str(FNV_OFFSET, k->smmu, SMMU_NAME_LEN);
+
+	h = hash_u64(h, (uint64_t)k->sid << 1 | k->have_sid);
+	return hash_u64(h, (uint64_t)(int64_t)k->id);
+}
+
+static bool evg_eq(const struct engine *e, int idx, const void *key)
+{
+	const struct evtq_group *g = &e->evgs[idx];
+	const struct evg_key *k = key;
+
+	return g->have_sid == k->have_sid && (!k->have_sid || g->sid == k->sid) &&
+	       g->id == k->id && !strncmp(g->smmu, k->smmu, SMMU_NAME_LEN);
+}
+
+void evtq_group_add(struct engine *e, const struct smmu_event *ev)
+{
+	struct evg_key k = { .smmu = ev->hdr.smmu, .id = -1 };
+	struct evtq_group *g;
+	struct smmu_evt f;
+	struct evtime t;
+	uint32_t h;
+	bool evict;
+	int idx;
+
+	smmu_evtq_fields(&ev->evtq, &f);
+	k.have_sid = f.have & SMMU_EVT_SID;
+	k.sid = k.have_sid ? f.sid : 0;
+	if (f.have & SMMU_EVT_ID)
+		k.id = f.id;
+	h = evg_hash(&k);
+	idx = reg_find(&e->evg_reg, h, evg_eq, e, &k);
+	if (idx < 0) {
+		if (!reg_ready(&e->evg_reg, (void **)&e->evgs, sizeof(*e->evgs)))
+			return;
+		idx = reg_slot(e, &e->evg_reg, NULL, &evict);
+		if (idx < 0)
+			return;
+		g = &e->evgs[idx];
+		if (evict) {
+			struct evg_key old = { g->smmu, g->sid, g->have_sid, g->id };
+
+			reg_unlink(&e->evg_reg, evg_hash(&old), idx);
+		}
+		memset(g, 0, sizeof(*g));
+		str_copy(g->smmu, sizeof(g->smmu), k.smmu);
+		g->sid = k.sid;
+		g->have_sid = k.have_sid;
+		g->id = k.id;
+		reg_link(&e->evg_reg, h, idx);
+	}
+	g = &e->evgs[idx];
+	reg_touch(e, &e->evg_reg, idx);
+	evtime_of(ev, &t);
+	if (!g->count++)
+		g->first = t;
+	evtime_max(&g->last, &t);
+	if (f.have & SMMU_EVT_RW)
+		f.read ? g->reads++ : g->writes++;
+	/* the name the kernel printed for the client; "(unassigned sid)" names nobody */
+	if (ev->evtq.client[0] && ev->evtq.client[0] != '(')
+		str_copy(g->dev, sizeof(g->dev), ev->evtq.client);
+}
+
+int engine_n_evtq_groups(const struct engine *e)
+{
+	return e->evg_reg.n;
+}
+
+const struct evtq_group *engine_evtq_group(const struct engine *e, int i)
+{
+	return &e->evgs[i];
+}
+
 void registry_init(struct engine *e)
 {
 	reg_init(&e->smmu_reg, e->o.max_smmus ? e->o.max_smmus : ENGINE_MAX_SMMUS);
@@ -515,6 +601,7 @@ void registry_init(struct engine *e)
 	reg_init(&e->dev_reg, e->o.max_devices ? e->o.max_devices : ENGINE_MAX_DEVICES);
 	reg_init(&e->q_reg, ENGINE_MAX_QUEUES);
 	reg_init(&e->func_reg, ENGINE_MAX_FUNCS);
+	reg_init(&e->evg_reg, ENGINE_MAX_EVTQ_GROUPS);
 }
 
 void registry_free(struct engine *e)
@@ -525,6 +612,8 @@ void registry_free(struct engine *e)
 	reg_free(&e->dev_reg);
 	reg_free(&e->q_reg);
 	reg_free(&e->func_reg);
+	reg_free(&e->evg_reg);
+	free(e->evgs);
 	free(e->smmus);
 	free(e->sids);
 	free(e->devs);

@@ -92,6 +92,22 @@ cp "$TMP/out" "$TMP/clean.json"
 # command, a fetch abort, a patched kernel's ATC line, and on the other SMMU a timeout
 # line whose hwcons already carries ERR=3 before its CMDQ error: five CMD_SYNCs failed
 json_check 'sorted(i["kind"] for i in inc) == ["atc_timeout"] * 3 + ["fetch_abort", "illegal_command"] and sorted(i["cons"] for i in inc if i["cons"] is not None) == [0x01000c41, 0x02001000, 0x03001070, 0x0302bb84] and summ["unrecognized"] == 0 and summ["suppressed_events"] == 12 and summ["suppressed_cmdq"] == 37' "clean corpus"
+# event records, first-class: each one's StreamID and device, grouped in the summary
+expect 0 "$BIN" replay --json "$FIX/corpus-clean.log"
+json_check 'sorted(r["sid"] for r in recs if r["type"] == "event") == [0x3f, 0x100, 0x200] and [r["device"] for r in recs if r["type"] == "event" and r["sid"] == 0x200] == ["0000:02:00.0"] and [r["access"] for r in recs if r["type"] == "event"] == ["read", "write", None] and {s["smmu"]: s["evtq_overflows"] for s in summ["smmus"]} == {"arm-smmu-v3.0.auto": 1, "arm-smmu-v3.1.auto": 0} and sum(g["count"] for g in summ["event_groups"]) == 3' "event records"
+expect 0 "$BIN" replay --json --sid 0x200 "$FIX/corpus-clean.log"
+json_check '[r["name"] for r in recs if r["type"] == "event"] == ["F_TRANSLATION"] and len(summ["event_groups"]) == 1' "--sid applies to event records"
+expect 0 "$BIN" replay "$FIX/corpus-clean.log"
+contains "$TMP/out" "EVENT QUEUE"
+contains "$TMP/out" "0000:02:00.0      0x200 F_TRANSLATION"
+contains "$TMP/out" "12 rate-limited event records"
+expect 0 "$BIN" replay --prom "$TMP/ev.prom" "$FIX/corpus-clean.log"
+contains "$TMP/ev.prom" 'smmutrace_evtq_records_total{smmu="arm-smmu-v3.0.auto",device="0000:02:00.0",sid="0x200",event="F_TRANSLATION"} 1'
+contains "$TMP/ev.prom" 'smmutrace_evtq_overflows_total{smmu="arm-smmu-v3.0.auto"} 1'
+# a dword that cannot be read: the fields it carries are null, the others are not shifted
+printf '[5.0] arm-smmu-v3 s: event 0x10 received:\n[5.0] arm-smmu-v3 s: \t0x00000100000zz010\n[5.0] arm-smmu-v3 s: \t0x0000000800000000\n[5.0] arm-smmu-v3 s: \t0x00000000ffff1000\n[5.0] arm-smmu-v3 s: \t0x0000000000000000\n' >"$TMP/mangled-dword.log"
+expect 0 "$BIN" replay --json "$TMP/mangled-dword.log"
+json_check '[(r["event"], r["sid"], r["addr"], r["access"], r["dwords"][0]) for r in recs if r["type"] == "event"] == [(16, None, "0xffff1000", "read", None)] and summ["malformed"] == 1' "mangled dword"
 for f in pasted-reply.log pasted-qp.log; do
 	expect 0 "$BIN" replay --json "$FIX/$f"
 	json_check 'summ["unrecognized"] == 0 and summ["malformed"] == 0' "$f read whole"

@@ -676,6 +676,18 @@ def sw_timeout(res, sc, ctx):
         "; sync slot probe" if sync_slot else ""))
 
 
+def kernel_events(sec):
+    """(event id, StreamID) of each 'event 0x.. received:' dump: dword 0 holds both"""
+    out = []
+    for k, text in enumerate(sec):
+        h = re.search(r": event 0x([0-9a-f]+) received:$", text)
+        if not h:
+            continue
+        d0 = next((re.search(r":\s*0x([0-9a-f]{16})$", t) for t in sec[k + 1:k + 2]), None)
+        out.append((int(h.group(1), 16), int(d0.group(1), 16) >> 32 if d0 else None))
+    return out
+
+
 def illegal(res, sc, ctx):
     f = facts(res, "illegal")
     sc.check(f.get("scenario_rc") == "0", "guest scenario ran", "rc %s" % f.get("scenario_rc"))
@@ -750,6 +762,11 @@ def illegal(res, sc, ctx):
             sc.check(e.get("evtq_events") == evl,
                      "evtq_events = %d 'event received' lines the kernel printed" % evl,
                      "got %s" % e.get("evtq_events"))
+            kev = kernel_events(sec)
+            rev = [(r.get("event"), r.get("sid")) for r in recs if r.get("type") == "event"]
+            sc.check(sorted(rev, key=str) == sorted(kev, key=str),
+                     "event records: the %d dumps' event ids and StreamIDs" % len(kev),
+                     "got %s, kernel %s" % (rev[:4], kev[:4]))
         rets = nonzero_returns(section(ctx["trace"], "illegal", text=lambda t: t["text"]))
         issuer_stats(sc, res, "illegal", e, len(rets))
 

@@ -500,6 +500,54 @@ static void test_tick_settles(void **state)
 	run_free(r);
 }
 
+static const struct evtq_group *group(const struct run *r, uint32_t sid, int id)
+{
+	for (int i = 0; i < engine_n_evtq_groups(r->e); i++) {
+		const struct evtq_group *g = engine_evtq_group(r->e, i);
+
+		if (g->have_sid && g->sid == sid && g->id == id)
+			return g;
+	}
+	fail_msg("no group for sid 0x%x event 0x%x", sid, id);
+	return NULL;
+}
+
+/* event records grouped by SMMU, StreamID and event, with counts and times */
+static void test_event_groups(void **state)
+{
+#define EVT(t, d0, d1)	"[" t "] " P "event 0x10 received:\n[" t "] " P "\t0x" d0 "\n" \
+			"[" t "] " P "\t0x" d1 "\n[" t "] " P "\t0x0000000000001000\n" \
+			"[" t "] " P "\t0x0000000000000000\n"
+	struct run *r = replay(
+		EVT("20.0", "0000010000000010", "0000000800000000")
+		EVT("21.0", "0000010000000010", "0000000800000000")
+		"[22.0] " P "event 0x10 received:\n"
+		"[22.0] " P "\t0x0000020000000010\n[22.0] " P "\t0x0000000000000000\n"
+		"[22.0] " P "\t0x0000000000002000\n[22.0] " P "\t0x0000000000000000\n"
+		"[22.0] " P "event: F_TRANSLATION client: 0000:02:00.0 sid: 0x200 ssid: 0 "
+		"iova: 0x2000 ipa: 0\n"
+		EVT("23.0", "0000020000000010", "0000000000000000")
+		"[24.0] " P "EVTQ overflow detected -- events lost\n");
+	const struct evtq_group *a = group(r, 0x100, 0x10), *b = group(r, 0x200, 0x10);
+	const struct smmu_info *s = engine_smmu(r->e, 0);
+
+	assert_int_equal(engine_n_evtq_groups(r->e), 2);
+	assert_int_equal(a->count, 2);
+	assert_int_equal(a->reads, 2);
+	assert_int_equal(a->first.mono_ns, 20000000000ULL);
+	assert_int_equal(a->last.mono_ns, 21000000000ULL);
+	assert_string_equal(a->dev, "");
+	assert_int_equal(b->count, 2);
+	assert_int_equal(b->writes, 2);
+	assert_string_equal(b->dev, "0000:02:00.0");
+	/* the decoded line taught the SID's device: later raw records have it too */
+	assert_string_equal(engine_sid_device(r->e, "arm-smmu-v3.0.auto", 0x200), "0000:02:00.0");
+	assert_int_equal(s->evtq_events, 4);
+	assert_int_equal(s->evtq_overflows, 1);
+	run_free(r);
+#undef EVT
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -527,6 +575,7 @@ int main(void)
 		cmocka_unit_test(test_cons_poll_line_and_exact_record),
 		cmocka_unit_test(test_collateral_needs_an_error),
 		cmocka_unit_test(test_tick_settles),
+		cmocka_unit_test(test_event_groups),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

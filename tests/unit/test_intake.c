@@ -418,6 +418,11 @@ static void test_dwords(void **state)
 	assert_int_equal(l->ev[3].evtq.dw_bad & 1, 1);
 	assert_int_equal(l->ev[3].evtq.have_sid, 0);
 	assert_int_equal(l->ev[3].evtq.id, 0x10);	/* the header said so */
+	/* ... so dword 1 is still read by the event's layout */
+	smmu_evtq_fields(&l->ev[3].evtq, &f);
+	assert_false(f.have & SMMU_EVT_SID);
+	assert_true(f.have & SMMU_EVT_RW);
+	assert_int_equal(f.read, 1);
 	free(l);
 }
 
