@@ -51,7 +51,7 @@ ALL_LDFLAGS := $(LDFLAGS) $(SYS_LDFLAGS)
 ENGINE_SRCS := $(addprefix src/engine/,time.c registry.c join.c attrib.c narrow.c settle.c \
 	       feed.c engine.c query.c)
 CORE_SRCS := src/decode.c src/drvmsg.c src/kmsg.c src/kmsg_body.c src/intake.c $(ENGINE_SRCS) \
-	     src/report.c src/views.c src/fmt.c src/jsonw.c src/out_text.c src/out_json.c \
+	     src/report.c src/views.c src/fmt.c src/jsonw.c src/out_text.c src/out_next.c src/out_json.c \
 	     src/capset.c src/origin.c src/plan.c
 # file formats and outputs with their I/O, the pipeline: also linked into
 # tests and fuzzers

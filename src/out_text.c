@@ -538,6 +538,8 @@ void text_summary(struct view *v, const struct engine *e, const struct run_info 
 	if (ri->truncated)
 		obuf_printf(v->out, "input was truncated: the report covers what was read\n");
 	evictions_line(v, e);
+	if (ri->final)
+		text_next_steps(v, e);
 }
 
 void text_lost(struct view *v, const struct smmu_ev_lost *lost)

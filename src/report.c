@@ -49,6 +49,10 @@ void report_incident(void *ctx, const struct incident *inc)
 		return;
 	}
 	r->v.shown++;
+	if (inc->issuer_notified == 0)
+		r->v.not_told++;
+	if (inc->n_issuers || inc->have_walk)
+		r->v.issuer_evidence = true;
 	if (r->fmt == FMT_JSON)
 		json_incident(&r->v, inc);
 	else

@@ -67,6 +67,9 @@ struct view {
 	uint64_t shown;		/* incidents written */
 	uint64_t hidden;	/* incidents the filters kept out */
 	bool text_header;
+	/* what the shown incidents said, for the text view's next steps */
+	uint64_t not_told;	/* the issuer's CMD_SYNC returned 0 */
+	bool issuer_evidence;	/* an issuer record or a queue walk named devices */
 };
 
 /* helpers shared by the views (views.c) */
@@ -83,6 +86,8 @@ bool view_event_shown(const struct view *v, const char *smmu, bool have_sid, uin
 void text_incident(struct view *v, const struct incident *inc);
 void text_summary(struct view *v, const struct engine *e, const struct run_info *ri);
 void text_lost(struct view *v, const struct smmu_ev_lost *lost);
+/* after the final summary: per SMMU with incidents, what to look at next (out_next.c) */
+void text_next_steps(struct view *v, const struct engine *e);
 void json_incident(struct view *v, const struct incident *inc);
 void json_summary(struct view *v, const struct engine *e, const struct run_info *ri);
 void json_lost(struct view *v, const struct smmu_ev_lost *lost, const struct run_info *ri);

@@ -45,6 +45,17 @@ contains "$TMP/out" "skipped command: ATC_INV sid=0x90100"
 contains "$TMP/out" "12 rate-limited command-queue messages (CMD_SYNC and CMDQ timeouts) never reached the log"
 if awk 'length > 99 { exit 1 }' "$TMP/out"; then ok; else bad "text lines over 99 columns"; fi
 
+# the operator's next step, from what the incidents said
+contains "$TMP/out" "NEXT STEPS"
+contains "$TMP/out" "likely culprit (across incidents): 0000:01:00.1"
+contains "$TMP/out" "Reset it before trusting its DMA again"
+contains "$TMP/out" "PCIe AER completion timeouts logged for 0000:01:00.1"
+printf '[1.0] arm-smmu-v3 arm-smmu-v3.0.auto: CMDQ error (cons 0x0302bb84): ATC invalidate timeout\n' >"$TMP/nosize.log"
+expect 0 "$BIN" replay "$TMP/nosize.log"
+contains "$TMP/out" 'the log has no "allocated N entries for cmdq" line'
+contains "$TMP/out" "sudo smmutrace --live (with kprobes or fentry)"
+if awk 'length > 99 { exit 1 }' "$TMP/out"; then ok; else bad "next steps over 99 columns"; fi
+
 echo "  CLI      filters"
 expect 0 "$BIN" replay --json --device 0000:01:00.1 "$FIX/example-host.log"
 json_check 'len(inc) == 1 and inc[0]["suspects"][0]["device"] == "0000:01:00.1" and summ["filtered_out"] == 2' "--device"
