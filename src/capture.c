@@ -35,6 +35,7 @@ size_t smmu_event_size(uint16_t type)
 	case SMMU_EV_EVTQ:		return BODY(evtq);
 	case SMMU_EV_AER:		return BODY(aer);
 	case SMMU_EV_CMDQV_ERROR:	return BODY(cmdqv);
+	case SMMU_EV_HOST:		return BODY(host);
 	case SMMU_EV_ISSUE:		return BODY(issue);
 	case SMMU_EV_QUEUE_WALK:	return BODY(walk);
 	case SMMU_EV_SID_MAP:		return BODY(sid_map);
@@ -599,6 +600,7 @@ static void terminate_strings(struct smmu_event *ev)
 	case SMMU_EV_SUPPRESSED:	TERM(ev->suppressed.func); break;
 	case SMMU_EV_EVTQ:		TERM(ev->evtq.client); break;
 	case SMMU_EV_AER:		TERM(ev->aer.dev); break;
+	case SMMU_EV_HOST:		TERM(ev->host.name); break;
 	case SMMU_EV_ISSUE:		TERM(ev->issue.comm); break;
 	case SMMU_EV_SID_MAP:		TERM(ev->sid_map.dev); break;
 	case SMMU_EV_IOPF:		TERM(ev->iopf.dev); break;

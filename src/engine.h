@@ -109,6 +109,7 @@ struct incident {
 	uint64_t id;
 	enum incident_kind kind;
 	char smmu[SMMU_NAME_LEN];
+	char host[SMMU_NAME_LEN];	/* the machine (replay of several); "" = this run's */
 	uint32_t max_n_shift;		/* 0 = unknown */
 	bool have_cons;
 	uint32_t cons;
@@ -150,6 +151,7 @@ struct incident {
 
 struct smmu_info {
 	char name[SMMU_NAME_LEN];
+	char host[SMMU_NAME_LEN];	/* as struct incident */
 	uint32_t max_n_shift;		/* 0 = unknown */
 	int ats;			/* -1 unknown */
 	uint32_t features;
@@ -168,6 +170,7 @@ struct smmu_info {
 struct device_stat {
 	char dev[SMMU_DEV_LEN];		/* "" when only the SID is known */
 	char smmu[SMMU_NAME_LEN];
+	char host[SMMU_NAME_LEN];	/* as struct incident */
 	uint32_t sid;
 	bool have_sid;
 	uint64_t incidents;		/* incidents naming it as a suspect */
@@ -190,6 +193,7 @@ struct device_stat {
 /* event-queue records, grouped by SMMU, StreamID and event */
 struct evtq_group {
 	char smmu[SMMU_NAME_LEN];
+	char host[SMMU_NAME_LEN];	/* as struct incident */
 	char dev[SMMU_DEV_LEN];		/* the client the kernel printed; "" = none */
 	uint32_t sid;
 	bool have_sid;
@@ -242,6 +246,13 @@ void engine_free(struct engine *e);
 /* the source recorded in incidents opened from now on */
 void engine_set_source(struct engine *e, enum src_kind source);
 enum src_kind engine_source(const struct engine *e);
+/*
+ * What follows comes from another machine (replay of several machines'
+ * files): everything open settles, nothing joins across, and SMMUs,
+ * StreamIDs and devices are that host's own from now on.
+ */
+void engine_set_host(struct engine *e, const char *host);
+const char *engine_host(const struct engine *e);
 void engine_feed(struct engine *e, const struct smmu_event *ev);
 /* settle everything still open (end of input, or exit) */
 void engine_finish(struct engine *e);
@@ -259,6 +270,9 @@ int engine_n_suppressed_funcs(const struct engine *e);
 const char *engine_suppressed_func(const struct engine *e, int i, uint64_t *count);
 const struct smmu_ev_lost *engine_lost(const struct engine *e);
 const char *engine_sid_device(const struct engine *e, const char *smmu, uint32_t sid);
+/* the same for a host's SMMU (rows carry their host) */
+const char *engine_sid_device_of(const struct engine *e, const char *host, const char *smmu,
+				 uint32_t sid);
 uint64_t engine_events(const struct engine *e);
 void engine_evictions(const struct engine *e, struct engine_evictions *out);
 int engine_n_evtq_groups(const struct engine *e);

@@ -49,6 +49,7 @@ enum smmu_ev_type {
 	SMMU_EV_AER		= 12,	/* PCIe AER error for a device */
 	SMMU_EV_EVTQ_OVERFLOW	= 13,	/* "EVTQ overflow detected -- events lost" */
 	SMMU_EV_CMDQV_ERROR	= 14,	/* Tegra241 CMDQV "unexpected error reported. ..." */
+	SMMU_EV_HOST		= 15,	/* replay of several machines: what follows is this one's */
 	/* what only the BPF programs can see */
 	SMMU_EV_ISSUE		= 32,	/* an arm_smmu_cmdq_issue_cmdlist call that matters */
 	SMMU_EV_QUEUE_WALK	= 33,	/* ISR: the failing CMD_SYNC and the ATC_INVs before it */
@@ -238,6 +239,10 @@ struct smmu_ev_cmdqv {
 	__u32 pad;
 };
 
+struct smmu_ev_host {
+	char name[SMMU_NAME_LEN];	/* "" = the run's own */
+};
+
 struct smmu_ev_aer {
 	char dev[SMMU_DEV_LEN];	/* the device the error is for */
 	__u32 cmplto;		/* Completion Timeout seen (status bit 14) */
@@ -355,6 +360,7 @@ struct smmu_event {
 		struct smmu_ev_evtq evtq;
 		struct smmu_ev_aer aer;
 		struct smmu_ev_cmdqv cmdqv;
+		struct smmu_ev_host host;
 		struct smmu_ev_issue issue;
 		struct smmu_ev_queue_walk walk;
 		struct smmu_ev_sid_map sid_map;

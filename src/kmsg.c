@@ -660,6 +660,39 @@ static inline enum kmsg_head line_head(struct kmsg_parser *p, const char *line, 
 	return h;
 }
 
+/* the host token before "kernel:" in a syslog or journal header */
+static bool host_token(struct cur c, char *host, size_t hlen)
+{
+	struct cur t = c;
+	const char *sp = memchr(c.p, ' ', cur_len(&c) < 64 ? cur_len(&c) : 64);
+
+	if (!sp || sp == c.p || !host_kernel(&t))
+		return false;
+	copy_name(host, hlen, c.p, sp - c.p);
+	return true;
+}
+
+bool kmsg_line_host(const char *line, size_t len, char *host, size_t hlen)
+{
+	struct cur c = { line, line + len };
+	struct kmsg_ts ts = { 0 };
+
+	if (len && *c.p == '<') {
+		const char *gt = memchr(c.p, '>', len < 5 ? len : 5);
+
+		if (gt)
+			c.p = gt + 1;
+	}
+	if (c.p < c.e && *c.p == '[') {
+		/* journalctl -o short-monotonic */
+		if (!ts_dmesg(&c, &ts))
+			return false;
+	} else if (!ts_iso(&c, &ts) && !ts_syslog(&c, &ts, 2000)) {
+		return false;
+	}
+	return host_token(c, host, hlen);
+}
+
 enum kmsg_head kmsg_line_head(struct kmsg_parser *p, const char *line, size_t len,
 			      struct kmsg_ts *ts, const char **msg, size_t *msg_len,
 			      char *buf)

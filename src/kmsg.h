@@ -129,6 +129,8 @@ struct kmsg_read {
 enum kmsg_res kmsg_feed(struct kmsg_parser *p, const char *msg, size_t len,
 			const struct kmsg_ts *ts, uint32_t cpu, unsigned int flags,
 			struct kmsg_read *rd);
+/* the host a syslog or journal line names ("May 19 10:11:12 node7 kernel: ...") */
+bool kmsg_line_host(const char *line, size_t len, char *host, size_t hlen);
 /* decode a lazily found timestamp now */
 void kmsg_ts_resolve(struct kmsg_ts *ts);
 /* count a line that looked like the driver's and keep the first few */

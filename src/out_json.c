@@ -11,13 +11,19 @@
 #include "jsonw.h"
 #include "views.h"
 
-static void record_begin(struct jw *w, struct view *v, const char *type)
+/* host: the machine of a replay of several, "" = this run's */
+static void record_begin_host(struct jw *w, struct view *v, const char *type, const char *host)
 {
 	jw_init(w, v->out);
 	jw_obj(w);
 	jw_kv_str(w, "type", type);
 	jw_kv_u64(w, "schema", SMMUTRACE_JSON_SCHEMA);
-	jw_kv_str_or_null(w, "host", v->host);
+	jw_kv_str_or_null(w, "host", host[0] ? host : v->host);
+}
+
+static void record_begin(struct jw *w, struct view *v, const char *type)
+{
+	record_begin_host(w, v, type, "");
 }
 
 static void record_end(struct jw *w)
@@ -199,7 +205,7 @@ void json_incident(struct view *v, const struct incident *inc)
 {
 	struct jw w;
 
-	record_begin(&w, v, "incident");
+	record_begin_host(&w, v, "incident", inc->host);
 	jw_kv_u64(&w, "id", inc->id);
 	jw_kv_str(&w, "kind", incident_kind_name(inc->kind));
 	jw_kv_str_or_null(&w, "smmu", inc->smmu);
@@ -296,13 +302,14 @@ void json_event(struct view *v, const struct engine *e, const struct smmu_event 
 	smmu_evtq_fields(q, &f);
 	have_id = f.have & SMMU_EVT_ID;
 	have_sid = f.have & SMMU_EVT_SID;
-	record_begin(&w, v, "event");
+	record_begin_host(&w, v, "event", engine_host(e));
 	jw_kv_str_or_null(&w, "smmu", ev->hdr.smmu);
 	jw_kv_u64_if(&w, "event", have_id, f.id);
 	jw_kv_str_or_null(&w, "name", have_id ? smmu_evt_name(f.id) : NULL);
 	jw_kv_u64_if(&w, "sid", have_sid, f.sid);
 	jw_kv_u64_if(&w, "ssid", (f.have & SMMU_EVT_SSID) && f.ssv, f.ssid);
-	jw_kv_str_or_null(&w, "device", event_device(e, ev->hdr.smmu, q->client, have_sid, f.sid));
+	jw_kv_str_or_null(&w, "device", event_device(e, engine_host(e), ev->hdr.smmu, q->client,
+						     have_sid, f.sid));
 	jw_kv_str_or_null(&w, "client", q->client);
 	kv_hex_if(&w, "addr", f.have & SMMU_EVT_ADDR, f.addr);
 	kv_hex_if(&w, "ipa", f.have & SMMU_EVT_IPA, f.ipa);
@@ -364,6 +371,7 @@ static void smmus_json(struct jw *w, const struct engine *e)
 
 		jw_obj(w);
 		jw_kv_str_or_null(w, "smmu", s->name);
+		jw_kv_str_or_null(w, "host", s->host);
 		jw_kv_u64_if(w, "max_n_shift", shift_known(s->max_n_shift), s->max_n_shift);
 		kv_tristate(w, "ats", s->ats < 0 ? -1 : !!s->ats);
 		kv_by_kind(w, "incidents", s->incidents);
@@ -382,6 +390,7 @@ static void device_json(struct jw *w, const struct device_stat *d)
 {
 	jw_obj(w);
 	jw_kv_str_or_null(w, "device", d->dev);
+	jw_kv_str_or_null(w, "host", d->host);
 	jw_kv_u64_if(w, "sid", d->have_sid, d->sid);
 	jw_kv_str_or_null(w, "smmu", d->smmu);
 	jw_kv_u64(w, "incidents", d->incidents);
@@ -458,12 +467,13 @@ static void event_groups_json(struct jw *w, const struct view *v, const struct e
 	jw_arr(w);
 	for (int i = 0; i < engine_n_evtq_groups(e); i++) {
 		const struct evtq_group *g = engine_evtq_group(e, i);
-		const char *dev = event_device(e, g->smmu, g->dev, g->have_sid, g->sid);
+		const char *dev = event_device(e, g->host, g->smmu, g->dev, g->have_sid, g->sid);
 
 		if (!view_event_shown(v, g->smmu, g->have_sid, g->sid, dev))
 			continue;
 		jw_obj(w);
 		jw_kv_str_or_null(w, "smmu", g->smmu);
+		jw_kv_str_or_null(w, "host", g->host);
 		jw_kv_str_or_null(w, "device", dev);
 		jw_kv_u64_if(w, "sid", g->have_sid, g->sid);
 		jw_kv_u64_if(w, "event", g->id >= 0, (uint64_t)g->id);

@@ -44,7 +44,8 @@ static int list_name(struct obuf *o, int n, int col, const char *name, const cha
 }
 
 /* the devices this SMMU's incidents and events named, on as many lines as they need */
-static void devices_behind(struct view *v, const struct engine *e, const char *smmu)
+static void devices_behind(struct view *v, const struct engine *e, const char *host,
+			   const char *smmu)
 {
 	char name[4 * SMMU_DEV_LEN];
 	int col = 0, n = 0;
@@ -52,15 +53,15 @@ static void devices_behind(struct view *v, const struct engine *e, const char *s
 	for (int i = 0; i < engine_n_devices(e); i++) {
 		const struct device_stat *d = engine_device(e, i);
 
-		if (strcmp(d->smmu, smmu))
+		if (strcmp(d->smmu, smmu) || strcmp(d->host, host))
 			continue;
 		col = list_name(v->out, n++, col, dev_or_sid(d, name, sizeof(name)), "");
 	}
 	for (int i = 0; i < engine_n_evtq_groups(e); i++) {
 		const struct evtq_group *g = engine_evtq_group(e, i);
-		const char *d = event_device(e, g->smmu, g->dev, g->have_sid, g->sid);
+		const char *d = event_device(e, g->host, g->smmu, g->dev, g->have_sid, g->sid);
 
-		if (strcmp(g->smmu, smmu) || !d)
+		if (strcmp(g->smmu, smmu) || strcmp(g->host, host) || !d)
 			continue;
 		text_escape(name, sizeof(name), d);
 		col = list_name(v->out, n++, col, name, " (event records)");
@@ -71,14 +72,15 @@ static void devices_behind(struct view *v, const struct engine *e, const char *s
 }
 
 /* the devices the engine singled out on this SMMU, with the AER records seen near */
-static void culprits(struct view *v, const struct engine *e, const char *smmu)
+static void culprits(struct view *v, const struct engine *e, const char *host,
+		     const char *smmu)
 {
 	char name[4 * SMMU_DEV_LEN];
 
 	for (int i = 0; i < engine_n_devices(e); i++) {
 		const struct device_stat *d = engine_device(e, i);
 
-		if (strcmp(d->smmu, smmu) || d->verdict < VERDICT_LIKELY)
+		if (strcmp(d->smmu, smmu) || strcmp(d->host, host) || d->verdict < VERDICT_LIKELY)
 			continue;
 		obuf_printf(v->out, "  - %s: %s\n", d->verdict == VERDICT_CULPRIT ?
 			    "culprit (alone in a confirmed incident)" :
@@ -88,7 +90,7 @@ static void culprits(struct view *v, const struct engine *e, const char *smmu)
 	for (int i = 0; i < engine_n_devices(e); i++) {
 		const struct device_stat *d = engine_device(e, i);
 
-		if (strcmp(d->smmu, smmu) || !d->aer_cmplto)
+		if (strcmp(d->smmu, smmu) || strcmp(d->host, host) || !d->aer_cmplto)
 			continue;
 		obuf_printf(v->out, "  - PCIe AER completion timeouts logged for %s (%llu) near its "
 			    "incidents: the device\n", dev_or_sid(d, name, sizeof(name)),
@@ -142,7 +144,7 @@ static uint64_t incidents_of(const struct smmu_info *s)
 
 void text_next_steps(struct view *v, const struct engine *e)
 {
-	char name[4 * SMMU_NAME_LEN];
+	char name[4 * SMMU_NAME_LEN], hq[2 * SMMU_NAME_LEN];
 	bool head = false, atc = false;
 
 	for (int i = 0; i < engine_n_smmus(e); i++) {
@@ -153,14 +155,15 @@ void text_next_steps(struct view *v, const struct engine *e)
 		if (!head)
 			obuf_printf(v->out, "\nNEXT STEPS\n");
 		head = true;
-		text_escape(name, sizeof(name), s->name[0] ? s->name : "(unnamed SMMU)");
+		text_escape(name, sizeof(name), host_qualified(hq, sizeof(hq), s->host,
+				s->name[0] ? s->name : "(unnamed SMMU)"));
 		obuf_printf(v->out, "%s:\n", name);
 		if (s->incidents[INC_ATC_TIMEOUT])
 			atc_advice(v, s);
 		other_kinds(v, s);
-		culprits(v, e, s->name);
+		culprits(v, e, s->host, s->name);
 		if (s->incidents[INC_ATC_TIMEOUT])
-			devices_behind(v, e, s->name);
+			devices_behind(v, e, s->host, s->name);
 		atc |= s->incidents[INC_ATC_TIMEOUT] > 0;
 		if (!s->max_n_shift)
 			obuf_puts(v->out,

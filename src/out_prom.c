@@ -76,6 +76,21 @@ static void sample(struct obuf *o, const char *name, int n, const char *const *k
 }
 
 #define LABELS(...)	(const char *const[]){ __VA_ARGS__ }
+#define MAX_LABELS	6
+
+/* a replay of several machines' files: their same-named SMMUs and devices stay apart */
+static void host_sample(struct obuf *o, const char *name, const char *host, int n,
+			const char *const *kv, uint64_t v)
+{
+	const char *hkv[2 * MAX_LABELS] = { "host", host };
+
+	if (!host[0] || n >= MAX_LABELS) {
+		sample(o, name, n, kv, v);
+		return;
+	}
+	memcpy(hkv + 2, kv, 2 * n * sizeof(*kv));
+	sample(o, name, n + 1, hkv, v);
+}
 
 static void smmu_metrics(struct obuf *o, const struct engine *e)
 {
@@ -85,16 +100,17 @@ static void smmu_metrics(struct obuf *o, const struct engine *e)
 		const struct smmu_info *s = engine_smmu(e, i);
 
 		for (int k = 0; k < INC_KINDS; k++)
-			sample(o, "smmutrace_incidents_total", 2,
-			       LABELS("smmu", s->name, "kind", incident_kind_name(k)),
-			       s->incidents[k]);
+			host_sample(o, "smmutrace_incidents_total", s->host, 2,
+				    LABELS("smmu", s->name, "kind", incident_kind_name(k)),
+				    s->incidents[k]);
 	}
 	head(o, "smmutrace_gerrors_total", "counter",
 	     "\"unexpected global error reported\" interrupts.");
 	for (int i = 0; i < engine_n_smmus(e); i++) {
 		const struct smmu_info *s = engine_smmu(e, i);
 
-		sample(o, "smmutrace_gerrors_total", 1, LABELS("smmu", s->name), s->gerrors);
+		host_sample(o, "smmutrace_gerrors_total", s->host, 1, LABELS("smmu", s->name),
+			    s->gerrors);
 	}
 }
 
@@ -107,7 +123,7 @@ static void event_metrics(struct obuf *o, const struct engine *e)
 	     "Event-queue records the driver printed, by SMMU, device, StreamID and event.");
 	for (int i = 0; i < engine_n_evtq_groups(e); i++) {
 		const struct evtq_group *g = engine_evtq_group(e, i);
-		const char *d = event_device(e, g->smmu, g->dev, g->have_sid, g->sid);
+		const char *d = event_device(e, g->host, g->smmu, g->dev, g->have_sid, g->sid);
 		const char *n = g->id >= 0 ? smmu_evt_name(g->id) : NULL;
 
 		if (g->have_sid)
@@ -120,17 +136,17 @@ static void event_metrics(struct obuf *o, const struct engine *e)
 			snprintf(evt, sizeof(evt), "0x%02x", g->id);
 		else
 			evt[0] = '\0';
-		sample(o, "smmutrace_evtq_records_total", 4,
-		       LABELS("smmu", g->smmu, "device", d ? d : "", "sid", sid, "event", evt),
-		       g->count);
+		host_sample(o, "smmutrace_evtq_records_total", g->host, 4,
+			    LABELS("smmu", g->smmu, "device", d ? d : "", "sid", sid, "event", evt),
+			    g->count);
 	}
 	head(o, "smmutrace_evtq_overflows_total", "counter",
 	     "\"EVTQ overflow detected -- events lost\": the SMMU dropped event records.");
 	for (int i = 0; i < engine_n_smmus(e); i++) {
 		const struct smmu_info *s = engine_smmu(e, i);
 
-		sample(o, "smmutrace_evtq_overflows_total", 1, LABELS("smmu", s->name),
-		       s->evtq_overflows);
+		host_sample(o, "smmutrace_evtq_overflows_total", s->host, 1, LABELS("smmu", s->name),
+			    s->evtq_overflows);
 	}
 	head(o, "smmutrace_suppressed_evtq_records_total", "counter",
 	     "Event-queue records the driver's rate limit kept out of the log.");
@@ -157,10 +173,10 @@ static void device_metrics(struct obuf *o, const struct engine *e)
 
 		sid_label(sid, sizeof(sid), d);
 		for (int k = 0; k < INC_KINDS; k++)
-			sample(o, "smmutrace_device_incidents_total", 4,
-			       LABELS("smmu", d->smmu, "sid", sid, "device", d->dev,
-				      "kind", incident_kind_name(k)),
-			       d->by_kind[k]);
+			host_sample(o, "smmutrace_device_incidents_total", d->host, 4,
+				    LABELS("smmu", d->smmu, "sid", sid, "device", d->dev,
+					   "kind", incident_kind_name(k)),
+				    d->by_kind[k]);
 	}
 	head(o, "smmutrace_device_attributions_total", "counter",
 	     "Incidents naming the device as a suspect, by confidence.");
@@ -169,10 +185,10 @@ static void device_metrics(struct obuf *o, const struct engine *e)
 
 		sid_label(sid, sizeof(sid), d);
 		for (int c = 0; c < CONF_LEVELS; c++)
-			sample(o, "smmutrace_device_attributions_total", 4,
-			       LABELS("smmu", d->smmu, "sid", sid, "device", d->dev,
-				      "confidence", confidence_name(c)),
-			       d->by_conf[c]);
+			host_sample(o, "smmutrace_device_attributions_total", d->host, 4,
+				    LABELS("smmu", d->smmu, "sid", sid, "device", d->dev,
+					   "confidence", confidence_name(c)),
+				    d->by_conf[c]);
 	}
 }
 

@@ -187,13 +187,14 @@ static void print_notes(struct view *v, const struct incident *inc)
 
 void text_incident(struct view *v, const struct incident *inc)
 {
-	char t[64], name[4 * SMMU_NAME_LEN];
+	char t[64], name[4 * SMMU_NAME_LEN], hq[2 * SMMU_NAME_LEN];
 
 	text_header(v);
 	fmt_time(&inc->first, t, sizeof(t));
 	obuf_printf(v->out, "#%-4llu %s  %s on %s\n", (unsigned long long)inc->id, t,
 		    incident_kind_name(inc->kind),
-		    esc(name, sizeof(name), inc->smmu, "(unnamed SMMU)"));
+		    esc(name, sizeof(name), host_qualified(hq, sizeof(hq), inc->host, inc->smmu),
+			"(unnamed SMMU)"));
 	print_position(v, inc);
 	if (inc->have_skipped) {
 		char buf[160];
@@ -226,7 +227,7 @@ static bool evtq_overflowed(const struct engine *e)
 
 static void smmu_table(struct view *v, const struct engine *e)
 {
-	char name[4 * SMMU_NAME_LEN], q[16];
+	char name[4 * SMMU_NAME_LEN], hq[2 * SMMU_NAME_LEN], q[16];
 
 	obuf_printf(v->out, "\nSMMUs\n%-*s %6s %4s %5s %5s %5s %5s %5s %6s %6s %5s\n", NAME_W,
 		    "SMMU", "CMDQ", "ATS", "ATC", "ILL", "ABT", "UNK", "SWTO", "GERROR", "EVENTS",
@@ -239,7 +240,9 @@ static void smmu_table(struct view *v, const struct engine *e)
 		else
 			snprintf(q, sizeof(q), "?");
 		obuf_printf(v->out, "%-*.*s %6s %4s %5llu %5llu %5llu %5llu %5llu %6llu %6llu %5llu\n",
-			    NAME_W, NAME_W, esc(name, sizeof(name), s->name, "(unnamed)"), q,
+			    NAME_W, NAME_W, esc(name, sizeof(name),
+						host_qualified(hq, sizeof(hq), s->host, s->name),
+						"(unnamed)"), q,
 			    s->ats < 0 ? "?" : s->ats ? "yes" : "no",
 			    (unsigned long long)s->incidents[INC_ATC_TIMEOUT],
 			    (unsigned long long)s->incidents[INC_ILLEGAL_COMMAND],
@@ -256,7 +259,8 @@ static void smmu_table(struct view *v, const struct engine *e)
 		if (s->cmdqv_errors)
 			obuf_printf(v->out, "  %s: %llu Tegra241 CMDQV error%s: the CMDQ errors after "
 				    "it are a VCMDQ's, in its own index space\n",
-				    esc(name, sizeof(name), s->name, "(unnamed)"),
+				    esc(name, sizeof(name), host_qualified(hq, sizeof(hq), s->host,
+									   s->name), "(unnamed)"),
 				    (unsigned long long)s->cmdqv_errors, s->cmdqv_errors > 1 ? "s" : "");
 	}
 	if (evtq_overflowed(e))
@@ -283,11 +287,12 @@ static void short_time(const struct evtime *t, char *buf, size_t len)
 static void event_table(struct view *v, const struct engine *e)
 {
 	char name[4 * SMMU_NAME_LEN], dev[4 * SMMU_DEV_LEN], sid[16], evt[24], t1[32], t2[32];
+	char hq[2 * SMMU_NAME_LEN];
 	bool head = false;
 
 	for (int i = 0; i < engine_n_evtq_groups(e); i++) {
 		const struct evtq_group *g = engine_evtq_group(e, i);
-		const char *d = event_device(e, g->smmu, g->dev, g->have_sid, g->sid);
+		const char *d = event_device(e, g->host, g->smmu, g->dev, g->have_sid, g->sid);
 		const char *n = g->id >= 0 ? smmu_evt_name(g->id) : NULL;
 
 		if (!view_event_shown(v, g->smmu, g->have_sid, g->sid, d))
@@ -309,7 +314,8 @@ static void event_table(struct view *v, const struct engine *e)
 		short_time(&g->first, t1, sizeof(t1));
 		short_time(&g->last, t2, sizeof(t2));
 		obuf_printf(v->out, "%-18.18s %-14.14s %8s %-18s %6llu %-14s %s\n",
-			    esc(name, sizeof(name), g->smmu, "(unnamed)"),
+			    esc(name, sizeof(name), host_qualified(hq, sizeof(hq), g->host, g->smmu),
+				"(unnamed)"),
 			    esc(dev, sizeof(dev), d, "(unknown)"), sid, evt,
 			    (unsigned long long)g->count, t1, t2);
 	}
@@ -339,6 +345,9 @@ static void device_table(struct view *v, const struct engine *e)
 	for (int i = 0; i < engine_n_devices(e); i++) {
 		const struct device_stat *d = engine_device(e, i);
 
+		/* several machines' logs: each one's rows under its name */
+		if (d->host[0] && (!i || strcmp(engine_device(e, i - 1)->host, d->host)))
+			obuf_printf(v->out, "%s:\n", esc(dev, sizeof(dev), d->host, ""));
 		if (d->have_sid)
 			snprintf(sid, sizeof(sid), "0x%x", d->sid);
 		else

@@ -205,6 +205,82 @@ static bool streamed_input(const struct options *o)
 	return false;
 }
 
+/* the first host a log's syslog or journal lines name, in its first 64 KiB */
+static bool log_host(const char *buf, size_t n, char *host, size_t len)
+{
+	for (const char *s = buf, *nl; s < buf + n && (nl = memchr(s, '\n', buf + n - s));
+	     s = nl + 1)
+		if (kmsg_line_host(s, nl - s, host, len))
+			return true;
+	return false;
+}
+
+/*
+ * The machine an input came from: its capture's host, the host its syslog
+ * lines name, else the file itself.  Only a regular file is looked into
+ * ahead: standard input, a pipe or a FIFO is read once, for its events.
+ */
+static void input_host(const char *path, char *host, size_t len)
+{
+	const char *base = strrchr(path, '/');
+	struct capture_meta *m;
+	const void *head;
+	struct input in;
+	struct stat st;
+	size_t n;
+
+	str_copy(host, len, base ? base + 1 : path);
+	if (!strcmp(path, "-") || stat(path, &st) || !S_ISREG(st.st_mode) ||
+	    input_open(&in, path))
+		return;
+	n = input_peek(&in, &head, 64 << 10);
+	if (capture_is_magic(head, n)) {
+		char err[128];
+
+		/* a rotated set is one stream, whatever its files are called */
+		m = calloc(1, sizeof(*m));
+		if (m && !capture_read_header(&in, m, err, sizeof(err)))
+			str_copy(host, len, m->host[0] ? m->host : m->set[0] ? m->set : host);
+		free(m);
+	} else {
+		log_host(head, n, host, len);
+	}
+	input_close(&in);
+}
+
+/* what follows is another machine's: through the event stream, so a capture keeps it */
+static void switch_host(struct pipeline *p, const char *host)
+{
+	struct smmu_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.hdr.type = SMMU_EV_HOST;
+	ev.hdr.size = sizeof(ev);
+	str_copy(ev.host.name, sizeof(ev.host.name), host);
+	feed(p, &ev);
+}
+
+/* inputs from more than one machine: each keeps its own SMMUs and devices */
+static bool several_hosts(const char *const *files, int n, char hosts[][SMMU_NAME_LEN])
+{
+	bool several = false;
+
+	for (int i = 0; i < n; i++) {
+		input_host(files[i], hosts[i], SMMU_NAME_LEN);
+		several |= i && strcmp(hosts[i], hosts[0]);
+	}
+	/* two files of one name in two directories are two machines, not one */
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < i; j++)
+			if (!strcmp(hosts[i], hosts[j]) && strcmp(files[i], files[j]) &&
+			    strrchr(files[i], '/') && !strcmp(hosts[i], strrchr(files[i], '/') + 1)) {
+				str_copy(hosts[i], SMMU_NAME_LEN, files[i]);
+				str_copy(hosts[j], SMMU_NAME_LEN, files[j]);
+				several = true;
+			}
+	return several;
+}
+
 static void catch_signals(void)
 {
 	/* no SA_RESTART: a blocked read returns; a second signal kills */
@@ -217,6 +293,7 @@ static void catch_signals(void)
 int cmd_replay(const struct options *o)
 {
 	const char *files[MAX_INPUTS];
+	char (*hosts)[SMMU_NAME_LEN] = NULL;
 	struct set_pos sp = { 0 };
 	struct pipeline p;
 	int failed = 0, status, n;
@@ -239,8 +316,19 @@ int cmd_replay(const struct options *o)
 	p.ri.n_inputs = n;
 	p.rep.flush_each = streamed_input(o);
 	catch_signals();
-	for (int i = 0; i < n && !stop; i++)
+	if (n > 1) {
+		hosts = calloc(n, sizeof(*hosts));
+		if (hosts && !several_hosts(files, n, hosts)) {
+			free(hosts);
+			hosts = NULL;
+		}
+	}
+	for (int i = 0; i < n && !stop; i++) {
+		if (hosts)
+			switch_host(&p, hosts[i]);
 		failed += replay_one(&p, files[i], &sp) != 0;
+	}
+	free(hosts);
 	if (stop > 0) {
 		p_err("interrupted by %s: the report covers what was read", strsignal(stop));
 		p.ri.truncated = true;

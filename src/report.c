@@ -75,7 +75,8 @@ void report_event(struct report *r, const struct engine *e, const struct smmu_ev
 
 	if (ev->hdr.type != SMMU_EV_EVTQ || r->fmt != FMT_JSON)
 		return;	/* the text view lists events grouped, in its summary */
-	dev = event_device(e, ev->hdr.smmu, ev->evtq.client, ev->evtq.have_sid, ev->evtq.sid);
+	dev = event_device(e, engine_host(e), ev->hdr.smmu, ev->evtq.client, ev->evtq.have_sid,
+			   ev->evtq.sid);
 	if (!view_event_shown(&r->v, ev->hdr.smmu, ev->evtq.have_sid, ev->evtq.sid, dev))
 		return;
 	json_event(&r->v, e, ev);

@@ -58,12 +58,20 @@ uint64_t suppressed_of_kind(const struct engine *e, enum suppressed_kind kind)
 	return total;
 }
 
-const char *event_device(const struct engine *e, const char *smmu, const char *client,
-			 bool have_sid, uint32_t sid)
+const char *event_device(const struct engine *e, const char *host, const char *smmu,
+			 const char *client, bool have_sid, uint32_t sid)
 {
 	if (client[0] && client[0] != '(')
 		return client;
-	return have_sid ? engine_sid_device(e, smmu, sid) : NULL;
+	return have_sid ? engine_sid_device_of(e, host, smmu, sid) : NULL;
+}
+
+const char *host_qualified(char *buf, size_t len, const char *host, const char *name)
+{
+	if (!host[0])
+		return name;
+	snprintf(buf, len, "%s/%s", host, name[0] ? name : "(unnamed)");
+	return buf;
 }
 
 bool view_event_shown(const struct view *v, const char *smmu, bool have_sid, uint32_t sid,

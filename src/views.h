@@ -77,8 +77,10 @@ void incident_skipped_text(const struct incident *inc, char *buf, size_t len);
 enum suppressed_kind suppressed_kind(const char *func);
 uint64_t suppressed_of_kind(const struct engine *e, enum suppressed_kind kind);
 /* an event record's device: the client the kernel printed, else the SID's */
-const char *event_device(const struct engine *e, const char *smmu, const char *client,
-			 bool have_sid, uint32_t sid);
+const char *event_device(const struct engine *e, const char *host, const char *smmu,
+			 const char *client, bool have_sid, uint32_t sid);
+/* "node7/arm-smmu-v3.0.auto" for a row of a replay of several machines, else the name */
+const char *host_qualified(char *buf, size_t len, const char *host, const char *name);
 /* an event record or row the filters keep */
 bool view_event_shown(const struct view *v, const char *smmu, bool have_sid, uint32_t sid,
 		      const char *dev);

@@ -113,6 +113,28 @@ void engine_set_source(struct engine *e, enum src_kind source)
 	e->o.source = source;
 }
 
+void engine_set_host(struct engine *e, const char *host)
+{
+	if (!strncmp(e->host, host, sizeof(e->host) - 1))
+		return;
+	engine_finish(e);
+	/* what joins events into incidents is one machine's: times of two do not compare */
+	memset(e->aer, 0, sizeof(e->aer));
+	memset(e->issues, 0, ISSUE_RING * sizeof(*e->issues));
+	memset(e->qwalks, 0, sizeof(e->qwalks));
+	memset(e->swto, 0, sizeof(e->swto));
+	memset(e->recent, 0, sizeof(e->recent));
+	memset(e->stale, 0, sizeof(e->stale));
+	e->aer_head = e->issue_head = e->qwalk_head = e->swto_head = e->recent_head =
+		e->stale_head = 0;
+	str_copy(e->host, sizeof(e->host), host);
+}
+
+const char *engine_host(const struct engine *e)
+{
+	return e->host;
+}
+
 void engine_free(struct engine *e)
 {
 	if (!e)

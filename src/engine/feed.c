@@ -155,6 +155,9 @@ void engine_feed(struct engine *e, const struct smmu_event *in)
 	case SMMU_EV_QUEUE_WALK:
 		on_queue_walk(e, ev);
 		break;
+	case SMMU_EV_HOST:
+		engine_set_host(e, ev->host.name);
+		break;
 	case SMMU_EV_SID_MAP:
 		sid_map_add(e, ev->hdr.smmu, ev->sid_map.sid, ev->sid_map.dev);
 		break;

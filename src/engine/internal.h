@@ -58,6 +58,7 @@ struct smmu_priv {
 
 struct sid_entry {
 	char smmu[SMMU_NAME_LEN];
+	char host[SMMU_NAME_LEN];
 	uint32_t sid;
 	char dev[SMMU_DEV_LEN];
 };
@@ -188,6 +189,7 @@ static inline const struct open_inc *coi_of(const struct incident *inc)
 
 struct engine {
 	struct engine_opts o;
+	char host[SMMU_NAME_LEN];	/* engine_set_host(); "" = this run's */
 	engine_incident_fn fn;
 	void *ctx;
 	uint64_t next_id;

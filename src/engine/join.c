@@ -290,6 +290,7 @@ struct incident *inc_new(struct engine *e, enum incident_kind kind,
 	inc->id = ++e->next_id;
 	inc->kind = kind;
 	str_copy(inc->smmu, sizeof(inc->smmu), ev->hdr.smmu);
+	str_copy(inc->host, sizeof(inc->host), e->host);
 	inc->max_n_shift = s ? s->info.max_n_shift : 0;
 	inc->prod = SMMU_NO_POS;
 	inc->issuer_notified = -1;

@@ -175,19 +175,26 @@ static void reg_free(struct registry *r)
 
 /* ---- SMMUs -------------------------------------------------------------- */
 
-static uint32_t smmu_hash(const char *name)
+/* rows of a replay of several machines' files are their host's */
+static uint32_t host_hash(const char *host)
 {
-	return hash_str(FNV_OFFSET, name, SMMU_NAME_LEN);
+	return host[0] ? hash_str(FNV_OFFSET ^ 0x5bd1e995u, host, SMMU_NAME_LEN) : FNV_OFFSET;
+}
+
+static uint32_t smmu_hash(const char *host, const char *name)
+{
+	return hash_str(host_hash(host), name, SMMU_NAME_LEN);
 }
 
 static bool smmu_eq(const struct engine *e, int idx, const void *key)
 {
-	return !strncmp(e->smmus[idx].info.name, key, SMMU_NAME_LEN);
+	return !strncmp(e->smmus[idx].info.name, key, SMMU_NAME_LEN) &&
+	       !strcmp(e->smmus[idx].info.host, e->host);
 }
 
 struct smmu_priv *smmu_get(struct engine *e, const char *name)
 {
-	uint32_t h = smmu_hash(name);
+	uint32_t h = smmu_hash(e->host, name);
 	int idx = reg_find(&e->smmu_reg, h, smmu_eq, e, name);
 	struct smmu_priv *s;
 	bool evict;
@@ -201,9 +208,10 @@ struct smmu_priv *smmu_get(struct engine *e, const char *name)
 		return NULL;
 	s = &e->smmus[idx];
 	if (evict)
-		reg_unlink(&e->smmu_reg, smmu_hash(s->info.name), idx);
+		reg_unlink(&e->smmu_reg, smmu_hash(s->info.host, s->info.name), idx);
 	memset(s, 0, sizeof(*s));
 	str_copy(s->info.name, sizeof(s->info.name), name);
+	str_copy(s->info.host, sizeof(s->info.host), e->host);
 	s->info.ats = -1;
 	reg_link(&e->smmu_reg, h, idx);
 found:
@@ -221,42 +229,48 @@ uint32_t smmu_shift(struct engine *e, const char *name)
 /* ---- SID -> device name ------------------------------------------------- */
 
 struct sid_key {
+	const char *host;
 	const char *smmu;
 	uint32_t sid;
 };
 
-static uint32_t sid_hash(const char *smmu, uint32_t sid)
+static uint32_t sid_hash(const char *host, const char *smmu, uint32_t sid)
 {
-	return hash_u64(hash_str(FNV_OFFSET, smmu, SMMU_NAME_LEN), sid);
+	return hash_u64(hash_str(host_hash(host), smmu, SMMU_NAME_LEN), sid);
 }
 
-static uint32_t sid_only_hash(uint32_t sid)
+static uint32_t sid_only_hash(const char *host, uint32_t sid)
 {
-	return hash_u64(FNV_OFFSET, sid);
+	return hash_u64(host_hash(host), sid);
 }
 
 static bool sid_eq(const struct engine *e, int idx, const void *key)
 {
 	const struct sid_key *k = key;
 
-	return e->sids[idx].sid == k->sid && !strcmp(e->sids[idx].smmu, k->smmu);
+	return e->sids[idx].sid == k->sid && !strcmp(e->sids[idx].smmu, k->smmu) &&
+	       !strcmp(e->sids[idx].host, k->host);
 }
 
 static bool sid_only_eq(const struct engine *e, int idx, const void *key)
 {
-	return e->sids[idx].sid == *(const uint32_t *)key;
+	const struct sid_key *k = key;
+
+	return e->sids[idx].sid == k->sid && !strcmp(e->sids[idx].host, k->host);
 }
 
-static int sid_find(const struct engine *e, const char *smmu, uint32_t sid)
+static int sid_find(const struct engine *e, const char *host, const char *smmu, uint32_t sid)
 {
-	struct sid_key k = { smmu, sid };
+	struct sid_key k = { host, smmu, sid };
 
-	return reg_find(&e->sid_reg, sid_hash(smmu, sid), sid_eq, e, &k);
+	return reg_find(&e->sid_reg, sid_hash(host, smmu, sid), sid_eq, e, &k);
 }
 
-const char *engine_sid_device(const struct engine *e, const char *smmu, uint32_t sid)
+const char *engine_sid_device_of(const struct engine *e, const char *host, const char *smmu,
+				 uint32_t sid)
 {
-	int idx = sid_find(e, smmu, sid);
+	struct sid_key k = { host, "", sid };
+	int idx = sid_find(e, host, smmu, sid);
 
 	if (idx >= 0)
 		return e->sids[idx].dev;
@@ -265,17 +279,23 @@ const char *engine_sid_device(const struct engine *e, const char *smmu, uint32_t
 	 * unnamed query takes the newest mapping of the SID on any SMMU.
 	 */
 	if (smmu[0])
-		idx = sid_find(e, "", sid);
+		idx = sid_find(e, host, "", sid);
 	else
-		idx = reg_find(&e->sid_newest, sid_only_hash(sid), sid_only_eq, e, &sid);
+		idx = reg_find(&e->sid_newest, sid_only_hash(host, sid), sid_only_eq, e, &k);
 	return idx >= 0 ? e->sids[idx].dev : NULL;
+}
+
+const char *engine_sid_device(const struct engine *e, const char *smmu, uint32_t sid)
+{
+	return engine_sid_device_of(e, e->host, smmu, sid);
 }
 
 /* the newest mapping of a SID, whatever the SMMU */
 static void sid_newest_set(struct engine *e, uint32_t sid, int idx)
 {
-	uint32_t h = sid_only_hash(sid);
-	int old = reg_find(&e->sid_newest, h, sid_only_eq, e, &sid);
+	struct sid_key k = { e->host, "", sid };
+	uint32_t h = sid_only_hash(e->host, sid);
+	int old = reg_find(&e->sid_newest, h, sid_only_eq, e, &k);
 
 	if (old >= 0)
 		reg_unlink(&e->sid_newest, h, old);
@@ -301,13 +321,14 @@ static int sid_new(struct engine *e, const char *smmu, uint32_t sid)
 		return -1;
 	s = &e->sids[idx];
 	if (evict) {
-		reg_unlink(&e->sid_reg, sid_hash(s->smmu, s->sid), idx);
-		reg_unlink(&e->sid_newest, sid_only_hash(s->sid), idx);
+		reg_unlink(&e->sid_reg, sid_hash(s->host, s->smmu, s->sid), idx);
+		reg_unlink(&e->sid_newest, sid_only_hash(s->host, s->sid), idx);
 	}
 	memset(s, 0, sizeof(*s));
 	str_copy(s->smmu, sizeof(s->smmu), smmu);
+	str_copy(s->host, sizeof(s->host), e->host);
 	s->sid = sid;
-	reg_link(&e->sid_reg, sid_hash(smmu, sid), idx);
+	reg_link(&e->sid_reg, sid_hash(e->host, smmu, sid), idx);
 	return idx;
 }
 
@@ -319,7 +340,7 @@ void sid_map_add(struct engine *e, const char *smmu, uint32_t sid, const char *d
 	if (cur && !strcmp(cur, dev))
 		return;
 	/* newest mapping wins: devices can be re-plugged under the same SID */
-	idx = sid_find(e, smmu, sid);
+	idx = sid_find(e, e->host, smmu, sid);
 	if (idx < 0)
 		idx = sid_new(e, smmu, sid);
 	if (idx < 0)
@@ -337,11 +358,12 @@ struct dev_key {
 	const char *dev;
 	bool have_sid;
 	uint32_t sid;
+	const char *host;
 };
 
 static uint32_t dev_hash(const struct dev_key *k)
 {
-	uint32_t h = FNV_OFFSET;
+	uint32_t h = host_hash(k->host);
 
 	if (k->dev[0])
 		return hash_str(h, k->dev, SMMU_DEV_LEN);
@@ -354,6 +376,8 @@ static bool dev_eq(const struct engine *e, int idx, const void *key)
 	const struct dev_key *k = key;
 	const struct device_stat *st = &e->devs[idx].st;
 
+	if (strcmp(st->host, k->host))
+		return false;
 	if (k->dev[0])
 		return !strcmp(st->dev, k->dev);
 	return !st->dev[0] && st->have_sid == k->have_sid && st->sid == k->sid &&
@@ -363,7 +387,7 @@ static bool dev_eq(const struct engine *e, int idx, const void *key)
 /* a row's key is what it was made from: its name, or (SMMU, SID) for a nameless one */
 static uint32_t dev_hash_of(const struct device_stat *st)
 {
-	struct dev_key k = { st->smmu, st->dev, st->have_sid, st->sid };
+	struct dev_key k = { st->smmu, st->dev, st->have_sid, st->sid, st->host };
 
 	return dev_hash(&k);
 }
@@ -390,6 +414,7 @@ static int dev_new(struct engine *e, const struct dev_key *k, uint32_t h)
 		reg_unlink(&e->dev_reg, dev_hash_of(&d->st), idx);
 	memset(d, 0, sizeof(*d));
 	str_copy(d->st.dev, sizeof(d->st.dev), k->dev);
+	str_copy(d->st.host, sizeof(d->st.host), k->host);
 	if (!k->dev[0]) {
 		str_copy(d->st.smmu, sizeof(d->st.smmu), k->smmu);
 		d->st.sid = k->sid;
@@ -402,7 +427,7 @@ static int dev_new(struct engine *e, const struct dev_key *k, uint32_t h)
 /* a device row: by name when known, else by (SMMU, SID); -1 when none can be had */
 int dev_idx(struct engine *e, const char *smmu, const char *dev, bool have_sid, uint32_t sid)
 {
-	struct dev_key k = { smmu, dev, have_sid, sid };
+	struct dev_key k = { smmu, dev, have_sid, sid, e->host };
 	uint32_t h = dev_hash(&k);
 	int i = reg_find(&e->dev_reg, h, dev_eq, e, &k);
 	struct dev_entry *d;
@@ -515,11 +540,12 @@ struct evg_key {
 	uint32_t sid;
 	bool have_sid;
 	int id;
+	const char *host;
 };
 
 static uint32_t evg_hash(const struct evg_key *k)
 {
-	uint32_t h = hash_str(FNV_OFFSET, k->smmu, SMMU_NAME_LEN);
+	uint32_t h = hash_str(host_hash(k->host), k->smmu, SMMU_NAME_LEN);
 
 	h = hash_u64(h, (uint64_t)k->sid << 1 | k->have_sid);
 	return hash_u64(h, (uint64_t)(int64_t)k->id);
@@ -531,12 +557,13 @@ static bool evg_eq(const struct engine *e, int idx, const void *key)
 	const struct evg_key *k = key;
 
 	return g->have_sid == k->have_sid && (!k->have_sid || g->sid == k->sid) &&
-	       g->id == k->id && !strncmp(g->smmu, k->smmu, SMMU_NAME_LEN);
+	       g->id == k->id && !strncmp(g->smmu, k->smmu, SMMU_NAME_LEN) &&
+	       !strcmp(g->host, k->host);
 }
 
 void evtq_group_add(struct engine *e, const struct smmu_event *ev)
 {
-	struct evg_key k = { .smmu = ev->hdr.smmu, .id = -1 };
+	struct evg_key k = { .smmu = ev->hdr.smmu, .id = -1, .host = e->host };
 	struct evtq_group *g;
 	struct smmu_evt f;
 	struct evtime t;
@@ -559,12 +586,13 @@ void evtq_group_add(struct engine *e, const struct smmu_event *ev)
 			return;
 		g = &e->evgs[idx];
 		if (evict) {
-			struct evg_key old = { g->smmu, g->sid, g->have_sid, g->id };
+			struct evg_key old = { g->smmu, g->sid, g->have_sid, g->id, g->host };
 
 			reg_unlink(&e->evg_reg, evg_hash(&old), idx);
 		}
 		memset(g, 0, sizeof(*g));
 		str_copy(g->smmu, sizeof(g->smmu), k.smmu);
+		str_copy(g->host, sizeof(g->host), e->host);
 		g->sid = k.sid;
 		g->have_sid = k.have_sid;
 		g->id = k.id;

@@ -37,6 +37,20 @@ json_check 'len(inc) == 2' "stdin"
 expect 0 "$BIN" replay --json "$FIX/atc-dmesg.log" "$FIX/example-host.log"
 json_check 'len(inc) == 5' "two files"
 
+# several machines' files: same-named SMMUs and devices stay apart (each file's syslog host)
+for h in node7 node9; do
+	printf 'May 19 10:11:12 %s kernel: [  812.3] mlx5_core 0000:01:00.0: AER:    [14] CmpltTO\nMay 19 10:11:13 %s kernel: [  813.0] arm-smmu-v3 arm-smmu-v3.0.auto: CMDQ error (cons 0x0302bb84): ATC invalidate timeout\nMay 19 10:11:13 %s kernel: [  813.1] arm-smmu-v3 arm-smmu-v3.0.auto: event 0x10 received:\nMay 19 10:11:13 %s kernel: [  813.1] arm-smmu-v3 arm-smmu-v3.0.auto: \t0x0000010000000010\n' $h $h $h $h >"$TMP/$h.log"
+done
+expect 0 "$BIN" replay --json --year 2026 "$TMP/node7.log" "$TMP/node9.log"
+json_check 'sorted(i["host"] for i in inc) == ["node7", "node9"] and sorted(s["host"] for s in summ["smmus"]) == ["node7", "node9"] and sorted(d["host"] for d in summ["devices"]) == ["node7", "node9"] and all(d["incidents"] == 1 for d in summ["devices"]) and sorted(r["host"] for r in recs if r["type"] == "event") == ["node7", "node9"]' "two machines kept apart"
+expect 0 "$BIN" replay --json --record "$TMP/two.cap" --year 2026 "$TMP/node7.log" "$TMP/node9.log"
+expect 0 "$BIN" replay --json "$TMP/two.cap"
+json_check 'sorted(s["host"] for s in summ["smmus"]) == ["node7", "node9"] and sorted(i["host"] for i in inc) == ["node7", "node9"]' "a capture of two machines keeps them apart"
+# one machine's files are one machine
+cp "$TMP/node7.log" "$TMP/node7-again.log"
+expect 0 "$BIN" replay --json --year 2026 "$TMP/node7.log" "$TMP/node7-again.log"
+json_check 'len(summ["smmus"]) == 1 and summ["smmus"][0]["host"] is None' "one machine's files merge"
+
 echo "  CLI      text report"
 expect 0 "$BIN" replay "$FIX/example-host.log"
 contains "$TMP/out" "INCIDENTS"
