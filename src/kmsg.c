@@ -485,7 +485,7 @@ static inline bool may_matter(const char *s, const char *e)
 }
 
 /* "dddd:bb:dd.f" */
-static bool is_bdf(const char *s)
+static inline bool is_bdf(const char *s)
 {
 	static const char shape[] = "xxxx:xx:xx.x";
 
@@ -500,15 +500,23 @@ static bool is_bdf(const char *s)
  * AER lines come from PCI functions: "<driver> <BDF>: ...".  Checking that
  * shape is much cheaper than searching every line for "AER".
  */
-static bool pci_prefix(struct cur c)
+static inline bool pci_prefix(const char *s, const char *e)
 {
-	const char *q = c.p, *lim = c.e - 13;	/* q[13] is the ':' */
+	const char *q = s, *lim = e - 13;	/* q[13] is the ':' */
 
-	if (lim > c.p + 32)
-		lim = c.p + 32;
+	if (lim > s + 32)
+		lim = s + 32;
 	while (q < lim && *q != ' ')
 		q++;
 	return q < lim && is_bdf(q + 1) && q[13] == ':';
+}
+
+/* the first test of every message: false means certainly not one that matters */
+static inline bool worth_parsing(const struct kmsg_parser *p, const char *s, const char *e,
+				 unsigned int feed)
+{
+	return (p->pending != KP_NONE && !(feed & KMSG_NOCONT)) || may_matter(s, e) ||
+	       pci_prefix(s, e);
 }
 
 /* "arm-smmu-v3", "arm-smmu-v3 arm-smmu-v3.0.a": the line ended inside the prefix */
@@ -541,8 +549,7 @@ static enum kmsg_res parse_msg(struct kmsg_parser *p, struct cur c, const struct
 		m.used = 0;
 		goto out;
 	}
-	if ((p->pending == KP_NONE || (feed & KMSG_NOCONT)) && !may_matter(c.p, c.e) &&
-	    !pci_prefix(c))
+	if (!worth_parsing(p, c.p, c.e, feed))
 		return KMSG_NOISE;	/* most lines of a big log end here */
 	m = (struct msg){ .ts = ts, .cpu = cpu, .feed = feed, .start = c.p };
 	rtrim(&c);
@@ -751,6 +758,12 @@ size_t kmsg_parse_clean(struct kmsg_parser *p, const char *buf, size_t len,
 		if (!mlen || decorated(msg, mlen))
 			break;
 		p->line_no++;
+		if (!worth_parsing(p, msg, msg + mlen, 0)) {
+			/* most lines of a big log end here, without a call */
+			p->stats.lines++;
+			s = nl + 1;
+			continue;
+		}
 		c.p = msg;
 		c.e = msg + mlen;
 		r = parse_msg(p, c, &ts, 0, 0, NULL);
