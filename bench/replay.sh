@@ -87,3 +87,15 @@ if [[ -n $BASE ]]; then
 fi
 printf '  memory: %s KB on 64 MB vs %s KB on %s MB (ratio %s; flat = streaming)\n' \
 	"$rss_small" "$RSS_clean" "$SIZE" "$(ratio "$RSS_clean" "$rss_small")"
+
+# The same 64 MB log as pasted into a mail reply ("> " before every line):
+# the intake layer's slow path (quote markers stripped, wraps rejoined).
+QUOTED=$OUT/replay-64-quoted.log
+[[ -s $QUOTED ]] || sed 's/^/> /' "$SMALL" >"$QUOTED"
+cat "$SMALL" "$QUOTED" >/dev/null
+read -r t_small _ < <(measure "$BIN" replay --json "$SMALL")
+inc_clean=$(grep -c '"type":"incident"' "$OUT/stdout" || true)
+read -r t_quoted _ < <(measure "$BIN" replay --json "$QUOTED")
+inc_quoted=$(grep -c '"type":"incident"' "$OUT/stdout" || true)
+printf '  pasted (quoted) 64 MB log: %s s vs %s s clean (%sx; %s vs %s incidents)\n' \
+	"$t_quoted" "$t_small" "$(ratio "$t_quoted" "$t_small")" "$inc_quoted" "$inc_clean"
