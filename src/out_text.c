@@ -76,13 +76,15 @@ static void print_position(struct view *v, const struct incident *inc)
 static void print_issuer(struct view *v, const struct incident *inc)
 {
 	char comm[4 * SMMU_COMM_LEN];
+	char at[24] = "an unreadable position";
 
+	if (inc->prod != SMMU_NO_POS)
+		snprintf(at, sizeof(at), "0x%08x", inc->prod);
 	obuf_printf(v->out, "    issuer: ");
 	if (inc->patched_line)
-		obuf_printf(v->out, "told (patched kernel: CMD_SYNC for ATC_INV timeout at 0x%08x)",
-			    inc->prod);
+		obuf_printf(v->out, "told (patched kernel: CMD_SYNC for ATC_INV timeout at %s)", at);
 	else if (inc->sync_timeout_line)
-		obuf_printf(v->out, "timed out after 1 s (CMD_SYNC timeout at 0x%08x)", inc->prod);
+		obuf_printf(v->out, "timed out after 1 s (CMD_SYNC timeout at %s)", at);
 	else if (inc->issuer_notified == 0)
 		obuf_printf(v->out, "NOT told: its CMD_SYNC returned 0 (silent failure)");
 	else if (inc->issuer_notified > 0)
@@ -538,9 +540,10 @@ void text_summary(struct view *v, const struct engine *e, const struct run_info 
 	obuf_putc(v->out, '\n');
 	suppressed_lines(v, e);
 	if (ri->lines)
-		obuf_printf(v->out, "%llu lines read, %llu driver messages (%llu with unreadable "
+		obuf_printf(v->out, "%llu line%s read, %llu driver message%s (%llu with unreadable "
 			    "values), %llu unrecognized, %llu too long\n",
-			    (unsigned long long)ri->lines, (unsigned long long)ri->messages,
+			    (unsigned long long)ri->lines, ri->lines == 1 ? "" : "s",
+			    (unsigned long long)ri->messages, ri->messages == 1 ? "" : "s",
 			    (unsigned long long)ri->malformed, (unsigned long long)ri->unrecognized,
 			    (unsigned long long)ri->long_lines);
 	unrecognized_lines(v, ri);

@@ -157,6 +157,15 @@ contains "$TMP/out" "No SMMU command-queue incidents found in what could be read
 expect 0 "$BIN" replay --json "$TMP/unread.log"
 json_check 'summ["unrecognized"] == 1 and summ["unrecognized_lines"][0]["line"] == 1 and summ["unrecognized_lines"][0]["expected"].startswith("CMDQ error")' "unrecognized in JSON"
 
+# an elided position is unreadable, never a number
+printf '[2.0] arm-smmu-v3 arm-smmu-v3.0.auto: CMD_SYNC timeout at 0x... [hwprod 0x00000001, hwcons 0x00000002]\n' >"$TMP/elided.log"
+expect 0 "$BIN" replay "$TMP/elided.log"
+contains "$TMP/out" "CMD_SYNC timeout at an unreadable position"
+contains "$TMP/out" "hardware then: hwprod 0x00000001, hwcons 0x00000002"
+contains "$TMP/out" "1 driver message (1 with unreadable values)"
+expect 0 "$BIN" replay --json "$TMP/elided.log"
+json_check 'inc[0]["prod"] is None and inc[0]["hwprod"] == 1 and summ["malformed"] == 1' "elided position null"
+
 echo "  CLI      captures"
 # strip what legitimately differs between a run and its replay
 norm() {
