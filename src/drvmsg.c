@@ -76,6 +76,9 @@ size_t drv_elision(const char *s, size_t n)
 	};
 	size_t k = 0;
 
+	/* asked at every place a literal could go on: most places start none */
+	if (!n || (s[0] != '[' && s[0] != '<' && s[0] != '(' && s[0] != '.' && s[0] != '\xe2'))
+		return 0;
 	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
 		size_t l = strlen(forms[i]);
 
@@ -422,24 +425,65 @@ static enum drv_match_st walk(struct mstate *st)
 	return cut ? DRVM_PARTIAL : DRVM_FULL;
 }
 
+/*
+ * The catalogue entries a body can be, by its first byte: most lines of a
+ * log that get this far match none, and this keeps them from walking the
+ * whole table.  Built once from the table itself, so it cannot disagree.
+ */
+static uint64_t starts_with[256];
+static uint64_t starts_any;	/* formats that start with a tab or a conversion */
+static uint8_t first_two[65536 / 8];	/* the first two bytes of a message, as a bit set */
+/* per entry, what every match needs first: where the first literal run ends, conversions */
+static uint16_t anchor_of[N_MSGS];
+static uint8_t n_val_of[N_MSGS];
+
+static void index_catalogue(void)
+{
+	static bool done;
+
+	if (done)
+		return;
+	for (size_t i = 0; i < N_MSGS; i++) {
+		const unsigned char *f = (const unsigned char *)msgs[i].fmt;
+		const char *anchor = msgs[i].fmt + literal_len(msgs[i].fmt);
+
+		if (anchor - msgs[i].fmt >= 2 && *anchor == '%' && !memcmp(anchor - 2, "0x", 2))
+			anchor -= 2;	/* the "0x" of a value is the value's */
+		anchor_of[i] = anchor - msgs[i].fmt;
+		for (const char *q = msgs[i].fmt; *q; q++)
+			if (*q == '%' && q[1] != '%')
+				n_val_of[i]++;
+			else if (*q == '%')
+				q++;
+		if (f[0] == '\t' || f[0] == '%') {
+			starts_any |= 1ull << i;
+			continue;
+		}
+		starts_with[f[0]] |= 1ull << i;
+		first_two[(f[0] << 8 | f[1]) / 8] |= 1u << (f[1] & 7);
+	}
+	done = true;
+}
+
 enum drv_match_st drv_match_one(const struct drv_msg *msg, const char *s, size_t n,
 				struct drv_match *m)
 {
 	struct mstate st = {
 		.s = s, .p = s, .e = s + n, .fmt = msg->fmt, .f = msg->fmt, .m = m,
 	};
-	const char *f;
+	size_t i = msg - msgs;
 
-	memset(m, 0, sizeof(*m));
+	index_catalogue();
+	/* a value is read only where it says so: the rest of the result needs no clearing */
 	m->msg = msg;
-	st.anchor = msg->fmt + literal_len(msg->fmt);
-	if (st.anchor - msg->fmt >= 2 && *st.anchor == '%' && !memcmp(st.anchor - 2, "0x", 2))
-		st.anchor -= 2;	/* the "0x" of a value is the value's */
-	for (f = msg->fmt; *f; f++)
-		if (*f == '%' && f[1] != '%')
-			m->n_val++;
-		else if (*f == '%')
-			f++;
+	m->n_val = n_val_of[i];
+	m->used = 0;
+	m->elided = m->mangled = false;
+	m->near = NULL;
+	m->near_used = 0;
+	for (int k = 0; k < DRV_MAX_VALS; k++)
+		m->val[k].have = m->val[k].mangled = false;
+	st.anchor = msg->fmt + anchor_of[i];
 	m->st = walk(&st);
 	m->used = st.p - s;
 	return m->st;
@@ -461,34 +505,6 @@ static bool first_word_fits(const char *f, const char *t, size_t n)
 		if (f[j] != t[j])
 			return false;
 	return true;
-}
-
-/*
- * The catalogue entries a body can be, by its first byte: most lines of a
- * log that get this far match none, and this keeps them from walking the
- * whole table.  Built once from the table itself, so it cannot disagree.
- */
-static uint64_t starts_with[256];
-static uint64_t starts_any;	/* formats that start with a tab or a conversion */
-static uint8_t first_two[65536 / 8];	/* the first two bytes of a message, as a bit set */
-
-static void index_catalogue(void)
-{
-	static bool done;
-
-	if (done)
-		return;
-	for (size_t i = 0; i < N_MSGS; i++) {
-		const unsigned char *f = (const unsigned char *)msgs[i].fmt;
-
-		if (f[0] == '\t' || f[0] == '%') {
-			starts_any |= 1ull << i;
-			continue;
-		}
-		starts_with[f[0]] |= 1ull << i;
-		first_two[(f[0] << 8 | f[1]) / 8] |= 1u << (f[1] & 7);
-	}
-	done = true;
 }
 
 /* cheapest test first: no message of the driver starts like this */

@@ -80,6 +80,7 @@ enum drv_match_st {
 struct drv_val {
 	bool have;		/* read; false when elided, mangled or not reached */
 	bool mangled;		/* present but unreadable */
+	/* the value, only when have (otherwise not even cleared) */
 	uint64_t v;		/* numeric conversions */
 	const char *s;		/* %s: the text, not terminated */
 	size_t n;
