@@ -10,7 +10,7 @@
 #include "drvmsg.h"
 #include "textcur.h"
 
-/* smmuv3-reference.md §5.1-5.4 and §11, 5.15 to 7.1 */
+/* arm-smmu-v3.c and tegra241-cmdqv.c format strings, 5.15 to 7.1 */
 static const struct drv_msg msgs[] = {
 	{ DRV_CMDQ_ERROR,	"CMDQ error (cons 0x%08x): %s", 0 },
 	{ DRV_FETCH_RETRY,	"retrying command fetch", 0 },

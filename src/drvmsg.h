@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The arm-smmu-v3 driver's messages, as the kernel's own format strings
- * (smmuv3-reference.md §5 and §11), and one matcher that reads a message
+ * (drivers/iommu/arm/arm-smmu-v3/, 5.15 to 7.1, and the ATC-timeout
+ * series' issuer line), and one matcher that reads a message
  * body against them.  The log parser builds events from the values it
  * returns; the intake layer asks it whether a pasted line is a driver
  * message, a truncated one that may continue on the next line, or one
