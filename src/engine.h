@@ -53,7 +53,20 @@ enum incident_flag {
 	INCF_COLLATERAL		= 1 << 3,	/* a sync timeout behind another failing CMD_SYNC */
 	INCF_STALE_BITMAP	= 1 << 4,	/* patched report with no error at that position */
 	INCF_NARROWED		= 1 << 5,	/* top suspect chosen from other incidents */
-	INCF_KINDS		= 6
+	INCF_BITMAP_LEFT	= 1 << 6,	/* patched: its issuer gave up first, the bit stays set */
+	INCF_KINDS		= 7
+};
+
+/*
+ * Which version of the quarantine series' atc_sync_timeouts bitmap an
+ * issuer's return showed: v2 fails the issuer of a marked CMD_SYNC with
+ * -ETIMEDOUT, v3 with -EIO (its -ETIMEDOUT is only the 1 s software timeout).
+ */
+enum bitmap_semantics {
+	SEM_UNKNOWN = 0,
+	SEM_V2,
+	SEM_V3,
+	SEM_LEVELS
 };
 
 /*
@@ -129,6 +142,16 @@ struct incident {
 	bool have_walk;
 	uint8_t walk_stop;
 	uint8_t bitmap;			/* 0, 1, 2 = no bitmap in this kernel */
+	/*
+	 * The bitmap's say (patched kernels; -1 unknown): bm_failed 1 = the
+	 * error interrupt marked this CMD_SYNC, 0 = the report came from a
+	 * bit an earlier CMD_SYNC left (stale_bitmap); bm_told 1 = its issuer
+	 * got the failure from the bit, 0 = it had given up (bitmap_left_set).
+	 */
+	int8_t bm_failed;
+	int8_t bm_told;
+	enum bitmap_semantics semantics;	/* from the told issuer's return */
+	uint64_t stale_from;		/* stale_bitmap: the incident that left the bit, 0 = unknown */
 	uint64_t detect_ns;		/* issue to detection, when measured */
 	enum first_report first_report;	/* CERROR incidents: which timeout fired first */
 	uint32_t sw_timeouts;		/* "CMD_SYNC timeout" lines that waited on this stall */
@@ -163,6 +186,12 @@ struct smmu_info {
 	uint64_t evtq_overflows;	/* "EVTQ overflow detected -- events lost" */
 	uint64_t cmdqv_errors;		/* Tegra241 CMDQV "unexpected error reported" (its device) */
 	uint64_t cmdq_full_timeouts;
+	/* the quarantine series' bitmap: seen in a walk or a "CMD_SYNC for ATC_INV" line */
+	bool bitmap;
+	uint32_t semantics_seen;	/* 1 << enum bitmap_semantics, of told issuers */
+	uint64_t bm_told;		/* incidents whose issuer the bit told */
+	uint64_t bm_left;		/* bits left set: their issuer had given up */
+	uint64_t bm_stale;		/* false failures from a leftover bit */
 	bool have_stats;
 	struct smmu_ev_stats stats;
 };
@@ -287,6 +316,8 @@ bool engine_incident_pos(const struct incident *inc, uint32_t *raw);
 /* the same reduced to PROD/CONS wrap+idx bits (max_n_shift unknown: the
  * widest any SMMU has) */
 bool engine_incident_qpos(const struct incident *inc, uint32_t *pos);
+/* distinct devices among the suspects (alias SIDs of one device count once) */
+int engine_incident_devices(const struct incident *inc);
 /* issuer statistics exist only from kprobe/fentry runs */
 bool engine_have_issuer_stats(const struct engine *e);
 
@@ -296,5 +327,6 @@ const char *evidence_name(unsigned int bit);
 const char *incident_flag_name(unsigned int bit);
 const char *verdict_name(enum verdict v);
 const char *first_report_name(enum first_report f);
+const char *semantics_name(enum bitmap_semantics s);
 
 #endif /* SMMUTRACE_ENGINE_H */

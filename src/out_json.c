@@ -196,6 +196,21 @@ static void position_json(struct jw *w, const struct incident *inc)
 	jw_kv_u64_if(w, "cerror", inc->have_cons && inc->cerror <= 0x7f, inc->cerror);
 }
 
+/* what the quarantine series' bitmap said; null where the kernel showed none */
+static void bitmap_json(struct jw *w, const struct incident *inc)
+{
+	jw_key(w, "atc_sync_bitmap");
+	if (inc->bm_failed < 0 && inc->bm_told < 0) {
+		jw_null(w);
+		return;
+	}
+	jw_obj(w);
+	kv_tristate(w, "failed", inc->bm_failed);
+	kv_tristate(w, "told", inc->bm_told);
+	jw_kv_str_or_null(w, "semantics", inc->semantics ? semantics_name(inc->semantics) : "");
+	jw_obj_end(w);
+}
+
 static const char *source_name(enum src_kind s)
 {
 	return s == SRC_LIVE ? "live" : s == SRC_CAPTURE ? "capture" : "log";
@@ -217,6 +232,7 @@ void json_incident(struct view *v, const struct incident *inc)
 	culprit_json(&w, inc);
 	kv_bits(&w, "flags", inc->flags, INCF_KINDS, incident_flag_name);
 	jw_kv_u64_if(&w, "blocked_by", inc->blocked_by, inc->blocked_by);
+	jw_kv_u64_if(&w, "stale_from", inc->stale_from, inc->stale_from);
 	jw_key(&w, "cmdq");
 	if (inc->cmdq)
 		jw_hex(&w, inc->cmdq);	/* a kernel address: no double holds it */
@@ -232,6 +248,7 @@ void json_incident(struct view *v, const struct incident *inc)
 		jw_bool(&w, true);
 	else
 		jw_null(&w);
+	bitmap_json(&w, inc);
 	jw_kv_u64_if(&w, "detect_ns", inc->detect_ns, inc->detect_ns);
 	jw_key(&w, "fired_first");
 	if (inc->first_report)
@@ -362,6 +379,33 @@ static void issuer_stats_json(struct jw *w, const struct smmu_ev_stats *st)
 	jw_obj_end(w);
 }
 
+/* the semantics its told issuers showed: one of them, both, or none yet */
+static const char *semantics_seen(uint32_t seen)
+{
+	if ((seen & (1u << SEM_V2)) && (seen & (1u << SEM_V3)))
+		return "v2+v3";
+	if (seen & (1u << SEM_V2))
+		return semantics_name(SEM_V2);
+	if (seen & (1u << SEM_V3))
+		return semantics_name(SEM_V3);
+	return "";
+}
+
+static void smmu_bitmap_json(struct jw *w, const struct smmu_info *s)
+{
+	jw_key(w, "atc_sync_bitmap");
+	if (!s->bitmap) {
+		jw_null(w);
+		return;
+	}
+	jw_obj(w);
+	jw_kv_str_or_null(w, "semantics", semantics_seen(s->semantics_seen));
+	jw_kv_u64(w, "told", s->bm_told);
+	jw_kv_u64(w, "left_set", s->bm_left);
+	jw_kv_u64(w, "stale_claims", s->bm_stale);
+	jw_obj_end(w);
+}
+
 static void smmus_json(struct jw *w, const struct engine *e)
 {
 	jw_key(w, "smmus");
@@ -379,6 +423,7 @@ static void smmus_json(struct jw *w, const struct engine *e)
 		jw_kv_u64(w, "evtq_events", s->evtq_events);
 		jw_kv_u64(w, "evtq_overflows", s->evtq_overflows);
 		jw_kv_u64(w, "cmdqv_errors", s->cmdqv_errors);
+		smmu_bitmap_json(w, s);
 		if (s->have_stats)
 			issuer_stats_json(w, &s->stats);
 		jw_obj_end(w);

@@ -107,6 +107,50 @@ static void print_issuer(struct view *v, const struct incident *inc)
 	}
 }
 
+/* a report of a bit an earlier CMD_SYNC left: nothing failed here */
+static void print_leftover(struct view *v, const struct incident *inc, const char *sem)
+{
+	if (inc->stale_from)
+		obuf_printf(v->out, "    leftover bit: incident #%llu left this slot's "
+			    "atc_sync_timeouts bit set\n", (unsigned long long)inc->stale_from);
+	else
+		obuf_printf(v->out, "    leftover bit: an earlier CMD_SYNC left this slot's "
+			    "atc_sync_timeouts bit set\n");
+	obuf_printf(v->out, "      this CMD_SYNC did not fail: its issuer was failed by the old "
+		    "bit%s;\n      no device of its batch is to blame\n", sem);
+}
+
+/* what the quarantine series' atc_sync_timeouts bitmap said about this CMD_SYNC */
+static void print_bitmap(struct view *v, const struct incident *inc)
+{
+	struct smmu_qpos q;
+	char sem[32] = "";
+	int ndev;
+
+	if (inc->semantics)
+		snprintf(sem, sizeof(sem), " (%s semantics)", semantics_name(inc->semantics));
+	if (inc->flags & INCF_STALE_BITMAP) {
+		print_leftover(v, inc, sem);
+		return;
+	}
+	if (inc->flags & INCF_BITMAP_LEFT) {
+		smmu_qpos_split(inc->cons, inc->max_n_shift, &q);
+		obuf_printf(v->out, "    atc_sync_timeouts bit LEFT SET: its issuer had given up when "
+			    "the error interrupt\n      set it; nobody clears it, and the next "
+			    "CMD_SYNC in slot 0x%x will be failed by it\n",
+			    q.idx != SMMU_NO_POS ? q.idx : inc->cons);
+		return;
+	}
+	if (inc->bm_failed != 1)
+		return;
+	obuf_printf(v->out, "    atc_sync_timeouts bit: this CMD_SYNC failed%s%s\n",
+		    inc->bm_told == 1 ? "; its issuer was told" : "", inc->bm_told == 1 ? sem : "");
+	ndev = engine_incident_devices(inc);
+	if (ndev > 1)
+		obuf_printf(v->out, "      the bit names the CMD_SYNC, not which of its %d devices' "
+			    "ATC_INVs timed out\n", ndev);
+}
+
 static void print_evidence(struct obuf *out, uint32_t evidence)
 {
 	bool first = true;
@@ -215,6 +259,7 @@ void text_incident(struct view *v, const struct incident *inc)
 		obuf_printf(v->out, "    detected %s after issue\n", took);
 	}
 	print_first(v, inc);
+	print_bitmap(v, inc);
 	print_suspects(v, inc);
 	print_notes(v, inc);
 }

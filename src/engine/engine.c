@@ -30,7 +30,7 @@ static const char *const evidence_names[EVD_KINDS] = {
 
 static const char *const flag_names[INCF_KINDS] = {
 	"walk_untrusted", "walk_partial", "foreign_chunk_risk", "collateral",
-	"stale_bitmap", "narrowed",
+	"stale_bitmap", "narrowed", "bitmap_left_set",
 };
 
 static const char *const verdict_names[VERDICT_LEVELS] = {
@@ -70,6 +70,17 @@ static const char *const first_names[FIRST_LEVELS] = {
 const char *first_report_name(enum first_report f)
 {
 	return f < FIRST_LEVELS ? first_names[f] : "?";
+}
+
+static const char *const semantics_names[SEM_LEVELS] = {
+	[SEM_UNKNOWN]	= "unknown",
+	[SEM_V2]	= "v2",
+	[SEM_V3]	= "v3",
+};
+
+const char *semantics_name(enum bitmap_semantics s)
+{
+	return (unsigned int)s < SEM_LEVELS ? semantics_names[s] : "?";
 }
 
 const char *verdict_name(enum verdict v)

@@ -3,7 +3,8 @@
  * The attribution engine's insides, shared by its files (in dependency
  * order): time.c (event-time arithmetic), registry.c (SMMUs, SIDs, devices,
  * queue sizes, names), join.c (which incident an event belongs to),
- * attrib.c (the evidence weighed when an incident settles), narrow.c
+ * attrib.c (the evidence weighed when an incident settles), bitmap.c (what
+ * the quarantine series' atc_sync_timeouts bitmap told), narrow.c
  * (narrowing and verdicts across incidents), settle.c (settling and
  * accounting), feed.c (the event handlers), engine.c (the public API's
  * lifecycle and names) and query.c (what the views ask).  Nothing here is part of engine.h's API.
@@ -105,13 +106,14 @@ struct recent_entry {
 
 /*
  * atc_sync_timeouts bits a late ISR set after the issuer had given up: the
- * next CMD_SYNC on that index, a lap later, is told it failed.
+ * next CMD_SYNC on that index, a lap later or more, is told it failed.
  */
 struct stale_entry {
 	char smmu[SMMU_NAME_LEN];
 	uint32_t pos;
 	uint32_t shift;
 	struct evtime t;
+	uint64_t id;			/* the incident that left it */
 	bool used;
 };
 
@@ -168,6 +170,8 @@ struct open_inc {
 	struct issue_entry recs[OPEN_RECS];	/* issuers matching or in flight */
 	struct evtime cons_t;		/* when the CMDQ error line came */
 	bool stale;			/* a patched report of a bit left by a late ISR */
+	bool gave_up;			/* its issuer gave up before the ISR marked the slot */
+	bool from_timeout;		/* opened by its issuer's software timeout */
 	bool from_record;		/* opened by an issuer's return: its line came before */
 	bool weak;			/* its suspects may not include the culprit */
 	bool superseded;		/* another error on this SMMU came after it */
@@ -287,6 +291,14 @@ void on_fetch_retry(struct engine *e, const struct smmu_event *ev);
 void on_aer(struct engine *e, const struct smmu_event *ev);
 void on_issue(struct engine *e, const struct smmu_event *ev);
 void on_queue_walk(struct engine *e, const struct smmu_event *ev);
+
+/* bitmap.c */
+void bitmap_note(struct engine *e, const char *smmu);
+void stale_add(struct engine *e, const struct incident *inc);
+uint64_t stale_take(struct engine *e, const char *smmu, uint32_t prod,
+		    const struct evtime *t);
+void bitmap_on_error(struct engine *e, struct open_inc *oi);
+void bitmap_settle(struct engine *e, struct open_inc *oi);
 
 /* attrib.c */
 bool same_device(const struct suspect *a, const struct suspect *b);

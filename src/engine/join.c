@@ -295,6 +295,7 @@ struct incident *inc_new(struct engine *e, enum incident_kind kind,
 	inc->prod = SMMU_NO_POS;
 	inc->issuer_notified = -1;
 	inc->bitmap = 2;
+	inc->bm_failed = inc->bm_told = -1;
 	inc->top = -1;
 	inc->source = e->o.source;
 	inc->seq = ev->hdr.seq;
@@ -369,41 +370,6 @@ static void supersede(struct engine *e, const struct smmu_event *ev)
 		    !strcmp(oi->inc.smmu, ev->hdr.smmu))
 			oi->superseded = true;
 	}
-}
-
-static void stale_add(struct engine *e, const struct incident *inc,
-		      const struct smmu_event *ev)
-{
-	struct stale_entry *s = &e->stale[e->stale_head++ % STALE_RING];
-
-	str_copy(s->smmu, sizeof(s->smmu), inc->smmu);
-	s->pos = ev->cmdq_error.cons;
-	/* the line that opened it may have come before any record told the size */
-	s->shift = inc->max_n_shift ? inc->max_n_shift : smmu_shift(e, inc->smmu);
-	evtime_of(ev, &s->t);
-	if (!s->t.flags)
-		s->t.flags = SMMU_EVF_MONO;
-	s->used = false;
-}
-
-/* is a patched report at prod the bit a late ISR left behind? (consumes it) */
-static bool stale_take(struct engine *e, const struct smmu_event *ev, uint32_t prod)
-{
-	struct evtime t;
-
-	evtime_of(ev, &t);
-	for (unsigned int i = 0; i < STALE_RING; i++) {
-		struct stale_entry *s = &e->stale[i];
-		uint32_t mask = smmu_q_idx_mask(s->shift);
-
-		if (!s->t.flags || s->used || strcmp(s->smmu, ev->hdr.smmu) ||
-		    (s->pos & mask) != (prod & mask) ||
-		    !before_within(&s->t, &t, e->o.retry_window_ns))
-			continue;
-		s->used = true;
-		return true;
-	}
-	return false;
 }
 
 /*
@@ -534,7 +500,7 @@ void on_cmdq_error(struct engine *e, const struct smmu_event *ev)
 	if (inc) {
 		/* the issuer gave up (and cleared its bit) before this ISR ran */
 		if (inc->kind == INC_SYNC_TIMEOUT)
-			stale_add(e, inc, ev);
+			oi_of(inc)->from_timeout = true;
 		inc->kind = kind;
 		inc->issuer_notified = 1;
 		evtime_max(&inc->last, &t);
@@ -550,6 +516,7 @@ void on_cmdq_error(struct engine *e, const struct smmu_event *ev)
 	if (kind == INC_ATC_TIMEOUT)	/* the SMMU's own timeout: ATS completion */
 		first_report(inc, &seen, &t);
 	attach_recent(e, oi_of(inc));
+	bitmap_on_error(e, oi_of(inc));
 	if (kind == INC_ATC_TIMEOUT)
 		attach_aer(e, inc);
 }
@@ -562,6 +529,9 @@ static bool joins_error(struct engine *e, const struct incident *inc,
 	struct evtime t;
 
 	evtime_of(ev, &t);
+	/* its issuer had gone when the ISR set the bit: a report there is a later claim */
+	if (ev->hdr.type == SMMU_EV_ATC_SYNC_FAIL && coi_of(inc)->gave_up)
+		return false;
 	return inc->have_cons && smmu_q_same_pos(inc->cons, prod, inc->max_n_shift) &&
 	       near(&t, &inc->first, e->o.join_window_ns);
 }
@@ -648,7 +618,8 @@ static void issuer_line_unplaced(struct engine *e, const struct smmu_event *ev, 
 
 void on_issuer_line(struct engine *e, const struct smmu_event *ev)
 {
-	bool patched = ev->hdr.type == SMMU_EV_ATC_SYNC_FAIL, stale = false;
+	bool patched = ev->hdr.type == SMMU_EV_ATC_SYNC_FAIL;
+	uint64_t left_by = 0;
 	struct incident *inc;
 	struct evtime t;
 
@@ -659,18 +630,21 @@ void on_issuer_line(struct engine *e, const struct smmu_event *ev)
 	}
 	if (!patched)
 		swto_add(e, ev->hdr.smmu, 0, ev->sync_timeout.prod, &t);
+	else
+		bitmap_note(e, ev->hdr.smmu);
 	inc = find_open(e, ev->hdr.smmu, joins_error, ev);
-	if (inc && patched)
-		stale_take(e, ev, ev->atc_sync_fail.prod);	/* its own bit took the old one */
+	if (inc && patched)	/* its own bit took the old one */
+		stale_take(e, ev->hdr.smmu, ev->atc_sync_fail.prod, &t);
 	else if (!inc && patched)
-		stale = stale_take(e, ev, ev->atc_sync_fail.prod);
-	if (!inc && !stale)
+		left_by = stale_take(e, ev->hdr.smmu, ev->atc_sync_fail.prod, &t);
+	if (!inc && !left_by)
 		inc = find_open(e, ev->hdr.smmu, same_issuer_line, ev);
 	if (!inc) {
 		inc = inc_new(e, patched ? INC_ATC_TIMEOUT : INC_SYNC_TIMEOUT, ev);
 		if (!inc)
 			return;
-		oi_of(inc)->stale = stale;
+		oi_of(inc)->stale = left_by != 0;
+		inc->stale_from = left_by;
 	}
 	evtime_max(&inc->last, &t);
 	inc->issuer_notified = 1;
@@ -860,6 +834,8 @@ void on_queue_walk(struct engine *e, const struct smmu_event *ev)
 	if (!we->t.flags)
 		we->t.flags = SMMU_EVF_MONO;	/* keep the slot marked used */
 	qshift_set(e, we->w.cmdq, we->w.max_n_shift);
+	if (we->w.bitmap != 2)
+		bitmap_note(e, we->smmu);
 	/* the newest incident at that CONS: an older one is another lap */
 	for (int i = e->n_open - 1; i >= 0; i--)
 		if (qwalk_matches(&e->open[i]->inc, we)) {

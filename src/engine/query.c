@@ -34,3 +34,8 @@ bool engine_have_issuer_stats(const struct engine *e)
 			return true;
 	return false;
 }
+
+int engine_incident_devices(const struct incident *inc)
+{
+	return count_devices(inc);
+}

@@ -121,6 +121,7 @@ void inc_settle(struct engine *e, int idx)
 	memmove(&e->open[idx], &e->open[idx + 1], (e->n_open - idx - 1) * sizeof(oi));
 	e->n_open--;
 	attribute(e, oi);
+	bitmap_settle(e, oi);
 	if (!inc->n_suspects)
 		inc->confidence = CONF_UNKNOWN;
 	if (inc->n_suspects && (inc->kind == INC_ATC_TIMEOUT || inc->kind == INC_SYNC_TIMEOUT)) {

@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The quarantine series' atc_sync_timeouts bitmap, on kernels that carry it.
+ * The error interrupt marks the slot of a CMD_SYNC that failed with an ATC
+ * invalidation timeout; whoever polls a CMD_SYNC in that slot next clears
+ * the mark and is failed: -ETIMEDOUT in v2 of the series, -EIO in v3 (whose
+ * -ETIMEDOUT is only the driver's 1 s software timeout).  The mark is keyed
+ * by slot alone.  When the issuer gave up before the interrupt ran (the
+ * software timeout fired first, or the interrupt was held off) nobody clears
+ * it: it fails the next CMD_SYNC that lands in that slot, a lap of the ring
+ * or more later, whatever that CMD_SYNC's batch held.
+ *
+ * Per incident this says whether the bit marked its CMD_SYNC, whether its
+ * issuer was told and under which semantics, whether a bit was left set, and
+ * for a false failure which incident left the bit it claimed.  The bit names
+ * a CMD_SYNC, never one of its ATC_INVs: it confirms that the batch failed,
+ * and the devices of the batch stay as the other evidence left them.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode.h"
+#include "internal.h"
+#include "util.h"
+
+void bitmap_note(struct engine *e, const char *smmu)
+{
+	struct smmu_priv *s = smmu_get(e, smmu);
+
+	if (s)
+		s->info.bitmap = true;
+}
+
+/* the BPF walk read the field, or the driver printed a bitmap line */
+static bool bitmap_kernel(struct engine *e, const struct incident *inc)
+{
+	struct smmu_priv *s;
+
+	if (inc->bitmap < 2 || inc->patched_line)
+		return true;
+	s = smmu_get(e, inc->smmu);
+	return s && s->info.bitmap;
+}
+
+/* a: more than the printk/BPF clock slack after b */
+static bool later(const struct evtime *a, const struct evtime *b)
+{
+	int64_t d;
+
+	return tdiff(a, b, &d) && d > (int64_t)SLACK_NS;
+}
+
+static uint32_t stale_mask(struct engine *e, const struct incident *inc)
+{
+	return smmu_q_idx_mask(inc->max_n_shift ? inc->max_n_shift : smmu_shift(e, inc->smmu));
+}
+
+/* the incident left its bit at its CONS: a later CMD_SYNC in that slot claims it */
+void stale_add(struct engine *e, const struct incident *inc)
+{
+	struct stale_entry *s = &e->stale[e->stale_head++ % STALE_RING];
+
+	str_copy(s->smmu, sizeof(s->smmu), inc->smmu);
+	s->pos = inc->cons;
+	/* the line that opened it may have come before any record told the size */
+	s->shift = inc->max_n_shift ? inc->max_n_shift : smmu_shift(e, inc->smmu);
+	s->t = coi_of(inc)->cons_t;
+	if (!s->t.flags)
+		s->t.flags = SMMU_EVF_MONO;
+	s->id = inc->id;
+	s->used = false;
+}
+
+static struct stale_entry *stale_of(struct engine *e, uint64_t id)
+{
+	for (unsigned int i = 0; i < STALE_RING; i++)
+		if (e->stale[i].t.flags && e->stale[i].id == id)
+			return &e->stale[i];
+	return NULL;
+}
+
+/*
+ * A patched report at prod with no error of its own: the bit a late ISR
+ * left there, set before t however long ago (one bit: every entry of that
+ * slot is claimed at once).  Returns the incident that left it, 0 if none.
+ */
+uint64_t stale_take(struct engine *e, const char *smmu, uint32_t prod, const struct evtime *t)
+{
+	struct stale_entry *best = NULL;
+	uint64_t id;
+
+	for (unsigned int i = 0; i < STALE_RING; i++) {
+		struct stale_entry *s = &e->stale[i];
+		uint32_t mask = smmu_q_idx_mask(s->shift);
+		int64_t d;
+
+		if (!s->t.flags || s->used || strcmp(s->smmu, smmu) ||
+		    (s->pos & mask) != (prod & mask) || (tdiff(t, &s->t, &d) && d < 0))
+			continue;
+		s->used = true;
+		if (!best || s->id > best->id)
+			best = s;
+	}
+	id = best ? best->id : 0;
+	return id;
+}
+
+enum issuer_bm { IB_NONE = 0, IB_TOLD, IB_GAVE_UP, IB_WAITED };
+
+/*
+ * When the bit the incident is about was there to be found: the ISR's line
+ * (it sets the bit right after printing), or for a claim of a leftover bit
+ * its bitmap line (the issuer printed it before returning).
+ */
+static const struct evtime *mark_time(const struct open_inc *oi)
+{
+	return oi->inc.have_cons ? &oi->cons_t : &oi->inc.first;
+}
+
+/*
+ * How a call that covers the incident's CMD_SYNC (m: 2 its own slot, 1 its
+ * window) ended, as far as the bit goes.  An early error or -EIO after the
+ * mark is the bit; so is a full 1 s -ETIMEDOUT (v2) from a call still
+ * polling its own slot when the ISR marked it.  A full -ETIMEDOUT before
+ * the ISR ran is the software timeout: that issuer had gone when the bit
+ * was set.
+ */
+static enum issuer_bm issuer_bm(const struct open_inc *oi, const struct issue_entry *ie, int m)
+{
+	const struct smmu_ev_issue *is = &ie->is;
+	const struct evtime *mark = mark_time(oi);
+	bool after = !later(mark, &ie->t);
+
+	if (is->ret && issue_bitmap_confirms(is))
+		return after ? IB_TOLD : IB_NONE;
+	if (!oi->inc.have_cons)
+		return IB_NONE;
+	if (issue_sw_timeout(is)) {
+		if (later(mark, &ie->t))
+			return IB_GAVE_UP;
+		return m == 2 && later(&ie->t, mark) ? IB_TOLD : IB_NONE;
+	}
+	return m == 2 && later(&ie->t, mark) ? IB_WAITED : IB_NONE;
+}
+
+/*
+ * At the ISR: did the issuer of this CMD_SYNC give up before it ran?  Its
+ * own timeout line opened the incident before the ISR's, or its call's
+ * -ETIMEDOUT came back before.  Its bit is then left set (once the walk
+ * or a bitmap line shows the kernel has the bitmap); it is noted at once
+ * because the claim can come before this incident settles.
+ */
+void bitmap_on_error(struct engine *e, struct open_inc *oi)
+{
+	struct incident *inc = &oi->inc;
+
+	if (inc->kind != INC_ATC_TIMEOUT)
+		return;
+	oi->gave_up = oi->from_timeout && later(&oi->cons_t, &inc->first);
+	for (int i = 0; i < oi->n_recs && !oi->gave_up; i++)
+		if (issue_matches(e, inc, &oi->recs[i]) == 2 &&
+		    issuer_bm(oi, &oi->recs[i], 2) == IB_GAVE_UP)
+			oi->gave_up = true;
+	if (oi->gave_up)
+		stale_add(e, inc);
+}
+
+/* the earliest open report of a bit at this slot after the ISR: its claim */
+static struct open_inc *open_claim(struct engine *e, const struct open_inc *oi)
+{
+	const struct incident *inc = &oi->inc;
+	uint32_t mask = stale_mask(e, inc);
+
+	for (int i = 0; i < e->n_open; i++) {
+		struct open_inc *c = e->open[i];
+		int64_t d;
+
+		if (c == oi || !c->inc.patched_line || c->inc.have_cons || c->inc.stale_from ||
+		    strcmp(c->inc.smmu, inc->smmu) || (c->inc.prod & mask) != (inc->cons & mask) ||
+		    (tdiff(&c->inc.first, &oi->cons_t, &d) && d < 0))
+			continue;
+		return c;
+	}
+	return NULL;
+}
+
+/* the bit stays set: a claim already open takes it, else the next one will */
+static void left_set(struct engine *e, struct open_inc *oi)
+{
+	struct stale_entry *s = stale_of(e, oi->inc.id);
+	struct open_inc *c;
+
+	oi->inc.flags |= INCF_BITMAP_LEFT;
+	if (s && s->used)
+		return;
+	c = open_claim(e, oi);
+	if (!c) {
+		if (!s)
+			stale_add(e, &oi->inc);
+		return;
+	}
+	c->inc.stale_from = oi->inc.id;
+	c->stale = true;
+	if (s)
+		s->used = true;
+}
+
+/*
+ * Full mode on a bitmap kernel: the walk ran in the ISR, and an issuer
+ * still polling the marked slot would have come back with an error, which
+ * is always recorded.  No record for this CMD_SYNC, none lost: nobody was
+ * waiting, nobody clears the bit.
+ */
+static bool nobody_waiting(const struct engine *e, const struct incident *inc, bool any)
+{
+	return !any && inc->have_walk && inc->bitmap == 1 && !inc->patched_line &&
+	       !e->lost.ringbuf && !e->lost.map_full;
+}
+
+static enum bitmap_semantics semantics_of(const struct smmu_ev_issue *is)
+{
+	return is->ret == -EIO ? SEM_V3 : is->ret == -ETIMEDOUT ? SEM_V2 : SEM_UNKNOWN;
+}
+
+/* the calls that returned the bit's error for this CMD_SYNC, and what else they say */
+struct bm_calls {
+	bool told, gave_up, waited, any;
+	enum bitmap_semantics sem;
+};
+
+static void bm_calls(struct engine *e, const struct open_inc *oi, struct bm_calls *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (int i = 0; i < oi->n_recs; i++) {
+		const struct issue_entry *ie = &oi->recs[i];
+		int m = issue_matches(e, &oi->inc, ie);
+
+		if (!m)
+			continue;
+		c->any = true;
+		switch (issuer_bm(oi, ie, m)) {
+		case IB_TOLD:
+			c->told = true;
+			if (!c->sem)
+				c->sem = semantics_of(&ie->is);
+			break;
+		case IB_GAVE_UP:
+			c->gave_up = true;
+			break;
+		case IB_WAITED:
+			c->waited = true;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void bm_account(struct engine *e, const struct incident *inc)
+{
+	struct smmu_priv *s = smmu_get(e, inc->smmu);
+
+	if (!s)
+		return;
+	s->info.bitmap = true;
+	if (inc->semantics)
+		s->info.semantics_seen |= 1u << inc->semantics;
+	if (inc->flags & INCF_STALE_BITMAP)
+		s->info.bm_stale++;
+	else if (inc->bm_told == 1)
+		s->info.bm_told++;
+	else if (inc->flags & INCF_BITMAP_LEFT)
+		s->info.bm_left++;
+}
+
+/* a report of a leftover bit: told, falsely, by a mark no error of its own set */
+static void settle_claim(struct engine *e, struct open_inc *oi, const struct bm_calls *c)
+{
+	struct incident *inc = &oi->inc;
+
+	inc->bm_failed = 0;
+	inc->bm_told = 1;
+	inc->semantics = c->sem;
+	if (!inc->stale_from)
+		inc->stale_from = stale_take(e, inc->smmu, inc->prod, &inc->first);
+}
+
+void bitmap_settle(struct engine *e, struct open_inc *oi)
+{
+	struct incident *inc = &oi->inc;
+	struct stale_entry *s;
+	struct bm_calls c;
+
+	inc->bm_failed = inc->bm_told = -1;
+	if (!bitmap_kernel(e, inc))
+		return;
+	bm_calls(e, oi, &c);
+	if (inc->flags & INCF_STALE_BITMAP) {
+		settle_claim(e, oi, &c);
+		goto account;
+	}
+	if (inc->kind != INC_ATC_TIMEOUT || !inc->have_cons)
+		return;
+	/* the ISR marks every ATC timeout's slot; a walk that read 0 says otherwise */
+	inc->bm_failed = inc->bitmap != 0 || inc->patched_line || c.told ? 1 : -1;
+	if (inc->patched_line || c.told)
+		inc->bm_told = 1;
+	else if ((oi->gave_up || c.gave_up) && !c.waited)
+		inc->bm_told = 0;
+	else if (nobody_waiting(e, inc, c.any))
+		inc->bm_told = 0;
+	inc->semantics = c.sem;
+	if (inc->bm_told == 0) {
+		left_set(e, oi);
+	} else {
+		/* noted at the ISR, but someone was there to clear it */
+		s = stale_of(e, inc->id);
+		if (s)
+			s->used = true;
+	}
+account:
+	bm_account(e, inc);
+}

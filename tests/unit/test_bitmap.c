@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The quarantine series' atc_sync_timeouts bitmap in the engine: a bit left
+ * set when its issuer had given up, the false failure it causes a lap later
+ * and its link back, v2 (-ETIMEDOUT) and v3 (-EIO) side by side, and a
+ * batch of two devices the bit cannot split.  Driven by driver lines
+ * (through the parser) and by records shaped as the BPF programs send them,
+ * on a queue of 256 slots.
+ */
+#include <errno.h>
+
+#include "testutil.h"
+
+#include "engine_run.h"
+
+#define MS 1000000ULL
+#define SEC 1000000000ULL
+#define P "arm-smmu-v3 arm-smmu-v3.0.auto: "
+#define ALLOC8 "[0.9] " P "allocated 256 entries for cmdq\n"
+
+static void feed_log(struct run *r, const char *text)
+{
+	struct evlist *l = parse_text(text);
+
+	for (int i = 0; i < l->n; i++)
+		engine_feed(r->e, &l->ev[i]);
+	free(l);
+}
+
+/* the patched driver's "CMD_SYNC for ATC_INV timeout at prod=" */
+static void bitmap_line(struct run *r, uint64_t t, uint32_t prod)
+{
+	struct smmu_event ev;
+
+	mk_hdr(&ev, SMMU_EV_ATC_SYNC_FAIL, t);
+	ev.hdr.flags &= ~SMMU_EVF_BPF;
+	ev.atc_sync_fail.prod = prod;
+	engine_feed(r->e, &ev);
+}
+
+static const struct incident *find_inc(const struct run *r, uint64_t id)
+{
+	for (int i = 0; i < r->n; i++)
+		if (r->inc[i].id == id)
+			return &r->inc[i];
+	fail_msg("no incident #%llu", (unsigned long long)id);
+	return NULL;
+}
+
+static const struct smmu_info *smmu0(const struct run *r)
+{
+	assert_int_equal(engine_n_smmus(r->e), 1);
+	return engine_smmu(r->e, 0);
+}
+
+/*
+ * From the log alone: a told failure shows the kernel has the bitmap; then
+ * an issuer gives up (MSI polling prints its own slot) 2 s before the ISR
+ * marks that slot; a CMD_SYNC a lap later is failed by the bit.
+ */
+static void test_log_left_bit_and_its_claim(void **state)
+{
+	struct run *r = run_new();
+	const struct incident *left, *claim;
+
+	feed_log(r, ALLOC8
+		"[10.000] " P "CMDQ error (cons 0x03000010): ATC invalidate timeout\n"
+		"[10.001] " P "CMD_SYNC for ATC_INV timeout at prod=0x00000010\n"
+		"[20.000] " P "CMD_SYNC timeout at 0x00000040 [hwprod 0x00000041, hwcons 0x00000040]\n"
+		"[22.000] " P "CMDQ error (cons 0x03000040): ATC invalidate timeout\n"
+		"[22.700] " P "CMD_SYNC for ATC_INV timeout at prod=0x00000140\n");
+	engine_finish(r->e);
+	assert_int_equal(r->n, 3);
+	assert_int_equal(r->inc[0].bm_told, 1);
+	assert_int_equal(r->inc[0].bm_failed, 1);
+	assert_false(r->inc[0].flags & (INCF_BITMAP_LEFT | INCF_STALE_BITMAP));
+	left = &r->inc[1];
+	assert_int_equal(left->kind, INC_ATC_TIMEOUT);
+	assert_int_equal(left->cons, 0x03000040);
+	assert_true(left->flags & INCF_BITMAP_LEFT);
+	assert_int_equal(left->bm_told, 0);
+	assert_int_equal(left->bm_failed, 1);
+	claim = &r->inc[2];
+	assert_true(claim->flags & INCF_STALE_BITMAP);
+	assert_int_equal(claim->stale_from, left->id);
+	assert_int_equal(claim->bm_failed, 0);
+	assert_int_equal(claim->bm_told, 1);
+	assert_int_equal(claim->confidence, CONF_UNKNOWN);
+	assert_int_equal(claim->top, -1);
+	/* no return value in a log: the semantics stay unknown */
+	assert_int_equal(claim->semantics, SEM_UNKNOWN);
+	assert_int_equal(smmu0(r)->bm_told, 1);
+	assert_int_equal(smmu0(r)->bm_left, 1);
+	assert_int_equal(smmu0(r)->bm_stale, 1);
+	run_free(r);
+}
+
+/*
+ * Two laps on (same wrap bit) within the join window: the issuer of the
+ * marked slot had gone, so this report is a claim, not its issuer's.
+ */
+static void test_claim_two_laps_on_is_not_the_issuer(void **state)
+{
+	struct run *r = run_new();
+
+	feed_log(r, ALLOC8
+		"[10.000] " P "CMDQ error (cons 0x03000010): ATC invalidate timeout\n"
+		"[10.001] " P "CMD_SYNC for ATC_INV timeout at prod=0x00000010\n"
+		"[20.000] " P "CMD_SYNC timeout at 0x00000040 [hwprod 0x00000041, hwcons 0x00000040]\n"
+		"[22.000] " P "CMDQ error (cons 0x03000040): ATC invalidate timeout\n"
+		"[22.900] " P "CMD_SYNC for ATC_INV timeout at prod=0x00000040\n");
+	engine_finish(r->e);
+	assert_int_equal(r->n, 3);
+	assert_true(r->inc[1].flags & INCF_BITMAP_LEFT);
+	assert_false(r->inc[1].patched_line);
+	assert_true(r->inc[2].flags & INCF_STALE_BITMAP);
+	assert_int_equal(r->inc[2].stale_from, r->inc[1].id);
+	run_free(r);
+}
+
+/*
+ * Full mode: the issuer of slot 0x44 gave up (-ETIMEDOUT after its 1 s
+ * poll) before the late ISR marked the slot; a read on another device whose
+ * CMD_SYNC lands in 0x144 gets the bit's error at once.  v2 and v3 differ
+ * only in that error.
+ */
+static struct run *left_then_claimed(int claim_ret)
+{
+	static const uint32_t a[] = { 0x100 }, b[] = { 0x200 };
+	struct run *r = run_new();
+
+	feed_issue(r, 10900 * MS, 1050 * MS, 0x44, 0x43, 0x45, -ETIMEDOUT, 1, a);
+	feed_walk(r, 0x03000044, 12 * SEC, SMMU_WALK_PREV_SYNC, 1, 1, a);
+	feed_error(r, 0x03000044, 12 * SEC + 1000);
+	bitmap_line(r, 12800 * MS, 0x144);
+	feed_issue(r, 12800 * MS + 20000, 300000, 0x144, 0x143, 0x145, claim_ret, 1, b);
+	engine_finish(r->e);
+	return r;
+}
+
+static void check_left_then_claimed(struct run *r, enum bitmap_semantics sem)
+{
+	const struct incident *left = find_inc(r, 1), *claim = find_inc(r, 2);
+
+	assert_int_equal(r->n, 2);
+	assert_int_equal(left->kind, INC_ATC_TIMEOUT);
+	assert_true(left->flags & INCF_BITMAP_LEFT);
+	assert_int_equal(left->bm_told, 0);
+	assert_int_equal(left->bm_failed, 1);
+	/* the -ETIMEDOUT was its software timeout, not the bit: no semantics */
+	assert_int_equal(left->semantics, SEM_UNKNOWN);
+	assert_true(claim->flags & INCF_STALE_BITMAP);
+	assert_int_equal(claim->stale_from, left->id);
+	assert_int_equal(claim->semantics, sem);
+	assert_int_equal(claim->n_suspects, 0);
+	assert_int_equal(claim->top, -1);
+	/* the claimer's device is in no failing set */
+	for (int i = 0; i < engine_n_devices(r->e); i++) {
+		const struct device_stat *d = engine_device(r->e, i);
+
+		if (d->sid == 0x200)
+			assert_int_equal(d->verdict, VERDICT_NONE);
+	}
+	assert_int_equal(smmu0(r)->semantics_seen, 1u << sem);
+}
+
+static void test_left_bit_claimed_v2(void **state)
+{
+	struct run *r = left_then_claimed(-ETIMEDOUT);
+
+	check_left_then_claimed(r, SEM_V2);
+	run_free(r);
+}
+
+static void test_left_bit_claimed_v3(void **state)
+{
+	struct run *r = left_then_claimed(-EIO);
+
+	check_left_then_claimed(r, SEM_V3);
+	run_free(r);
+}
+
+/*
+ * v2 after a full poll: the ISR marked the slot while the issuer still
+ * polled (the retried CMD_SYNC failed again), its poll ran out and the bit
+ * turned its -ETIMEDOUT into the verdict; under v3 that would be -EIO.
+ */
+static void test_v2_told_after_full_poll(void **state)
+{
+	static const uint32_t a[] = { 0x100 };
+	struct run *r = run_new();
+
+	feed_walk(r, 0x03000044, 10500 * MS, SMMU_WALK_PREV_SYNC, 1, 1, a);
+	feed_error(r, 0x03000044, 10500 * MS + 1000);
+	feed_issue(r, 11050 * MS, 1050 * MS, 0x44, 0x43, 0x45, -ETIMEDOUT, 1, a);
+	engine_finish(r->e);
+	assert_int_equal(r->n, 1);
+	assert_false(r->inc[0].flags & INCF_BITMAP_LEFT);
+	assert_int_equal(r->inc[0].bm_told, 1);
+	assert_int_equal(r->inc[0].semantics, SEM_V2);
+	run_free(r);
+}
+
+/* v3's -ETIMEDOUT is its software timeout even from a call that was polling */
+static void test_v3_eio_and_sw_timeout_apart(void **state)
+{
+	static const uint32_t a[] = { 0x100 };
+	struct run *r = run_new();
+
+	feed_walk(r, 0x03000044, 10 * SEC, SMMU_WALK_PREV_SYNC, 1, 1, a);
+	feed_error(r, 0x03000044, 10 * SEC + 1000);
+	feed_issue(r, 10 * SEC + 2 * MS, 5 * MS, 0x44, 0x43, 0x45, -EIO, 1, a);
+	engine_finish(r->e);
+	assert_int_equal(r->n, 1);
+	assert_int_equal(r->inc[0].bm_told, 1);
+	assert_int_equal(r->inc[0].semantics, SEM_V3);
+	assert_int_equal(r->inc[0].confidence, CONF_CONFIRMED);
+	assert_true(r->inc[0].suspects[0].evidence & EVD_BITMAP);
+	run_free(r);
+}
+
+/*
+ * Nobody polled the marked slot: no call came back for it (none lost).
+ * The claim comes before this incident settles: linked when it does.
+ */
+static void test_nobody_waiting_leaves_the_bit(void **state)
+{
+	static const uint32_t a[] = { 0x100 };
+	struct run *r = run_new();
+
+	feed_walk(r, 0x03000044, 10 * SEC, SMMU_WALK_PREV_SYNC, 1, 1, a);
+	feed_error(r, 0x03000044, 10 * SEC + 1000);
+	bitmap_line(r, 10800 * MS, 0x144);
+	engine_finish(r->e);
+	assert_int_equal(r->n, 2);
+	assert_true(r->inc[0].flags & INCF_BITMAP_LEFT);
+	assert_true(r->inc[1].flags & INCF_STALE_BITMAP);
+	assert_int_equal(r->inc[1].stale_from, r->inc[0].id);
+	run_free(r);
+}
+
+/* with records lost, a missing return proves nothing */
+static void test_lost_records_leave_it_open(void **state)
+{
+	static const uint32_t a[] = { 0x100 };
+	struct run *r = run_new();
+	struct smmu_event ev;
+
+	mk_hdr(&ev, SMMU_EV_LOST, 5 * SEC);
+	ev.lost.ringbuf = 3;
+	engine_feed(r->e, &ev);
+	feed_walk(r, 0x03000044, 10 * SEC, SMMU_WALK_PREV_SYNC, 1, 1, a);
+	feed_error(r, 0x03000044, 10 * SEC + 1000);
+	engine_finish(r->e);
+	assert_int_equal(r->n, 1);
+	assert_false(r->inc[0].flags & INCF_BITMAP_LEFT);
+	assert_int_equal(r->inc[0].bm_told, -1);
+	assert_int_equal(r->inc[0].bm_failed, 1);
+	run_free(r);
+}
+
+/*
+ * The bit names a CMD_SYNC: with two devices in its batch it confirms the
+ * batch failed and stays "suspect"; the device alone in a later marked
+ * batch is the culprit, and its partner is cleared by the narrowing.
+ */
+static void test_shared_batch_bit_names_no_device(void **state)
+{
+	static const uint32_t pair[] = { 0x200, 0x201 }, p1[] = { 0x201 };
+	struct run *r = run_new();
+
+	for (int k = 0; k < 2; k++) {
+		uint64_t t = (10 + 5 * k) * SEC;
+		uint32_t cons = 0x03000044 + 8 * k;
+
+		feed_walk(r, cons, t, SMMU_WALK_PREV_SYNC, 1, 2, pair);
+		feed_error(r, cons, t + 1000);
+		feed_issue(r, t + 2 * MS, 5 * MS, cons & 0xff, (cons & 0xff) - 2,
+			   (cons & 0xff) + 1, -EIO, 2, pair);
+	}
+	feed_walk(r, 0x03000080, 30 * SEC, SMMU_WALK_PREV_SYNC, 1, 1, p1);
+	feed_error(r, 0x03000080, 30 * SEC + 1000);
+	feed_issue(r, 30 * SEC + 2 * MS, 5 * MS, 0x80, 0x7f, 0x81, -EIO, 1, p1);
+	engine_finish(r->e);
+	assert_int_equal(r->n, 3);
+	for (int k = 0; k < 2; k++) {
+		const struct incident *inc = &r->inc[k];
+
+		assert_int_equal(inc->confidence, CONF_SUSPECT);
+		assert_int_equal(engine_incident_devices(inc), 2);
+		assert_int_equal(inc->top, -1);
+		assert_int_equal(inc->bm_failed, 1);
+		assert_int_equal(inc->bm_told, 1);
+		assert_int_equal(inc->semantics, SEM_V3);
+		for (int i = 0; i < inc->n_suspects; i++)
+			assert_true(inc->suspects[i].evidence & EVD_BITMAP);
+	}
+	assert_int_equal(r->inc[2].confidence, CONF_CONFIRMED);
+	for (int i = 0; i < engine_n_devices(r->e); i++) {
+		const struct device_stat *d = engine_device(r->e, i);
+
+		assert_int_equal(d->verdict, d->sid == 0x201 ? VERDICT_CULPRIT : VERDICT_CLEARED);
+	}
+	run_free(r);
+}
+
+/* a stock kernel (the walk found no field) says nothing about a bitmap */
+static void test_stock_kernel_has_no_bitmap(void **state)
+{
+	static const uint32_t a[] = { 0x100 };
+	struct run *r = run_new();
+
+	feed_issue(r, 10900 * MS, 1050 * MS, 0x44, 0x43, 0x45, -ETIMEDOUT, 1, a);
+	feed_walk(r, 0x03000044, 12 * SEC, SMMU_WALK_PREV_SYNC, 2, 1, a);	/* bitmap 2: no field */
+	feed_error(r, 0x03000044, 12 * SEC + 1000);
+	engine_finish(r->e);
+	assert_int_equal(r->n, 1);
+	assert_false(r->inc[0].flags & INCF_BITMAP_LEFT);
+	assert_int_equal(r->inc[0].bm_failed, -1);
+	assert_int_equal(r->inc[0].bm_told, -1);
+	assert_false(smmu0(r)->bitmap);
+	run_free(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_log_left_bit_and_its_claim),
+		cmocka_unit_test(test_claim_two_laps_on_is_not_the_issuer),
+		cmocka_unit_test(test_left_bit_claimed_v2),
+		cmocka_unit_test(test_left_bit_claimed_v3),
+		cmocka_unit_test(test_v2_told_after_full_poll),
+		cmocka_unit_test(test_v3_eio_and_sw_timeout_apart),
+		cmocka_unit_test(test_nobody_waiting_leaves_the_bit),
+		cmocka_unit_test(test_lost_records_leave_it_open),
+		cmocka_unit_test(test_shared_batch_bit_names_no_device),
+		cmocka_unit_test(test_stock_kernel_has_no_bitmap),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
