@@ -221,8 +221,10 @@ static void print_notes(struct view *v, const struct incident *inc)
 		obuf_printf(v->out, "    queued behind incident #%llu: a timeout it caused, not its own\n",
 			    (unsigned long long)inc->blocked_by);
 	for (unsigned int b = 0; b < INCF_KINDS; b++) {
+		/* said in words above */
 		if (!(inc->flags & (1u << b)) || (1u << b) == INCF_NARROWED ||
-		    (1u << b) == INCF_COLLATERAL)
+		    (1u << b) == INCF_COLLATERAL || (1u << b) == INCF_STALE_BITMAP ||
+		    (1u << b) == INCF_BITMAP_LEFT)
 			continue;
 		obuf_printf(v->out, "%s%s", first ? "    notes: " : ", ", incident_flag_name(b));
 		first = false;
@@ -365,6 +367,29 @@ static void event_table(struct view *v, const struct engine *e)
 				"(unnamed)"),
 			    esc(dev, sizeof(dev), d, "(unknown)"), sid, evt,
 			    (unsigned long long)g->count, t1, t2);
+	}
+}
+
+/* what the quarantine series' bitmap did on each SMMU that has it */
+static void bitmap_lines(struct view *v, const struct engine *e)
+{
+	char name[4 * SMMU_NAME_LEN], sem[48];
+
+	for (int i = 0; i < engine_n_smmus(e); i++) {
+		const struct smmu_info *s = engine_smmu(e, i);
+		uint32_t v2 = s->semantics_seen & (1u << SEM_V2), v3 = s->semantics_seen & (1u << SEM_V3);
+
+		if (!s->bitmap)
+			continue;
+		snprintf(sem, sizeof(sem), "%s", v2 && v3 ? "v2 and v3 semantics" :
+			 v2 ? "v2 semantics: -ETIMEDOUT" : v3 ? "v3 semantics: -EIO" :
+			 "semantics not seen");
+		obuf_printf(v->out, "%s: atc_sync_timeouts bitmap (%s)\n  %llu issuer%s told, "
+			    "%llu bit%s left set, %llu false failure%s from a leftover bit\n",
+			    esc(name, sizeof(name), s->name, "(unnamed)"), sem,
+			    (unsigned long long)s->bm_told, s->bm_told == 1 ? "" : "s",
+			    (unsigned long long)s->bm_left, s->bm_left == 1 ? "" : "s",
+			    (unsigned long long)s->bm_stale, s->bm_stale == 1 ? "" : "s");
 	}
 }
 
@@ -568,6 +593,7 @@ void text_summary(struct view *v, const struct engine *e, const struct run_info 
 		obuf_printf(v->out, "No SMMU command-queue incidents found%s.\n", ri->unrecognized ?
 			    " in what could be read (see the warning below)" : "");
 	smmu_table(v, e);
+	bitmap_lines(v, e);
 	event_table(v, e);
 	device_table(v, e);
 	issuer_table(v, e);

@@ -51,11 +51,6 @@ static bool later(const struct evtime *a, const struct evtime *b)
 	return tdiff(a, b, &d) && d > (int64_t)SLACK_NS;
 }
 
-static uint32_t stale_mask(struct engine *e, const struct incident *inc)
-{
-	return smmu_q_idx_mask(inc->max_n_shift ? inc->max_n_shift : smmu_shift(e, inc->smmu));
-}
-
 /* the incident left its bit at its CONS: a later CMD_SYNC in that slot claims it */
 void stale_add(struct engine *e, const struct incident *inc)
 {
@@ -106,8 +101,6 @@ uint64_t stale_take(struct engine *e, const char *smmu, uint32_t prod, const str
 	return id;
 }
 
-enum issuer_bm { IB_NONE = 0, IB_TOLD, IB_GAVE_UP, IB_WAITED };
-
 /*
  * When the bit the incident is about was there to be found: the ISR's line
  * (it sets the bit right after printing), or for a claim of a leftover bit
@@ -119,91 +112,52 @@ static const struct evtime *mark_time(const struct open_inc *oi)
 }
 
 /*
- * How a call that covers the incident's CMD_SYNC (m: 2 its own slot, 1 its
- * window) ended, as far as the bit goes.  An early error or -EIO after the
- * mark is the bit; so is a full 1 s -ETIMEDOUT (v2) from a call still
- * polling its own slot when the ISR marked it.  A full -ETIMEDOUT before
- * the ISR ran is the software timeout: that issuer had gone when the bit
- * was set.
+ * Did this call, covering the incident's CMD_SYNC (m: 2 its own slot, 1 its
+ * window), get the bit's error?  An early error or -EIO after the mark is
+ * the bit; so is a full 1 s -ETIMEDOUT (v2) from a call still polling its
+ * own slot when the ISR marked it.  A full -ETIMEDOUT before that is only
+ * the software timeout.
  */
-static enum issuer_bm issuer_bm(const struct open_inc *oi, const struct issue_entry *ie, int m)
+static bool issuer_told(const struct open_inc *oi, const struct issue_entry *ie, int m)
 {
 	const struct smmu_ev_issue *is = &ie->is;
 	const struct evtime *mark = mark_time(oi);
-	bool after = !later(mark, &ie->t);
 
 	if (is->ret && issue_bitmap_confirms(is))
-		return after ? IB_TOLD : IB_NONE;
-	if (!oi->inc.have_cons)
-		return IB_NONE;
-	if (issue_sw_timeout(is)) {
-		if (later(mark, &ie->t))
-			return IB_GAVE_UP;
-		return m == 2 && later(&ie->t, mark) ? IB_TOLD : IB_NONE;
-	}
-	return m == 2 && later(&ie->t, mark) ? IB_WAITED : IB_NONE;
+		return !later(mark, &ie->t);
+	return oi->inc.have_cons && m == 2 && issue_sw_timeout(is) && later(&ie->t, mark);
 }
 
 /*
- * At the ISR: did the issuer of this CMD_SYNC give up before it ran?  Its
- * own timeout line opened the incident before the ISR's, or its call's
- * -ETIMEDOUT came back before.  Its bit is then left set (once the walk
- * or a bitmap line shows the kernel has the bitmap); it is noted at once
- * because the claim can come before this incident settles.
+ * At the ISR: the issuer of this CMD_SYNC had given up when its own timeout
+ * line, or its call's -ETIMEDOUT, opened the incident before the ISR's line.
+ * Its bit is then left set (once the walk or a bitmap line shows the kernel
+ * has the bitmap); it is noted at once because the claim can come before
+ * this incident settles.  (A call that ended before the ISR without opening
+ * the incident is no issuer of it: see nobody_waiting().)
  */
 void bitmap_on_error(struct engine *e, struct open_inc *oi)
 {
 	struct incident *inc = &oi->inc;
+	int64_t d;
 
-	if (inc->kind != INC_ATC_TIMEOUT)
+	if (inc->kind != INC_ATC_TIMEOUT || !oi->from_timeout)
 		return;
-	oi->gave_up = oi->from_timeout && later(&oi->cons_t, &inc->first);
-	for (int i = 0; i < oi->n_recs && !oi->gave_up; i++)
-		if (issue_matches(e, inc, &oi->recs[i]) == 2 &&
-		    issuer_bm(oi, &oi->recs[i], 2) == IB_GAVE_UP)
-			oi->gave_up = true;
+	/* its line and the ISR's share a clock: after it is enough; a record needs the slack */
+	if (oi->from_record)
+		oi->gave_up = later(&oi->cons_t, &inc->first);
+	else
+		oi->gave_up = tdiff(&oi->cons_t, &inc->first, &d) && d > 0;
 	if (oi->gave_up)
 		stale_add(e, inc);
 }
 
-/* the earliest open report of a bit at this slot after the ISR: its claim */
-static struct open_inc *open_claim(struct engine *e, const struct open_inc *oi)
-{
-	const struct incident *inc = &oi->inc;
-	uint32_t mask = stale_mask(e, inc);
-
-	for (int i = 0; i < e->n_open; i++) {
-		struct open_inc *c = e->open[i];
-		int64_t d;
-
-		if (c == oi || !c->inc.patched_line || c->inc.have_cons || c->inc.stale_from ||
-		    strcmp(c->inc.smmu, inc->smmu) || (c->inc.prod & mask) != (inc->cons & mask) ||
-		    (tdiff(&c->inc.first, &oi->cons_t, &d) && d < 0))
-			continue;
-		return c;
-	}
-	return NULL;
-}
-
-/* the bit stays set: a claim already open takes it, else the next one will */
+/* the bit stays set: the next report in its slot is its claim */
 static void left_set(struct engine *e, struct open_inc *oi)
 {
-	struct stale_entry *s = stale_of(e, oi->inc.id);
-	struct open_inc *c;
-
 	oi->inc.flags |= INCF_BITMAP_LEFT;
-	if (s && s->used)
-		return;
-	c = open_claim(e, oi);
-	if (!c) {
-		if (!s)
-			stale_add(e, &oi->inc);
-		return;
-	}
-	c->inc.stale_from = oi->inc.id;
-	c->stale = true;
-	if (s)
-		s->used = true;
+	if (!stale_of(e, oi->inc.id))
+		stale_add(e, &oi->inc);
 }
 
 /*
@@ -223,9 +177,9 @@ static enum bitmap_semantics semantics_of(const struct smmu_ev_issue *is)
 	return is->ret == -EIO ? SEM_V3 : is->ret == -ETIMEDOUT ? SEM_V2 : SEM_UNKNOWN;
 }
 
-/* the calls that returned the bit's error for this CMD_SYNC, and what else they say */
+/* the calls that returned the bit's error for this CMD_SYNC, and under which semantics */
 struct bm_calls {
-	bool told, gave_up, waited, any;
+	bool told, any;
 	enum bitmap_semantics sem;
 };
 
@@ -239,21 +193,11 @@ static void bm_calls(struct engine *e, const struct open_inc *oi, struct bm_call
 		if (!m)
 			continue;
 		c->any = true;
-		switch (issuer_bm(oi, ie, m)) {
-		case IB_TOLD:
-			c->told = true;
-			if (!c->sem)
-				c->sem = semantics_of(&ie->is);
-			break;
-		case IB_GAVE_UP:
-			c->gave_up = true;
-			break;
-		case IB_WAITED:
-			c->waited = true;
-			break;
-		default:
-			break;
-		}
+		if (!issuer_told(oi, ie, m))
+			continue;
+		c->told = true;
+		if (!c->sem)
+			c->sem = semantics_of(&ie->is);
 	}
 }
 
@@ -306,9 +250,7 @@ void bitmap_settle(struct engine *e, struct open_inc *oi)
 	inc->bm_failed = inc->bitmap != 0 || inc->patched_line || c.told ? 1 : -1;
 	if (inc->patched_line || c.told)
 		inc->bm_told = 1;
-	else if ((oi->gave_up || c.gave_up) && !c.waited)
-		inc->bm_told = 0;
-	else if (nobody_waiting(e, inc, c.any))
+	else if (oi->gave_up || nobody_waiting(e, inc, c.any))
 		inc->bm_told = 0;
 	inc->semantics = c.sem;
 	if (inc->bm_told == 0) {

@@ -345,6 +345,10 @@ static void test_stale_bitmap(void **state)
 	assert_int_equal(r->inc[1].n_suspects, 0);
 	assert_int_equal(r->inc[1].top, -1);
 	assert_int_equal(r->inc[1].confidence, CONF_UNKNOWN);
+	/* the bit the late ISR left, and the claim linked to it */
+	assert_true(r->inc[0].flags & INCF_BITMAP_LEFT);
+	assert_int_equal(r->inc[1].stale_from, r->inc[0].id);
+	assert_int_equal(r->inc[1].semantics, SEM_V3);
 	assert_int_equal(r->inc[2].confidence, CONF_CONFIRMED);
 	assert_int_equal(top_sid(&r->inc[2]), 0xa00);
 	run_free(r);
