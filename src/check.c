@@ -50,9 +50,11 @@ static void print_series(const struct kinfo *ki)
 	}
 	printf("series:       atc_sync_timeouts bitmap (quarantine series): the error interrupt\n"
 	       "              marks the failing CMD_SYNC's slot and fails its issuer. v2 or v3\n"
-	       "              is not in BTF: incidents the bitmap confirms show it in their\n"
-	       "              issuer's ret (-110 ETIMEDOUT within 1 s: v2; -5 EIO: v3, where\n"
-	       "              -ETIMEDOUT only means the driver's 1 s software timeout)\n");
+	       "              is not in BTF: incidents whose issuer the bit told say which\n"
+	       "              from its ret (-110 ETIMEDOUT: v2; -5 EIO: v3, where -ETIMEDOUT\n"
+	       "              only means the driver's 1 s software timeout). A bit set after\n"
+	       "              its issuer gave up stays set and fails the next CMD_SYNC in\n"
+	       "              that slot: incidents say so (bitmap_left_set, stale_bitmap)\n");
 }
 
 static void print_driver(const struct kinfo *ki)

@@ -18,10 +18,22 @@ ATC_INVs reached it per SID) and the kernel's own lines and counters.  The
 On the rig's patched kernel (truth: kernel_variant v2 or v3) the issuer of a
 failing CMD_SYNC is told through the bitmap: -ETIMEDOUT (v2) or -EIO (v3)
 within the poll, the kernel's "CMD_SYNC for ATC_INV timeout at prod=" line
-at that CMD_SYNC, and smmutrace's incident confirmed by the bitmap.  Where
-the driver's 1 s timeout fires first the bit stays set; a later CMD_SYNC in
-that slot is failed by it (the kernel's bitmap line with no error of its
-own): smmutrace must flag that incident stale_bitmap and blame nobody.
+at that CMD_SYNC, and smmutrace's incident confirmed by the bitmap, saying
+which semantics it saw.  Where the issuer had given up before the error
+interrupt ran (the driver's 1 s timeout fired first, or the interrupt was
+held off) the bit stays set: smmutrace must say so when it is set
+(bitmap_left_set), and when a later CMD_SYNC in that slot is failed by it
+(the kernel's bitmap line with no error of its own) flag that incident
+stale_bitmap, link it to the incident that left the bit (stale_from) and
+blame nobody.
+
+The rule for a batch of several devices (all kernels): the failure of the
+CMD_SYNC may be certain (on the patched kernel the bit says so), but the
+bit names a CMD_SYNC, not one of its ATC_INVs: such an incident is
+"suspect" with every device of the batch, and names a likely culprit only
+when the narrowing across incidents singled it out ("narrowed").  A device
+alone in a confirmed incident is the culprit, and a device seen only in
+failing batches that also held that culprit is cleared.
 
 Writes RESULTS_DIR/verdict.json; exit 0 only if every scenario passed.
 """
@@ -61,6 +73,109 @@ def stale(r):
 
 def patched(truth):
     return truth.get("kernel_variant", "stock") in ERRNO
+
+
+def flagged(r, flag):
+    return flag in (r.get("flags") or [])
+
+
+def bm(r):
+    return r.get("atc_sync_bitmap") or {}
+
+
+def devices(r):
+    return {s.get("device") or "sid 0x%x" % (s.get("sid") or 0) for s in r.get("suspects") or []}
+
+
+def posmask(incs):
+    shift = next((r["max_n_shift"] for r in incs if r.get("max_n_shift")), None)
+    return (2 << shift) - 1 if shift else 0xffffffff
+
+
+def shared_batch_rule(sc, atc, truth, summ):
+    """a batch of several devices: the failure certain, the device not"""
+    faulty = set(truth["faulty_devices"])
+    for r in (r for r in atc if len(devices(r)) > 1):
+        what = "incident #%s (batch of %s)" % (r.get("id"), ",".join(sorted(devices(r))))
+        sc.check(r.get("confidence") == "suspect",
+                 "%s: several devices, none singled out by this batch: suspect" % what,
+                 "confidence %s" % r.get("confidence"))
+        lc = (r.get("likely_culprit") or {}).get("device")
+        sc.check(lc is None or (flagged(r, "narrowed") and lc in faulty),
+                 "%s: a likely culprit only from the narrowing, and only a faulty device" % what,
+                 "likely culprit %s, flags %s" % (lc, r.get("flags")))
+        if patched(truth):
+            sc.check(bm(r).get("failed") is True,
+                     "%s: the bitmap's confirmation that this CMD_SYNC failed is shown" % what,
+                     "atc_sync_bitmap %s" % r.get("atc_sync_bitmap"))
+            ev = [s.get("evidence") or [] for s in r.get("suspects") or []]
+            sc.check(all("atc_sync_bitmap" in e for e in ev),
+                     "%s: every device of the marked batch carries atc_sync_bitmap evidence" % what,
+                     str(ev))
+    devs = {d.get("device"): d for d in summ.get("devices", [])}
+    culprits = {next(iter(devices(r))) for r in atc
+                if r.get("confidence") == "confirmed" and len(devices(r)) == 1} & faulty
+    for d in sorted(culprits):
+        sc.check((devs.get(d) or {}).get("verdict") == "culprit",
+                 "verdict for %s, alone in a confirmed incident: culprit" % d,
+                 "verdict %s" % (devs.get(d) or {}).get("verdict"))
+    sets = [devices(r) for r in atc if r.get("suspects")]
+    for d in sorted(set(truth.get("innocent_devices", [])) & set().union(*sets or [set()])):
+        if all(st & culprits for st in sets if d in st):
+            sc.check((devs.get(d) or {}).get("verdict") == "cleared",
+                     "verdict for %s, only in failing batches with the culprit: cleared" % d,
+                     "verdict %s" % (devs.get(d) or {}).get("verdict"))
+
+
+def bitmap_truth(sc, incs, truth, summ):
+    """what smmutrace said about the bitmap, against what the guest saw the kernel do"""
+    variant = truth["kernel_variant"]
+    mask = posmask(incs)
+    idx = mask >> 1
+    atc = [r for r in incs if r.get("kind") == "atc_timeout" and not stale(r)]
+    flagged_stale = [r for r in incs if stale(r)]
+    if "left_slots" in truth:
+        left = sorted(p & mask for p in truth["left_slots"])
+        sc.check(sorted((r.get("cons") or 0) & mask for r in atc if flagged(r, "bitmap_left_set")) == left,
+                 "every bit the kernel left set (%s) is one incident flagged bitmap_left_set" % (
+                     ",".join("0x%x" % p for p in left) or "none"),
+                 "flagged at %s" % [hex(r.get("cons") or 0) for r in atc if flagged(r, "bitmap_left_set")])
+    for r in atc:
+        what = "incident #%s" % r.get("id")
+        if flagged(r, "bitmap_left_set"):
+            sc.check(bm(r).get("failed") is True and bm(r).get("told") is False,
+                     "%s: bit left set: this CMD_SYNC failed, its issuer was not told by the bit" % what,
+                     "atc_sync_bitmap %s" % r.get("atc_sync_bitmap"))
+        else:
+            sc.check(bm(r).get("told") is True and bm(r).get("semantics") == variant,
+                     "%s: its issuer told by the bit, %s semantics seen" % (what, variant),
+                     "atc_sync_bitmap %s" % r.get("atc_sync_bitmap"))
+    if "stale_claim_slots" in truth:
+        sc.check(sorted(p & mask for p in truth["stale_claim_slots"]) ==
+                 sorted((r.get("prod") or 0) & mask for r in flagged_stale),
+                 "every claim of a left bit the kernel printed (%s) is one stale_bitmap incident" % (
+                     ",".join("0x%x" % p for p in truth["stale_claim_slots"]) or "none"),
+                 "stale_bitmap at %s" % [hex(r.get("prod") or 0) for r in flagged_stale])
+    for r in flagged_stale:
+        what = "incident #%s (stale_bitmap)" % r.get("id")
+        src = [x for x in atc if flagged(x, "bitmap_left_set") and x.get("id") < r.get("id") and
+               (x.get("cons") or 0) & idx == (r.get("prod") or 0) & idx]
+        want = src[-1].get("id") if src else None
+        sc.check(r.get("stale_from") == want,
+                 "%s: linked to the incident that left the bit (%s)" % (what, want),
+                 "stale_from %s" % r.get("stale_from"))
+        sc.check(bm(r).get("failed") is False and bm(r).get("told") is True and
+                 bm(r).get("semantics") == variant,
+                 "%s: a false failure its issuer was told of (%s)" % (what, variant),
+                 "atc_sync_bitmap %s" % r.get("atc_sync_bitmap"))
+    for s in summ.get("smmus", []):
+        b = s.get("atc_sync_bitmap") or {}
+        told = sum(1 for r in atc if bm(r).get("told") is True)
+        want = {"semantics": variant if told or flagged_stale else None, "told": told,
+                "left_set": sum(1 for r in atc if flagged(r, "bitmap_left_set")),
+                "stale_claims": len(flagged_stale)}
+        sc.check(b == want, "summary of %s: the bitmap's semantics and counts %s" % (s.get("smmu"), want),
+                 "got %s" % s.get("atc_sync_bitmap"))
 
 
 def truth_checks(sc, recs, truth):
@@ -115,16 +230,18 @@ def truth_checks(sc, recs, truth):
             sc.check((r.get("irq_held_ns") or 0) > 0,
                      "%s: CONS showed the error in a timeout line: interrupt held off %s ns" % (
                          what, r.get("irq_held_ns")))
+    summ = recs[-1] if recs and recs[-1].get("type") == "summary" else {}
     if patched(truth):
         for r in (r for r in incs if stale(r)):
             stale_blames_nobody(sc, r, innocent)
+        bitmap_truth(sc, incs, truth, summ)
+    shared_batch_rule(sc, atc, truth, summ)
     atc_ids = {r.get("id") for r in atc}
     for r in incs:
         if r.get("kind") == "sync_timeout":
             sc.check("collateral" in (r.get("flags") or []) and r.get("blocked_by") in atc_ids,
                      "sync_timeout #%s queued behind an ATC timeout (blocked_by %s)" % (
                          r.get("id"), r.get("blocked_by")))
-    summ = recs[-1] if recs and recs[-1].get("type") == "summary" else {}
     devs = {d.get("device"): d for d in summ.get("devices", [])}
     for d in sorted(faulty):
         v = (devs.get(d) or {}).get("verdict")
@@ -164,11 +281,17 @@ def stale_blames_nobody(sc, r, innocent):
     sc.check(not named(r) & innocent, "%s: no innocent device named" % what, str(sorted(named(r))))
 
 
-def gave_up_slots(res, name, idx_mask):
-    """queue slots of the CMD_SYNCs whose issuers gave up before the error was
-    reported, in this boot's scenarios up to this one: where bits were left set"""
+def left_slots(res, name, idx_mask):
+    """queue slots where bits were left set (issuer gone when the error interrupt
+    ran), in this boot's scenarios up to this one, as the guest read the kernel's
+    lines (truth files), or where an issuer's timeout line came first"""
     out = set()
     for n in SCENARIOS[:SCENARIOS.index(name) + 1]:
+        try:
+            t = json.load(open(os.path.join(res, n + ".truth.json")))
+        except (OSError, ValueError):
+            t = {}
+        out |= {p & idx_mask for p in t.get("left_slots", [])}
         for line in check.read(os.path.join(res, n + ".ndjson"), "").splitlines():
             r = json.loads(line)
             if r.get("kind") == "atc_timeout" and r.get("sw_timeouts") and r.get("cons") is not None:
@@ -176,43 +299,60 @@ def gave_up_slots(res, name, idx_mask):
     return out
 
 
-def bitmap_checks(sc, res, name, recs, truth, sec, errs, mask):
+# a told issuer prints its bitmap line within its 1 s poll of the error interrupt
+TOLD_WITHIN_S = 1.5
+
+
+def bitmap_checks(sc, res, name, recs, truth, tsec, errs, mask):
     """the patched driver's own lines against smmutrace's incidents, in one section"""
-    lines = []
-    for t in sec:
+    lines, err_t = [], {}
+    for ts, t in tsec:
         m = check.DRV.match(t)
         b = m and BITMAP_LINE.match(m.group(2))
         if b:
-            lines.append(int(b.group(1), 16))
+            lines.append((ts, int(b.group(1), 16)))
+        a = m and ATC_LINE.match(m.group(2))
+        if a:
+            err_t.setdefault(int(a.group(1), 16) & mask, ts)
     incs = [r for r in recs if r.get("type") == "incident" and r.get("kind") == "atc_timeout"]
-    told = [r for r in incs if not stale(r) and not r.get("sw_timeouts")]
-    for r in told:
-        sc.check(any(p & mask == (r.get("cons") or 0) & mask for p in lines),
-                 "incident #%s: the kernel printed 'CMD_SYNC for ATC_INV timeout at prod=' at its "
-                 "CMD_SYNC (0x%x)" % (r.get("id"), (r.get("cons") or 0) & mask), "lines at %s" % [hex(p) for p in lines])
+    for r in (r for r in incs if not stale(r)):
+        at = (r.get("cons") or 0) & mask
+        t0 = err_t.get(at)
+        told = t0 is not None and any(p & mask == at and t0 <= ts <= t0 + TOLD_WITHIN_S for ts, p in lines)
+        sc.check(bm(r).get("told") is told and flagged(r, "bitmap_left_set") is not told,
+                 "incident #%s: the kernel %s 'CMD_SYNC for ATC_INV timeout at prod=' at its CMD_SYNC "
+                 "(0x%x): %s" % (r.get("id"), "printed" if told else "printed no",
+                                 at, "told" if told else "bit left set"),
+                 "atc_sync_bitmap %s, flags %s" % (r.get("atc_sync_bitmap"), r.get("flags")))
+        if not r.get("sw_timeouts"):
+            sc.check(told, "incident #%s: no timeout line before its error: its issuer was told" % r.get("id"),
+                     "lines at %s" % [hex(p) for _, p in lines])
+    lines = [p for _, p in lines]
     # a bitmap line at no CMD_SYNC the SMMU failed here: a claim of a leftover bit
     claims = [p for p in lines if not any(p & mask == c & mask for c in errs)]
-    flagged = [r for r in incs if stale(r)]
-    sc.check(sorted(p & mask for p in claims) == sorted((r.get("prod") or 0) & mask for r in flagged),
+    stales = [r for r in incs if stale(r)]
+    sc.check(sorted(p & mask for p in claims) == sorted((r.get("prod") or 0) & mask for r in stales),
              "every claim of a leftover bit (%s) is one stale_bitmap incident at that position" % (
                  ",".join("0x%x" % p for p in claims) or "none"),
-             "stale_bitmap incidents at %s" % [hex(r.get("prod") or 0) for r in flagged])
-    left = gave_up_slots(res, name, mask >> 1)
-    for r in flagged:
+             "stale_bitmap incidents at %s" % [hex(r.get("prod") or 0) for r in stales])
+    left = left_slots(res, name, mask >> 1)
+    for r in stales:
         sc.check((r.get("prod") or 0) & (mask >> 1) in left,
                  "incident #%s (stale_bitmap): its slot 0x%x is one whose issuer gave up before "
                  "the SMMU reported" % (r.get("id"), (r.get("prod") or 0) & (mask >> 1)),
                  "slots left set: %s" % sorted(hex(x) for x in left))
-    if "stale_claims" in truth:
-        sc.check(truth["stale_claims"] >= 1 and len(claims) >= 1,
-                 "the bit the late error left was claimed by a read on %s (%d claims)" % (
-                     truth["stale_claim_device"], truth["stale_claims"]))
+    if truth.get("left_slots"):
+        sc.check(all(any(c & (mask >> 1) == p & (mask >> 1) for c in claims) for p in truth["left_slots"]),
+                 "every bit this scenario left was claimed in its run by reads on %s (%d claims)" % (
+                     truth["stale_claim_device"], truth["stale_claims"]),
+                 "left %s, claims %s" % ([hex(p) for p in truth["left_slots"]], [hex(c) for c in claims]))
     return len(claims)
 
 
 def kernel_checks(sc, res, name, recs, truth, ctx):
     """the kernel's own lines and counters of the same run"""
-    sec = [t for _, t in check.section(ctx["dmesg"], name)]
+    tsec = check.section(ctx["dmesg"], name)
+    sec = [t for _, t in tsec]
     errs, sws = [], []
     for t in sec:
         m = check.DRV.match(t)
@@ -232,7 +372,7 @@ def kernel_checks(sc, res, name, recs, truth, ctx):
              "%d lines" % len(errs))
     mask = (2 << ctx["shift"]) - 1
     if patched(truth):
-        ctx["stale_claims"] = ctx.get("stale_claims", 0) + bitmap_checks(sc, res, name, recs, truth, sec,
+        ctx["stale_claims"] = ctx.get("stale_claims", 0) + bitmap_checks(sc, res, name, recs, truth, tsec,
                                                                          errs, mask)
     atc = [r for r in recs if r.get("type") == "incident" and r.get("kind") == "atc_timeout"
            and not stale(r)]
@@ -309,11 +449,11 @@ def scenario(res, sc, ctx):
     atc = truth_checks(sc, recs, truth)
     kernel_checks(sc, res, name, recs, truth, ctx)
     strong = [r for r in atc if r.get("confidence") in CONF_OK]
-    flagged = [r for r in recs if r.get("type") == "incident" and stale(r)]
+    stales = [r for r in recs if r.get("type") == "incident" and stale(r)]
     sc.note("%s%d atc_timeout (%d confirmed/probable) on %s; first %s; wait %s" % (
         "%s: %d told by the bitmap, %d stale; " % (
             truth["kernel_variant"], sum(1 for r in atc if (r.get("queue_walk") or {}).get("bitmap")
-                                         and not r.get("sw_timeouts")), len(flagged))
+                                         and not r.get("sw_timeouts")), len(stales))
         if patched(truth) else "",
         len(atc), len(strong), ",".join(truth["faulty_devices"]),
         "/".join(sorted({str(r.get("fired_first")) for r in atc})),

@@ -211,6 +211,12 @@ ATC_MUTATIONS = [
         d, "atc_two_devices", lambda r: [i for i in atc(r) if len(i["suspects"]) > 1][0].__setitem__(
             "confidence", "confirmed"))),
     ("atc_two_devices", "the shared partner made the culprit", lambda d: innocent_culprit(d, "atc_two_devices")),
+    ("atc_two_devices", "the shared partner not cleared", lambda d: edit_records(
+        d, "atc_two_devices", lambda r: [x.__setitem__("verdict", "possible") for x in r[-1]["devices"]
+                                         if x["device"] in truth(d, "atc_two_devices")["shared_with"]])),
+    ("atc_two_devices", "a shared batch names a culprit the narrowing did not single out",
+     lambda d: edit_records(d, "atc_two_devices", lambda r: shared(r).__setitem__(
+         "likely_culprit", {"sid": 0, "device": truth(d, "atc_two_devices")["faulty_devices"][0], "score": 1.0}))),
     ("hw_before_sw", "the measured wait shorter than the SMMU's delay", lambda d: edit_records(
         d, "hw_before_sw", lambda r: atc(r)[0].__setitem__("detect_ns", 1000))),
     ("hw_before_sw", "the held-off interrupt not reported", lambda d: edit_records(
@@ -268,6 +274,25 @@ def stale_incident(recs):
     return [r for r in atc(recs) if "stale_bitmap" in (r.get("flags") or [])][0]
 
 
+def shared(recs):
+    """the first incident whose batch held several devices"""
+    return [i for i in atc(recs) if len({s["device"] for s in i["suspects"]}) > 1][0]
+
+
+def left_incident(recs):
+    return [r for r in atc(recs) if "bitmap_left_set" in (r.get("flags") or [])][0]
+
+
+def unflag_left(recs):
+    r = left_incident(recs)
+    r["flags"] = [f for f in r["flags"] if f != "bitmap_left_set"]
+
+
+def other_semantics(recs):
+    r = first_bitmap(recs)
+    r["atc_sync_bitmap"]["semantics"] = {"v2": "v3", "v3": "v2"}[r["atc_sync_bitmap"]["semantics"]]
+
+
 def blame_claimer(d):
     dev = truth(d, "sw_before_hw")["stale_claim_device"]
 
@@ -290,8 +315,23 @@ ATC_BITMAP_MUTATIONS = [
     ("sw_before_hw", "a leftover bit's claim blamed on the device that claimed it", blame_claimer),
     ("sw_before_hw", "a leftover bit's claim not flagged", lambda d: edit_records(
         d, "sw_before_hw", lambda r: stale_incident(r).__setitem__("flags", []))),
-    ("sw_before_hw", "the leftover bit never claimed", lambda d: edit_truth(
-        d, "sw_before_hw", lambda t: t.__setitem__("stale_claims", 0))),
+    ("atc_single", "the other version's semantics reported", lambda d: edit_records(d, "atc_single", other_semantics)),
+    ("atc_single", "a told issuer's bit said to be left set", lambda d: edit_records(
+        d, "atc_single", lambda r: first_bitmap(r)["flags"].append("bitmap_left_set"))),
+    ("atc_single", "the summary's semantics of the other version", lambda d: edit_records(
+        d, "atc_single", lambda r: r[-1]["smmus"][0]["atc_sync_bitmap"].__setitem__(
+            "semantics", {"v2": "v3", "v3": "v2"}[r[-1]["smmus"][0]["atc_sync_bitmap"]["semantics"]]))),
+    ("atc_two_devices", "a shared batch's failure not confirmed by its bit", lambda d: edit_records(
+        d, "atc_two_devices", lambda r: shared(r)["atc_sync_bitmap"].__setitem__("failed", None))),
+    ("hw_before_sw", "the bit the held-off interrupt left not reported", lambda d: edit_records(
+        d, "hw_before_sw", unflag_left)),
+    ("sw_before_hw", "the bit left set not reported", lambda d: edit_records(d, "sw_before_hw", unflag_left)),
+    ("sw_before_hw", "a leftover bit's claim not linked to the incident that left it", lambda d: edit_records(
+        d, "sw_before_hw", lambda r: stale_incident(r).__setitem__("stale_from", None))),
+    ("sw_before_hw", "a leftover bit's claim linked to the wrong incident", lambda d: edit_records(
+        d, "sw_before_hw", lambda r: stale_incident(r).__setitem__("stale_from", (stale_incident(r).get("stale_from") or 0) + 1))),
+    ("sw_before_hw", "the bit left set never claimed in the run", lambda d: edit_truth(
+        d, "sw_before_hw", lambda t: t.__setitem__("stale_claim_slots", []))),
 ]
 # stock semantics only: with the bitmap the issuer is told
 ATC_STOCK_ONLY = ("the issuer said to be told",)

@@ -31,8 +31,11 @@
 # bitmap should reach the failing issuer (bitmap_expected: not when the
 # driver's 1 s timeout fires first).  A bit set after its issuer gave up
 # stays set until a CMD_SYNC in that slot claims it, a lap of the ring
-# later: sw_before_hw then reads on P1, an innocent device, until that
-# happens (stale_claim_*), and the claim must be blamed on nobody.
+# later: where a scenario left one (hw_before_sw's held interrupt,
+# sw_before_hw) it reads on P1, an innocent device, until every bit it left
+# is claimed, within the same smmutrace run (left_slots, stale_claim_*):
+# the claim must be linked to the incident that left the bit and blamed on
+# nobody.
 #
 # Shell and smmutrace on CPU0, reads (and so their completion interrupts,
 # where strict-mode unmaps run) on CPU1; the error interrupt on CPU0 unless
@@ -72,6 +75,9 @@ shared_group_ats() {
 A_BDF=$(disk_bdf "$A"); P0_BDF=$(disk_bdf "$P0"); P1_BDF=$(disk_bdf "$P1")
 A_SID=$(bdf_sid "$A_BDF"); P0_SID=$(bdf_sid "$P0_BDF"); P1_SID=$(bdf_sid "$P1_BDF")
 GIRQ=$(gerror_irq)
+# the command queue's size: positions are wrap bit + index
+ENTRIES=$(dmesg | sed -n 's/.*allocated \([0-9]*\) entries for cmdq.*/\1/p' | head -n1)
+IDXMASK=$((ENTRIES - 1)); POSMASK=$((2 * ENTRIES - 1))
 case "$(cat /sys/module/arm_smmu_v3/parameters/atc_sync_errno 2>/dev/null)" in
     110) VARIANT=v2 ;;
     5) VARIANT=v3 ;;
@@ -125,8 +131,47 @@ finish() {
     fact "$NAME" "t_end=$(uptime_s)"
     kmark "end $NAME"
 }
-# the patched driver's bitmap lines so far ("CMD_SYNC for ATC_INV timeout at prod=")
-bitmap_lines() { dmesg | grep -c 'CMD_SYNC for ATC_INV timeout at prod=' || true; }
+# this scenario's part of the kernel log so far
+section() { dmesg | sed -n "/SMMUTRACE-E2E begin $NAME\$/,\$p"; }
+# positions (wrap + index, decimal) of this scenario's ATC timeouts, and of
+# the patched driver's bitmap lines ("CMD_SYNC for ATC_INV timeout at prod=")
+err_pos() {
+    for c in $(section | sed -n 's/.*CMDQ error (cons 0x\([0-9a-f]*\)): ATC invalidate timeout.*/\1/p'); do
+        echo $((0x$c & POSMASK))
+    done | sort -un
+}
+bitmap_pos() {
+    for p in $(section | sed -n 's/.*CMD_SYNC for ATC_INV timeout at prod=0x\([0-9a-f]*\).*/\1/p'); do
+        echo $((0x$p & POSMASK))
+    done
+}
+has() { # word list...
+    _w=$1; shift
+    for _x in "$@"; do [ "$_x" = "$_w" ] && return 0; done
+    return 1
+}
+# the bits this scenario left: ATC timeouts no bitmap line answered (the
+# told issuer prints one at once; a claim of a left bit is a lap away)
+left_slots() {
+    _b=$(bitmap_pos)
+    # shellcheck disable=SC2086
+    for _p in $(err_pos); do has "$_p" $_b || echo "$_p"; done
+}
+# bitmap lines at no position this scenario failed: claims of left bits
+claim_pos() {
+    _e=$(err_pos)
+    # shellcheck disable=SC2086
+    for _p in $(bitmap_pos); do has "$_p" $_e || echo "$_p"; done
+}
+# wait (up to $2 s) until the kernel printed $1 ATC timeout lines here:
+# a held-off error interrupt reports seconds after the SMMU failed the sync
+wait_errors() { # n seconds
+    _w=0
+    while [ "$(section | grep -c 'ATC invalidate timeout')" -lt "$1" ]; do
+        _w=$((_w + 1)); [ $_w -gt $(($2 * 10)) ] && return 1
+        sleep 0.1
+    done
+}
 # truth: what this scenario injected and what the injector counted; BITMAP:
 # whether its failures reach a polling issuer (only matters with the bitmap)
 BITMAP=true
@@ -201,7 +246,7 @@ hw_before_sw() {
     fact hw_before_sw "t_held_done=$(uptime_s)"; fact hw_before_sw "held_read_rc=$r"
     gerror_cpu "$GIRQ" 1
     fact hw_before_sw "wait_rc=$w1,$w2"; fact hw_before_sw "load_rc=$l"
-    truth "$A_SID" "$A_BDF" "$P1_BDF" 200000 2 ', "gerror_cpu": [0, 1]'
+    truth "$A_SID" "$A_BDF" "$P1_BDF" 200000 2 ', "gerror_cpu": [0, 1]'"$(claim_left 2)"
     finish
 }
 
@@ -213,31 +258,46 @@ sw_before_hw() {
     atc_wait_fail $((FAIL0 + 1)) 60; w=$?
     sleep 0.5; loads_stop; l=$?
     fact sw_before_hw "wait_rc=$w"; fact sw_before_hw "load_rc=$l"
-    extra=''
-    if [ "$VARIANT" != stock ]; then
-        stale_claim
-        extra=', "stale_claim_device": "'"$P1_BDF"'", "stale_claims": '"$CLAIMS"
-    fi
     BITMAP=false
-    truth "$A_SID" "$A_BDF" "$P1_BDF" 3000000 1 ', "gerror_cpu": 0'"$extra"
+    truth "$A_SID" "$A_BDF" "$P1_BDF" 3000000 1 ', "gerror_cpu": 0'"$(claim_left 1)"
     BITMAP=true
     finish
 }
 
-# the bit the late error left: reads on P1 until a CMD_SYNC lands in its slot
-# (which slot each read's CMD_SYNC takes depends on what went before, so
-# this takes a few laps of the ring; at most STALE_CLAIM_S seconds)
-stale_claim() {
-    b0=$(bitmap_lines); t0=$(uptime_s)
-    load_on "$P1"
-    i=0
-    while [ "$(bitmap_lines)" -eq "$b0" ] && [ $i -lt $((${STALE_CLAIM_S:-60} * 10)) ]; do
-        sleep 0.1; i=$((i + 1))
-    done
-    sleep 0.2; loads_stop; l=$?
-    CLAIMS=$(( $(bitmap_lines) - b0 ))
-    fact sw_before_hw "stale_claim_s=$(awk "BEGIN{print $(uptime_s) - $t0}")"
-    fact sw_before_hw "stale_claim_load_rc=$l"; fact sw_before_hw "stale_claims=$CLAIMS"
+# On the patched kernel, once the kernel printed the scenario's N ATC
+# timeouts: the bits they left (no issuer was there to be told), claimed by
+# reads on P1 until a CMD_SYNC lands in each of their slots (which slot each
+# read's CMD_SYNC takes depends on what went before: a lap of the ring or a
+# few; at most STALE_CLAIM_S seconds).  Prints the truth file's extra keys.
+claim_left() { # n
+    [ "$VARIANT" != stock ] || return 0
+    wait_errors "$1" 30 || fact "$NAME" "errors_rc=1"
+    sleep 0.5
+    left=$(left_slots)
+    t0=$(uptime_s)
+    if [ -n "$left" ]; then
+        load_on "$P1"
+        i=0
+        while [ $i -lt $((${STALE_CLAIM_S:-60} * 10)) ]; do
+            c=$(claim_pos); all=1
+            for p in $left; do
+                hit=0
+                for q in $c; do [ $((q & IDXMASK)) = $((p & IDXMASK)) ] && hit=1; done
+                [ $hit = 1 ] || all=0
+            done
+            [ $all = 1 ] && break
+            sleep 0.1; i=$((i + 1))
+        done
+        sleep 0.2; loads_stop; l=$?
+        fact "$NAME" "stale_claim_load_rc=$l"
+    fi
+    claims=$(claim_pos)
+    fact "$NAME" "stale_claim_s=$(awk "BEGIN{print $(uptime_s) - $t0}")"
+    fact "$NAME" "stale_claims=$(echo $claims | wc -w)"
+    csv() { echo "$*" | tr ' ' ','; }
+    # shellcheck disable=SC2086
+    printf ', "stale_claim_device": "%s", "left_slots": [%s], "stale_claim_slots": [%s], "stale_claims": %d' \
+        "$P1_BDF" "$(csv $left)" "$(csv $claims)" "$(echo $claims | wc -w)"
 }
 
 atc_repeated() {
