@@ -566,7 +566,7 @@ void attribute(struct engine *e, struct open_inc *oi)
 		keep_tier(&c, 0);
 		return;
 	}
-	if (inc->patched_line && !inc->have_cons) {
+	if ((inc->patched_line || oi->stale) && !inc->have_cons) {
 		/* every real failure prints "CMDQ error" first: the bit was a lap old */
 		inc->flags |= INCF_STALE_BITMAP;
 		keep_tier(&c, 0);

@@ -63,6 +63,7 @@ void stale_add(struct engine *e, const struct incident *inc)
 	s->t = coi_of(inc)->cons_t;
 	if (!s->t.flags)
 		s->t.flags = SMMU_EVF_MONO;
+	s->cmdq = inc->cmdq;
 	s->id = inc->id;
 	s->used = false;
 }
@@ -75,30 +76,143 @@ static struct stale_entry *stale_of(struct engine *e, uint64_t id)
 	return NULL;
 }
 
+static void stale_learn(struct stale_entry *s, const struct incident *inc)
+{
+	s->cmdq = inc->cmdq;
+	if (inc->cmdq && inc->max_n_shift)
+		s->shift = inc->max_n_shift;
+}
+
+/*
+ * An entry noted at the ISR learns its queue, and that queue's size, from
+ * the walk or the records after it.
+ */
+static uint64_t stale_cmdq(const struct engine *e, struct stale_entry *s)
+{
+	for (int i = 0; !s->cmdq && i < e->n_open; i++)
+		if (e->open[i]->inc.id == s->id)
+			stale_learn(s, &e->open[i]->inc);
+	return s->cmdq;
+}
+
+/* has this SMMU shown more than one command queue (Tegra241 VCMDQs)? */
+static bool several_queues(const struct engine *e, const char *smmu)
+{
+	uint64_t q = 0;
+
+	for (unsigned int i = 0; i < ISSUE_RING + STALE_RING; i++) {
+		const char *name = i < ISSUE_RING ? e->issues[i].smmu : e->stale[i - ISSUE_RING].smmu;
+		uint64_t c = i < ISSUE_RING ? e->issues[i].is.cmdq : e->stale[i - ISSUE_RING].cmdq;
+
+		if (!c || strcmp(name, smmu))
+			continue;
+		if (q && q != c)
+			return true;
+		q = c;
+	}
+	return false;
+}
+
 /*
  * A patched report at prod with no error of its own: the bit a late ISR
  * left there, set before t however long ago (one bit: every entry of that
- * slot is claimed at once).  Returns the incident that left it, 0 if none.
+ * slot is claimed at once).  Each queue has its own bitmap: a report of an
+ * unknown queue (a log line) on an SMMU with several waits for its call's
+ * record.  Returns the incident that left it, 0 if none.
  */
-uint64_t stale_take(struct engine *e, const char *smmu, uint32_t prod, const struct evtime *t)
+uint64_t stale_take(struct engine *e, const char *smmu, uint64_t cmdq, uint32_t prod,
+		    const struct evtime *t)
 {
 	struct stale_entry *best = NULL;
-	uint64_t id;
 
+	if (!cmdq && several_queues(e, smmu))
+		return 0;
 	for (unsigned int i = 0; i < STALE_RING; i++) {
 		struct stale_entry *s = &e->stale[i];
-		uint32_t mask = smmu_q_idx_mask(s->shift);
 		int64_t d;
 
 		if (!s->t.flags || s->used || strcmp(s->smmu, smmu) ||
-		    (s->pos & mask) != (prod & mask) || (tdiff(t, &s->t, &d) && d < 0))
+		    (tdiff(t, &s->t, &d) && d < 0) || (cmdq && stale_cmdq(e, s) && s->cmdq != cmdq))
+			continue;
+		if ((s->pos & smmu_q_idx_mask(s->shift)) != (prod & smmu_q_idx_mask(s->shift)))
 			continue;
 		s->used = true;
 		if (!best || s->id > best->id)
 			best = s;
 	}
-	id = best ? best->id : 0;
-	return id;
+	return best ? best->id : 0;
+}
+
+/*
+ * A call's slot, or failing that its window [prod at entry, prod at return),
+ * holds a bit a late ISR left: take it, say where, and who left it.
+ */
+static uint64_t stale_take_call(struct engine *e, const struct issue_entry *ie, uint32_t *pos)
+{
+	const struct smmu_ev_issue *is = &ie->is;
+
+	for (unsigned int i = 0; i < STALE_RING; i++) {
+		struct stale_entry *s = &e->stale[i];
+		uint32_t mask, d;
+
+		if (!s->t.flags || s->used || strcmp(s->smmu, ie->smmu) ||
+		    !before_within(&s->t, &ie->t, UINT64_MAX / 2) ||
+		    (is->cmdq && stale_cmdq(e, s) && s->cmdq != is->cmdq))
+			continue;
+		mask = smmu_q_idx_mask(s->shift);
+		if (is->sync_prod != SMMU_NO_POS) {
+			if ((is->sync_prod & mask) != (s->pos & mask))
+				continue;
+			*pos = is->sync_prod;
+		} else {
+			d = (s->pos - is->prod_entry) & mask;
+			if (d >= smmu_q_dist(is->prod_entry, is->prod_exit, s->shift))
+				continue;
+			*pos = smmu_q_inc(is->prod_entry, d, s->shift) & smmu_q_pos_mask(s->shift);
+		}
+		s->used = true;
+		return s->id;
+	}
+	return 0;
+}
+
+/*
+ * A call the bit failed with no failure of its own to join: the report of a
+ * leftover bit whose line was ratelimited (a failure's told issuer returns
+ * after its ISR's line, within the incident's windows).  Only where a bit
+ * was left: without one, nothing says which.
+ */
+void bitmap_claim_record(struct engine *e, const struct smmu_event *ev,
+			 const struct issue_entry *ie)
+{
+	const struct smmu_ev_issue *is = &ie->is;
+	struct smmu_priv *s = smmu_get(e, ie->smmu);
+	struct incident *inc;
+	uint32_t pos;
+	uint64_t id;
+
+	if (!is->sync || !is->ret || !issue_bitmap_confirms(is) || !s || !s->info.bitmap)
+		return;
+	for (int i = 0; i < e->n_open; i++) {
+		inc = &e->open[i]->inc;
+		if ((inc->have_cons || inc->patched_line) && !strcmp(inc->smmu, ie->smmu) &&
+		    issue_matches(e, inc, ie))
+			return;
+	}
+	id = stale_take_call(e, ie, &pos);
+	if (!id)
+		return;
+	inc = inc_new(e, INC_ATC_TIMEOUT, ev);
+	if (!inc)
+		return;
+	oi_of(inc)->stale = true;
+	inc->stale_from = id;
+	inc->prod = pos;
+	/* the record's queue size, not the SMMU's main queue's that inc_new gave */
+	inc->max_n_shift = issue_shift(e, inc, is);
+	inc->cmdq = is->cmdq;
+	inc->issuer_notified = 1;
+	offer_issue(e, oi_of(inc), ie);
 }
 
 /*
@@ -155,9 +269,13 @@ void bitmap_on_error(struct engine *e, struct open_inc *oi)
 /* the bit stays set: the next report in its slot is its claim */
 static void left_set(struct engine *e, struct open_inc *oi)
 {
+	struct stale_entry *s = stale_of(e, oi->inc.id);
+
 	oi->inc.flags |= INCF_BITMAP_LEFT;
-	if (!stale_of(e, oi->inc.id))
+	if (!s)
 		stale_add(e, &oi->inc);
+	else if (!s->cmdq)
+		stale_learn(s, &oi->inc);	/* settled: nobody can ask the open list now */
 }
 
 /*
@@ -227,7 +345,7 @@ static void settle_claim(struct engine *e, struct open_inc *oi, const struct bm_
 	inc->bm_told = 1;
 	inc->semantics = c->sem;
 	if (!inc->stale_from)
-		inc->stale_from = stale_take(e, inc->smmu, inc->prod, &inc->first);
+		inc->stale_from = stale_take(e, inc->smmu, inc->cmdq, inc->prod, &inc->first);
 }
 
 void bitmap_settle(struct engine *e, struct open_inc *oi)

@@ -34,6 +34,8 @@
 #define EM_ROUNDS	60
 #define NSEC		1000000000ULL
 #define MSEC		1000000ULL
+/* a CMD_SYNC's issuer polls for 1 s at most (ARM_SMMU_POLL_TIMEOUT_US), IRQs off */
+#define POLL_NS		NSEC
 /* an unpatched issuer only returns an error after the 1 s poll timeout */
 #define SW_TIMEOUT_NS	(900ULL * MSEC)
 /* clock slack between a printk and a BPF timestamp of the same moment */
@@ -113,6 +115,7 @@ struct stale_entry {
 	uint32_t pos;
 	uint32_t shift;
 	struct evtime t;
+	uint64_t cmdq;			/* its queue (each has its own bitmap), 0 = unknown */
 	uint64_t id;			/* the incident that left it */
 	bool used;
 };
@@ -295,9 +298,11 @@ void on_queue_walk(struct engine *e, const struct smmu_event *ev);
 /* bitmap.c */
 void bitmap_note(struct engine *e, const char *smmu);
 void stale_add(struct engine *e, const struct incident *inc);
-uint64_t stale_take(struct engine *e, const char *smmu, uint32_t prod,
+uint64_t stale_take(struct engine *e, const char *smmu, uint64_t cmdq, uint32_t prod,
 		    const struct evtime *t);
 void bitmap_on_error(struct engine *e, struct open_inc *oi);
+void bitmap_claim_record(struct engine *e, const struct smmu_event *ev,
+			 const struct issue_entry *ie);
 void bitmap_settle(struct engine *e, struct open_inc *oi);
 
 /* attrib.c */

@@ -191,17 +191,53 @@ bool ended_after(const struct issue_entry *ie, const struct evtime *t, uint64_t 
 	return !tdiff(&ie->t, t, &d) || d >= -(int64_t)w;
 }
 
+/* the call that printed a bitmap line returns its error right after it */
+static bool printed_bitmap_line(const struct incident *inc, const struct issue_entry *ie, int m)
+{
+	const struct smmu_ev_issue *is = &ie->is;
+	int64_t d;
+
+	/* a window holds other calls' slots: only the bit's own fast error singles it out */
+	if (!is->ret || (m != 2 && !issue_bitmap_confirms(is)))
+		return false;
+	return tdiff(&ie->t, &inc->first, &d) && d >= -(int64_t)SLACK_NS &&
+	       d <= (int64_t)LINE_TO_RETURN_NS;
+}
+
+/*
+ * A driver line names no queue, and its positions read with the SMMU's
+ * main queue size alias on SMMUs with several (Tegra241 VCMDQs): the call
+ * that printed it tells which.  A timeout line's returns -ETIMEDOUT at that
+ * very slot.
+ */
+static void learn_queue(struct engine *e, struct incident *inc, const struct issue_entry *ie,
+			int m)
+{
+	const struct smmu_ev_issue *is = &ie->is;
+
+	if (!m || inc->cmdq || !is->cmdq || inc->have_cons)
+		return;
+	if (inc->patched_line ? !printed_bitmap_line(inc, ie, m)
+			      : m != 2 || !issue_sw_timeout(is))
+		return;
+	inc->max_n_shift = issue_shift(e, inc, is);
+	inc->cmdq = is->cmdq;
+}
+
 /* keep a record the incident may need when it settles */
 void offer_issue(struct engine *e, struct open_inc *oi, const struct issue_entry *ie)
 {
 	struct incident *inc = &oi->inc;
+	int m;
 
 	if (strcmp(ie->smmu, inc->smmu) || !ie->is.sync)
 		return;
+	m = issue_matches(e, inc, ie);
 	/* a chunk carrier may have given up before a late ISR's line */
-	if (!issue_matches(e, inc, ie) && !in_flight(inc, ie) &&
+	if (!m && !in_flight(inc, ie) &&
 	    !(carries_chunks(&ie->is) && ended_after(ie, &inc->first, 2 * NSEC)))
 		return;
+	learn_queue(e, inc, ie, m);
 	for (int i = 0; i < oi->n_recs; i++)
 		if (same_record(&oi->recs[i], ie))
 			return;
@@ -350,6 +386,13 @@ static bool joins_issuer(struct engine *e, const struct incident *inc,
 	if (inc->have_hw && !smmu_q_same_pos(inc->hwcons, inc->prod, inc->max_n_shift))
 		return false;
 	/*
+	 * Its own queue moved past it: its CMD_SYNC was consumed, and an error
+	 * at that position is a later lap or another queue's (an error line
+	 * names none).
+	 */
+	if (inc->cmdq && coi_of(inc)->progressed)
+		return false;
+	/*
 	 * The ISR can be seconds late: the GERROR CPU spins with IRQs off, for
 	 * its own CMD_SYNC or for queue space.  The same position is the same
 	 * CMD_SYNC while the queue has not moved past it (no CMD_SYNC behind it
@@ -376,7 +419,8 @@ static void supersede(struct engine *e, const struct smmu_event *ev)
  * The first of the timeout lines whose issuers polled while the SMMU sat on
  * this CMD_SYNC (hwcons at it; on CONS-polling SMMUs the line prints the
  * shared prod, not the slot): that issuer's CMD_SYNC is the failing one, the
- * later lines queued behind it.  Its ISR can be seconds late.
+ * later lines queued behind it.  Its ISR can be seconds late, but once the
+ * queue moved past that CMD_SYNC an error at the same CONS is a later lap.
  */
 static struct incident *first_stalled(struct engine *e, const char *smmu, uint32_t cons,
 				      const struct evtime *t)
@@ -385,7 +429,7 @@ static struct incident *first_stalled(struct engine *e, const char *smmu, uint32
 		struct incident *o = &e->open[i]->inc;
 
 		if (strcmp(o->smmu, smmu) || o->have_cons || !o->have_hw ||
-		    !o->sync_timeout_line || oi_of(o)->stale ||
+		    !o->sync_timeout_line || oi_of(o)->stale || oi_of(o)->progressed ||
 		    !smmu_q_same_pos(o->hwcons, cons, o->max_n_shift))
 			continue;
 		if (near(t, &o->first, e->o.retry_window_ns))
@@ -524,13 +568,18 @@ void on_cmdq_error(struct engine *e, const struct smmu_event *ev)
 static bool joins_error(struct engine *e, const struct incident *inc,
 			const struct smmu_event *ev)
 {
-	uint32_t prod = ev->hdr.type == SMMU_EV_SYNC_TIMEOUT ? ev->sync_timeout.prod
-							     : ev->atc_sync_fail.prod;
+	bool patched = ev->hdr.type == SMMU_EV_ATC_SYNC_FAIL;
+	uint32_t prod = patched ? ev->atc_sync_fail.prod : ev->sync_timeout.prod;
 	struct evtime t;
+	int64_t d;
 
 	evtime_of(ev, &t);
 	/* its issuer had gone when the ISR set the bit: a report there is a later claim */
-	if (ev->hdr.type == SMMU_EV_ATC_SYNC_FAIL && coi_of(inc)->gave_up)
+	if (patched && coi_of(inc)->gave_up)
+		return false;
+	/* an issuer told by the bit was polling when the ISR set it, for 1 s at most */
+	if (patched && inc->have_cons && tdiff(&t, &coi_of(inc)->cons_t, &d) &&
+	    d > (int64_t)(POLL_NS + SLACK_NS))
 		return false;
 	return inc->have_cons && smmu_q_same_pos(inc->cons, prod, inc->max_n_shift) &&
 	       near(&t, &inc->first, e->o.join_window_ns);
@@ -634,9 +683,9 @@ void on_issuer_line(struct engine *e, const struct smmu_event *ev)
 		bitmap_note(e, ev->hdr.smmu);
 	inc = find_open(e, ev->hdr.smmu, joins_error, ev);
 	if (inc && patched)	/* its own bit took the old one */
-		stale_take(e, ev->hdr.smmu, ev->atc_sync_fail.prod, &t);
+		stale_take(e, ev->hdr.smmu, inc->cmdq, ev->atc_sync_fail.prod, &t);
 	else if (!inc && patched)
-		left_by = stale_take(e, ev->hdr.smmu, ev->atc_sync_fail.prod, &t);
+		left_by = stale_take(e, ev->hdr.smmu, 0, ev->atc_sync_fail.prod, &t);
 	if (!inc && !left_by)
 		inc = find_open(e, ev->hdr.smmu, same_issuer_line, ev);
 	if (!inc) {
@@ -774,8 +823,9 @@ static void sw_timeout_record(struct engine *e, const struct smmu_event *ev,
 		return;
 	oi_of(inc)->from_record = true;
 	inc->prod = is->sync_prod;
-	inc->cmdq = is->cmdq;
+	/* the record's queue size, not the SMMU's main queue's that inc_new gave */
 	inc->max_n_shift = issue_shift(e, inc, is);
+	inc->cmdq = is->cmdq;
 	attach_recent(e, oi_of(inc));
 }
 
@@ -819,6 +869,8 @@ void on_issue(struct engine *e, const struct smmu_event *ev)
 		offer_issue(e, e->open[i], ie);
 	if (issue_sw_timeout(&ie->is))
 		sw_timeout_record(e, ev, ie);
+	else
+		bitmap_claim_record(e, ev, ie);
 }
 
 void on_queue_walk(struct engine *e, const struct smmu_event *ev)

@@ -124,7 +124,13 @@ static void test_claim_two_laps_on_is_not_the_issuer(void **state)
  * CMD_SYNC lands in 0x144 gets the bit's error at once.  v2 and v3 differ
  * only in that error.
  */
-static struct run *left_then_claimed(int claim_ret)
+enum claim_report {
+	CLAIM_LINE,		/* the claimer printed its bitmap line */
+	CLAIM_RECORD,		/* its line was ratelimited: the record alone */
+	CLAIM_WINDOW,		/* the same, and the record knows only its window */
+};
+
+static struct run *left_then_claimed(int claim_ret, enum claim_report how)
 {
 	static const uint32_t a[] = { 0x100 }, b[] = { 0x200 };
 	struct run *r = run_new();
@@ -132,8 +138,10 @@ static struct run *left_then_claimed(int claim_ret)
 	feed_issue(r, 10900 * MS, 1050 * MS, 0x44, 0x43, 0x45, -ETIMEDOUT, 1, a);
 	feed_walk(r, 0x03000044, 12 * SEC, SMMU_WALK_PREV_SYNC, 1, 1, a);
 	feed_error(r, 0x03000044, 12 * SEC + 1000);
-	bitmap_line(r, 12800 * MS, 0x144);
-	feed_issue(r, 12800 * MS + 20000, 300000, 0x144, 0x143, 0x145, claim_ret, 1, b);
+	if (how == CLAIM_LINE)
+		bitmap_line(r, 12800 * MS, 0x144);
+	feed_issue(r, 12800 * MS + 20000, 300000, how == CLAIM_WINDOW ? SMMU_NO_POS : 0x144,
+		   0x140, 0x148, claim_ret, 1, b);
 	engine_finish(r->e);
 	return r;
 }
@@ -151,6 +159,7 @@ static void check_left_then_claimed(struct run *r, enum bitmap_semantics sem)
 	assert_int_equal(left->semantics, SEM_UNKNOWN);
 	assert_true(claim->flags & INCF_STALE_BITMAP);
 	assert_int_equal(claim->stale_from, left->id);
+	assert_int_equal(claim->prod, 0x144);
 	assert_int_equal(claim->semantics, sem);
 	assert_int_equal(claim->n_suspects, 0);
 	assert_int_equal(claim->top, -1);
@@ -166,7 +175,7 @@ static void check_left_then_claimed(struct run *r, enum bitmap_semantics sem)
 
 static void test_left_bit_claimed_v2(void **state)
 {
-	struct run *r = left_then_claimed(-ETIMEDOUT);
+	struct run *r = left_then_claimed(-ETIMEDOUT, CLAIM_LINE);
 
 	check_left_then_claimed(r, SEM_V2);
 	run_free(r);
@@ -174,9 +183,43 @@ static void test_left_bit_claimed_v2(void **state)
 
 static void test_left_bit_claimed_v3(void **state)
 {
-	struct run *r = left_then_claimed(-EIO);
+	struct run *r = left_then_claimed(-EIO, CLAIM_LINE);
 
 	check_left_then_claimed(r, SEM_V3);
+	run_free(r);
+}
+
+/*
+ * The claimer's line ratelimited: its record alone, failed at once with no
+ * error at its slot (or in its window), is the claim of the bit left there.
+ */
+static void test_left_bit_claimed_by_record(void **state)
+{
+	struct run *r = left_then_claimed(-EIO, CLAIM_RECORD);
+
+	check_left_then_claimed(r, SEM_V3);
+	run_free(r);
+	r = left_then_claimed(-ETIMEDOUT, CLAIM_RECORD);
+	check_left_then_claimed(r, SEM_V2);
+	run_free(r);
+	r = left_then_claimed(-EIO, CLAIM_WINDOW);
+	check_left_then_claimed(r, SEM_V3);
+	run_free(r);
+}
+
+/* a fast error with no bit left anywhere near: nothing says which bit, no claim */
+static void test_record_claims_only_a_left_bit(void **state)
+{
+	static const uint32_t a[] = { 0x100 }, b[] = { 0x200 };
+	struct run *r = run_new();
+
+	feed_walk(r, 0x03000010, 5 * SEC, SMMU_WALK_PREV_SYNC, 1, 1, a);
+	feed_error(r, 0x03000010, 5 * SEC + 1000);
+	feed_issue(r, 5 * SEC + 2 * MS, 5 * MS, 0x10, 0x0f, 0x11, -EIO, 1, a);
+	feed_issue(r, 12 * SEC, 300000, 0x144, 0x140, 0x148, -EIO, 1, b);
+	engine_finish(r->e);
+	assert_int_equal(r->n, 1);
+	assert_int_equal(r->inc[0].bm_told, 1);
 	run_free(r);
 }
 
@@ -322,6 +365,208 @@ static void test_stock_kernel_has_no_bitmap(void **state)
 	run_free(r);
 }
 
+/*
+ * Tegra241: each queue has its own index space and its own bitmap.  Queue A
+ * is the SMMU's own (128 slots, as the log says), B a VCMDQ of 512.
+ */
+#define CMDQ_A	0xffff000012000040ULL
+#define CMDQ_B	0xffff00001a001000ULL
+
+static void feed_q(struct run *r, struct smmu_event *ev, uint64_t cmdq, uint32_t shift)
+{
+	if (ev->hdr.type == SMMU_EV_ISSUE) {
+		ev->issue.cmdq = cmdq;
+		ev->issue.smmu_ptr = CMDQ_A & ~0xfffULL;
+		ev->issue.max_n_shift = shift;
+		ev->hdr.flags |= cmdq == CMDQ_A ? SMMU_EVF_MAIN_CMDQ : SMMU_EVF_OTHER_CMDQ;
+	} else {
+		ev->walk.cmdq = cmdq;
+		ev->walk.max_n_shift = shift;
+	}
+	engine_feed(r->e, ev);
+}
+
+static void issue_q(struct run *r, uint64_t cmdq, uint32_t shift, uint64_t t_end, uint64_t dur,
+		    uint32_t sync_prod, int ret, uint32_t sid)
+{
+	struct smmu_event ev;
+
+	mk_issue(&ev, t_end, dur, sync_prod, sync_prod - 1, sync_prod + 1, ret, 1, &sid);
+	feed_q(r, &ev, cmdq, shift);
+}
+
+/* the ISR's line and its walk of queue q */
+static void error_q(struct run *r, uint64_t cmdq, uint32_t shift, uint64_t t, uint32_t cons,
+		    uint32_t sid)
+{
+	struct smmu_event ev;
+
+	mk_walk(&ev, cons, t, SMMU_WALK_PREV_SYNC, 1, 1, &sid);
+	feed_q(r, &ev, cmdq, shift);
+	feed_error(r, cons, t + 1000);
+}
+
+static const struct incident *stale_claim(const struct run *r)
+{
+	const struct incident *found = NULL;
+
+	for (int i = 0; i < r->n; i++)
+		if (r->inc[i].flags & INCF_STALE_BITMAP) {
+			assert_null(found);
+			found = &r->inc[i];
+		}
+	return found;
+}
+
+/* queue B's issuer gave up at 0x44 before the late ISR: its bit is left on B */
+static struct run *left_on_b(void)
+{
+	struct run *r = run_new();
+
+	feed_log(r, "[0.9] " P "allocated 128 entries for cmdq\n");
+	issue_q(r, CMDQ_A, 7, 5 * SEC, 20000, 0x10, 0, 0x300);
+	issue_q(r, CMDQ_B, 9, 10900 * MS, 1050 * MS, 0x44, -ETIMEDOUT, 0x100);
+	error_q(r, CMDQ_B, 9, 12 * SEC, 0x03000044, 0x100);
+	return r;
+}
+
+/* a fast failure in the same slot of another queue is not that bit's claim */
+static void test_left_bits_per_queue(void **state)
+{
+	struct run *r = left_on_b();
+	const struct incident *claim;
+
+	issue_q(r, CMDQ_A, 7, 12800 * MS, 300000, 0xc4, -EIO, 0x200);
+	issue_q(r, CMDQ_B, 9, 13 * SEC, 300000, 0x244, -EIO, 0x201);
+	engine_finish(r->e);
+	assert_true(find_inc(r, 1)->flags & INCF_BITMAP_LEFT);
+	claim = stale_claim(r);
+	assert_non_null(claim);
+	assert_int_equal(claim->stale_from, 1);
+	assert_int_equal(claim->cmdq, CMDQ_B);
+	assert_int_equal(claim->prod, 0x244);
+	run_free(r);
+}
+
+/*
+ * A bitmap line names no queue: on an SMMU with several it waits for the
+ * record of the call that printed it, whose queue decides the link.
+ */
+static void test_line_takes_its_callers_queue(void **state)
+{
+	struct run *r = left_on_b();
+	const struct incident *claim;
+
+	bitmap_line(r, 12800 * MS, 0x244);
+	issue_q(r, CMDQ_B, 9, 12800 * MS + 20000, 300000, 0x244, -EIO, 0x201);
+	engine_finish(r->e);
+	claim = stale_claim(r);
+	assert_non_null(claim);
+	assert_int_equal(claim->stale_from, 1);
+	assert_int_equal(claim->cmdq, CMDQ_B);
+	run_free(r);
+
+	r = left_on_b();
+	bitmap_line(r, 12800 * MS, 0xc4);
+	issue_q(r, CMDQ_A, 7, 12800 * MS + 20000, 300000, 0xc4, -EIO, 0x200);
+	engine_finish(r->e);
+	claim = stale_claim(r);
+	assert_non_null(claim);
+	assert_int_equal(claim->stale_from, 0);
+	assert_int_equal(claim->cmdq, CMDQ_A);
+	run_free(r);
+}
+
+/*
+ * A timeout line read with the main queue's size aliases another queue's
+ * positions: its caller's record says its queue is B (512 slots), so a
+ * later error at 0x0c4 (queue A's) is not the one it waited for; nor, once
+ * B moved past the stall, is a later error at the stalled slot itself.
+ */
+static void test_stall_line_keeps_to_its_queue(void **state)
+{
+	struct run *r = run_new();
+
+	feed_log(r, "[0.9] " P "allocated 128 entries for cmdq\n");
+	issue_q(r, CMDQ_A, 7, 5 * SEC, 20000, 0x10, 0, 0x300);
+	feed_sync_timeout(r, 10 * SEC, 0x1c4, 0x1c5, 0x030001c4);
+	issue_q(r, CMDQ_B, 9, 10 * SEC + 1000, SEC, 0x1c4, -ETIMEDOUT, 0x100);
+	error_q(r, CMDQ_A, 7, 10500 * MS, 0x030000c4, 0x200);
+	engine_finish(r->e);
+	assert_int_equal(r->n, 2);
+	assert_int_equal(find_inc(r, 1)->kind, INC_SYNC_TIMEOUT);
+	assert_int_equal(find_inc(r, 2)->cmdq, CMDQ_A);
+	run_free(r);
+}
+
+/* a stalled line's slot failing again after its queue moved on is another failure */
+static void test_stall_passed_is_not_rejoined(void **state)
+{
+	struct run *r = run_new();
+
+	feed_log(r, "[0.9] " P "allocated 128 entries for cmdq\n");
+	issue_q(r, CMDQ_A, 7, 1 * SEC, 20000, 0x10, 0, 0x300);
+	feed_sync_timeout(r, 1617 * MS, 0xc3, 0xc8, 0x030000c3);
+	issue_q(r, CMDQ_B, 9, 1617 * MS + 1000, SEC, 0xc3, -ETIMEDOUT, 0x100);
+	feed_sync_timeout(r, 1618 * MS, 0xc5, 0xcc, 0x030000c3);
+	issue_q(r, CMDQ_B, 9, 1618 * MS + 1000, SEC, 0xc5, -ETIMEDOUT, 0x101);
+	error_q(r, CMDQ_B, 9, 1696 * MS, 0x030000c3, 0x100);
+	issue_q(r, CMDQ_B, 9, 1697 * MS, 20000, 0xcb, 0, 0x101);
+	error_q(r, CMDQ_A, 7, 6707 * MS, 0x030000c3, 0x200);
+	engine_finish(r->e);
+	assert_int_equal(r->n, 3);
+	assert_int_equal(find_inc(r, 1)->kind, INC_ATC_TIMEOUT);
+	assert_int_equal(find_inc(r, 1)->cons, 0x030000c3);
+	assert_int_equal(find_inc(r, 2)->kind, INC_SYNC_TIMEOUT);
+	assert_int_equal(find_inc(r, 3)->kind, INC_ATC_TIMEOUT);
+	assert_int_equal(find_inc(r, 3)->cmdq, CMDQ_A);
+	run_free(r);
+}
+
+/*
+ * A record-opened timeout whose queue moved on: an error at its position
+ * on another queue, within the join window, is that queue's own.
+ */
+static void test_passed_timeout_record_is_not_rejoined(void **state)
+{
+	struct run *r = run_new();
+
+	feed_log(r, "[0.9] " P "allocated 128 entries for cmdq\n");
+	issue_q(r, CMDQ_A, 7, 1 * SEC, 20000, 0x10, 0, 0x300);
+	issue_q(r, CMDQ_B, 9, 4097 * MS, SEC, 0x003, -ETIMEDOUT, 0x100);
+	issue_q(r, CMDQ_B, 9, 6858 * MS, 20000, 0x0c9, 0, 0x101);
+	error_q(r, CMDQ_A, 7, 7057 * MS, 0x03000003, 0x200);
+	engine_finish(r->e);
+	assert_int_equal(r->n, 2);
+	assert_int_equal(find_inc(r, 1)->kind, INC_SYNC_TIMEOUT);
+	assert_int_equal(find_inc(r, 2)->kind, INC_ATC_TIMEOUT);
+	assert_int_equal(find_inc(r, 2)->cmdq, CMDQ_A);
+	run_free(r);
+}
+
+/*
+ * A told issuer was polling when the ISR set its bit and returns within its
+ * 1 s poll: a bitmap line at the same slot 2 s after the error is a claim
+ * of a bit whose issuer the log could not show had gone.
+ */
+static void test_late_bitmap_line_is_a_claim(void **state)
+{
+	struct run *r = run_new();
+
+	feed_log(r, ALLOC8
+		"[10.000] " P "CMDQ error (cons 0x03000010): ATC invalidate timeout\n"
+		"[10.001] " P "CMD_SYNC for ATC_INV timeout at prod=0x00000010\n"
+		"[20.000] " P "CMDQ error (cons 0x03000040): ATC invalidate timeout\n"
+		"[22.000] " P "CMD_SYNC for ATC_INV timeout at prod=0x00000040\n");
+	engine_finish(r->e);
+	assert_int_equal(r->n, 3);
+	assert_true(r->inc[0].patched_line);
+	assert_false(r->inc[1].patched_line);
+	assert_true(r->inc[2].flags & INCF_STALE_BITMAP);
+	assert_int_equal(r->inc[2].prod, 0x40);
+	run_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -329,12 +574,20 @@ int main(void)
 		cmocka_unit_test(test_claim_two_laps_on_is_not_the_issuer),
 		cmocka_unit_test(test_left_bit_claimed_v2),
 		cmocka_unit_test(test_left_bit_claimed_v3),
+		cmocka_unit_test(test_left_bit_claimed_by_record),
+		cmocka_unit_test(test_record_claims_only_a_left_bit),
 		cmocka_unit_test(test_v2_told_after_full_poll),
 		cmocka_unit_test(test_v3_eio_and_sw_timeout_apart),
 		cmocka_unit_test(test_nobody_waiting_leaves_the_bit),
 		cmocka_unit_test(test_lost_records_leave_it_open),
 		cmocka_unit_test(test_shared_batch_bit_names_no_device),
 		cmocka_unit_test(test_stock_kernel_has_no_bitmap),
+		cmocka_unit_test(test_left_bits_per_queue),
+		cmocka_unit_test(test_line_takes_its_callers_queue),
+		cmocka_unit_test(test_stall_line_keeps_to_its_queue),
+		cmocka_unit_test(test_stall_passed_is_not_rejoined),
+		cmocka_unit_test(test_passed_timeout_record_is_not_rejoined),
+		cmocka_unit_test(test_late_bitmap_line_is_a_claim),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,21 +14,6 @@
 #define MS 1000000ULL
 #define SEC 1000000000ULL
 
-/* "CMD_SYNC timeout at prod [hwprod .., hwcons ..]", as the parser hands it on */
-static void sync_timeout_line(struct run *r, uint64_t t, uint32_t prod, uint32_t hwprod,
-			      uint32_t hwcons)
-{
-	struct smmu_event ev;
-
-	mk_hdr(&ev, SMMU_EV_SYNC_TIMEOUT, t);
-	ev.hdr.flags &= ~SMMU_EVF_BPF;
-	ev.sync_timeout.prod = prod;
-	ev.sync_timeout.hwprod = hwprod;
-	ev.sync_timeout.hwcons = hwcons;
-	ev.sync_timeout.have_hw = 1;
-	engine_feed(r->e, &ev);
-}
-
 /* "allocated N entries for cmdq": the SMMU's main queue size */
 static void queue_info(struct run *r, uint32_t shift)
 {
@@ -185,7 +170,7 @@ static struct run *hazard_case(uint64_t dur)
 	static const uint32_t sids[] = { 0x100 };
 	struct run *r = run_new();
 
-	sync_timeout_line(r, 10 * SEC, 0x50, 0x58, 0x44);
+	feed_sync_timeout(r, 10 * SEC, 0x50, 0x58, 0x44);
 	walk_rec(r, 0x03000044, 11500 * MS, SMMU_WALK_PREV_SYNC, 1, 1, 0x100, 8);
 	feed_error(r, 0x03000044, 11500 * MS + 1);
 	feed_issue(r, 11600 * MS, dur, 0x44, 0x42, 0x45, 0, 1, sids);
@@ -253,8 +238,8 @@ static void test_settled_stall_blocks_for_the_retry_window(void **state)
 	struct run *r = run_new();
 
 	queue_info(r, 16);
-	sync_timeout_line(r, 10 * SEC, 0x44, 0x50, 0x03000044);
-	sync_timeout_line(r, 20500 * MS, 0x60, 0x70, 0x03000044);
+	feed_sync_timeout(r, 10 * SEC, 0x44, 0x50, 0x03000044);
+	feed_sync_timeout(r, 20500 * MS, 0x60, 0x70, 0x03000044);
 	engine_finish(r->e);
 	assert_int_equal(r->n, 2);
 	assert_int_equal(r->inc[0].prod, 0x44);
