@@ -54,6 +54,7 @@ struct inc_rec {
 	bool have_top;
 	char top[SMMU_DEV_LEN];
 	uint32_t flags;
+	uint64_t stale_from;
 	bool have_hw;
 	uint32_t hwcons;
 	uint64_t blocked_by, id;
@@ -76,6 +77,9 @@ struct score {
 	int named_by_conf[CONF_LEVELS];
 	int matched, set_sum;
 	int flaky, flaky_found, healthy_accused;
+	/* patched: bits left set and the false failures that claimed them */
+	int bits_left, left_flagged, left_wrong, claims, links_right, links_wrong, unlinked;
+	int stale_unmatched;
 };
 
 static int verbose;
@@ -109,6 +113,7 @@ static void on_incident(void *ctx, const struct incident *inc)
 	x->last_ns = inc->last.mono_ns;
 	x->conf = inc->confidence;
 	x->flags = inc->flags;
+	x->stale_from = inc->stale_from;
 	x->have_hw = inc->have_hw;
 	x->hwcons = inc->hwcons;
 	x->blocked_by = inc->blocked_by;
@@ -263,6 +268,76 @@ static void score_incidents(struct run *r, const struct sim_result *res, struct 
 	free(recalled);
 }
 
+/* the failure whose left bit a stale_bitmap incident claimed, -1 none */
+static int claim_of(const struct run *r, const struct sim_result *res, const struct inc_rec *x)
+{
+	for (int k = 0; k < res->n_truth; k++) {
+		const struct sim_truth *t = &res->truth[k];
+		int64_t dt = x->t_ns - (int64_t)t->claim_ns;
+
+		if (t->claimed && !strcmp(r->cfg->smmu[t->smmu].name, x->smmu) &&
+		    (!x->cmdq || x->cmdq == t->cmdq) &&
+		    smmu_q_same_pos(x->prod, t->claim_pos, t->max_n_shift) &&
+		    dt > -1000000 && dt < 1000000)
+			return k;
+	}
+	return -1;
+}
+
+static bool left_by(const struct run *r, uint64_t id, int k)
+{
+	for (int i = 0; i < r->n; i++)
+		if (r->inc[i].id == id)
+			return r->inc[i].match == k;
+	return false;
+}
+
+/*
+ * The bitmap's bookkeeping: an incident flagged bitmap_left_set must be a
+ * failure whose issuer had gone when the ISR marked it, and a stale_bitmap
+ * incident a claim of such a bit, linked (if at all) to that failure's
+ * incident.
+ */
+static void score_bitmap(const struct run *r, const struct sim_result *res, struct score *sc)
+{
+	for (int k = 0; k < res->n_truth; k++) {
+		sc->bits_left += res->truth[k].bit_left;
+		sc->claims += res->truth[k].claimed;
+		if (res->truth[k].claimed && verbose > 1)
+			printf("   claim: truth pos 0x%08x claimed at 0x%08x t %.6f\n", res->truth[k].pos,
+			       res->truth[k].claim_pos, res->truth[k].claim_ns / 1e9);
+	}
+	for (int i = 0; i < r->n; i++) {
+		const struct inc_rec *x = &r->inc[i];
+		int k;
+
+		if (x->flags & INCF_BITMAP_LEFT) {
+			bool ok = x->match >= 0 && res->truth[x->match].bit_left;
+
+			sc->left_flagged += ok;
+			sc->left_wrong += !ok;
+			if (!ok && verbose)
+				printf("   wrong bitmap_left_set: pos 0x%08x t %.6f\n", x->cons,
+				       x->t_ns / 1e9);
+		}
+		if (!(x->flags & INCF_STALE_BITMAP))
+			continue;
+		k = claim_of(r, res, x);
+		if (k < 0)
+			sc->stale_unmatched++;
+		else if (!x->stale_from)
+			sc->unlinked++;
+		else if (left_by(r, x->stale_from, k))
+			sc->links_right++;
+		else
+			sc->links_wrong++;
+		if ((k < 0 || (x->stale_from && !left_by(r, x->stale_from, k))) && verbose)
+			printf("   stale_bitmap %s: pos 0x%08x t %.6f stale_from %llu\n",
+			       k < 0 ? "claims no left bit" : "linked wrong", x->prod, x->t_ns / 1e9,
+			       (unsigned long long)x->stale_from);
+	}
+}
+
 static const struct device_stat *engine_dev(struct engine *e, const char *name)
 {
 	for (int i = 0; i < engine_n_devices(e); i++)
@@ -326,6 +401,11 @@ static void print_score(const struct score *sc)
 	       ratio(sc->recalled, sc->failures), sc->recalled, sc->failures,
 	       sc->matched ? (double)sc->set_sum / sc->matched : 0.0, sc->wrong_confirmed,
 	       sc->miss_by_conf[CONF_PROBABLE], sc->miss_by_conf[CONF_SUSPECT]);
+	if (sc->bits_left || sc->claims || sc->left_wrong || sc->stale_unmatched)
+		printf("   bitmap: %d bits left set, %d flagged (%d wrongly); %d claimed: %d "
+		       "linked right, %d wrong, %d unlinked; %d stale reports of no left bit\n",
+		       sc->bits_left, sc->left_flagged, sc->left_wrong, sc->claims,
+		       sc->links_right, sc->links_wrong, sc->unlinked, sc->stale_unmatched);
 	printf("   by confidence:");
 	for (int c = CONF_CONFIRMED; c >= CONF_SUSPECT; c--)
 		printf(" %s %.3f (%d/%d)%s", confidence_name(c),
@@ -382,6 +462,7 @@ static int run_config(const struct sim_config *cfg_in, const char *what, struct 
 	       (unsigned long long)res.stats.lines,
 	       (unsigned long long)res.stats.suppressed_lines);
 	score_incidents(&r, &res, sc);
+	score_bitmap(&r, &res, sc);
 	print_score(sc);
 	device_table(&r, &res, sc);
 out:
@@ -418,7 +499,8 @@ static int stress(int n, uint64_t seed0)
 		scenario_random(seed0 + i + 1, &cfg);
 		if (run_config(&cfg, "random machine", &sc))
 			return 1;
-		if (sc.miss_by_conf[CONF_CONFIRMED] || sc.miss_by_conf[CONF_PROBABLE]) {
+		if (sc.miss_by_conf[CONF_CONFIRMED] || sc.miss_by_conf[CONF_PROBABLE] ||
+		    sc.left_wrong || sc.links_wrong) {
 			printf("INVARIANT BROKEN: seed %llu\n", (unsigned long long)cfg.seed);
 			bad++;
 		}
@@ -511,6 +593,12 @@ int main(int argc, char **argv)
 		fails += check("every device that failed 3+ times singled out",
 			       all.flaky_found == all.flaky);
 		fails += check("the scenarios hold failures", all.failures > 0 && kind[1].failures);
+		fails += check("every bitmap_left_set a bit the ISR set after its issuer had gone",
+			       !all.left_wrong);
+		fails += check("every stale_bitmap link names the incident that left the bit",
+			       !all.links_wrong);
+		fails += check("the patched scenarios leave bits and claim them",
+			       kind[1].bits_left && kind[1].claims && kind[1].links_right);
 	}
 	printf("accuracy: patched precision=%.3f recall=%.3f; unpatched precision=%.3f recall=%.3f\n",
 	       ratio(kind[1].hits, kind[1].named), ratio(kind[1].recalled, kind[1].failures),

@@ -108,6 +108,7 @@ struct queue {
 	int cur_truth;
 	uint32_t space_waiters;		/* CPU mask */
 	uint8_t *bitmap;		/* patched: atc_sync_timeouts */
+	int *bm_truth;			/* the failure whose ISR set each bit, -1 none */
 };
 
 struct plan {
@@ -717,6 +718,20 @@ static bool walk_is_stale(const struct queue *q, uint64_t abs)
 	return false;
 }
 
+static struct queue *cpu_q(struct sim *s, struct cpu *c);
+
+/* is a call still polling the CMD_SYNC at abs? (it will clear that slot's bit) */
+static bool polled(struct sim *s, struct queue *q, uint64_t abs)
+{
+	for (int i = 0; i < s->cfg->n_cpus; i++) {
+		struct cpu *c = &s->cpu[i];
+
+		if (c->polling && c->sync_abs == abs && cpu_q(s, c) == q)
+			return true;
+	}
+	return false;
+}
+
 static void isr_run(struct sim *s, struct queue *q, int cpu)
 {
 	uint32_t cons = hw_cons_reg(q), idx = cons & (q->size - 1);
@@ -733,8 +748,12 @@ static void isr_run(struct sim *s, struct queue *q, int cpu)
 		    SPEC_GERROR_CMDQ_ERR);
 	/* arm_smmu_cmdq_skip_err()'s text for CERROR_ATC_INV_SYNC */
 	say(s, q->smmu, cpu, "CMDQ error (cons 0x%08x): ATC invalidate timeout", cons);
-	if (s->cfg->kernel != SIM_UNPATCHED)
+	if (s->cfg->kernel != SIM_UNPATCHED) {
 		q->bitmap[idx] = 1;
+		q->bm_truth[idx] = q->cur_truth;
+		if (t && !polled(s, q, q->hw_cons_abs))
+			t->bit_left = true;
+	}
 	isr_walk(s, q, cons, cpu);
 	if (t) {
 		if (!t->isr_ns)
@@ -1141,7 +1160,15 @@ static void call_finish(struct sim *s, struct cpu *c, bool timed_out)
 	}
 	if (s->cfg->kernel != SIM_UNPATCHED && q->bitmap[idx]) {
 		/* test_and_clear_bit(Q_IDX(sync_prod), atc_sync_timeouts) */
+		int k = q->bm_truth[idx];
+
+		if (k >= 0 && s->truth[k].abs != c->sync_abs && !s->truth[k].claimed) {
+			s->truth[k].claimed = true;	/* a false failure: not its CMD_SYNC */
+			s->truth[k].claim_pos = sim_q_pos(c->sync_abs, q->shift);
+			s->truth[k].claim_ns = s->now;
+		}
 		q->bitmap[idx] = 0;
+		q->bm_truth[idx] = -1;
 		ret = s->cfg->kernel == SIM_PATCHED_V2 ? -ETIMEDOUT : -EIO;
 		if (ratelimit_ok(s, &s->rl_atc, c->id))
 			say(s, q->smmu, c->id, "CMD_SYNC for ATC_INV timeout at prod=0x%08x",
@@ -1273,9 +1300,11 @@ static int q_init(struct sim *s, int smmu, int qi, unsigned int shift, bool msi,
 	q->ring_abs = malloc(q->size * sizeof(*q->ring_abs));
 	q->log = calloc((size_t)q->size * LOG_LAPS, sizeof(*q->log));
 	q->bitmap = calloc(q->size, 1);
-	if (!q->ring || !q->ring_abs || !q->log || !q->bitmap)
+	q->bm_truth = malloc(q->size * sizeof(*q->bm_truth));
+	if (!q->ring || !q->ring_abs || !q->log || !q->bitmap || !q->bm_truth)
 		return -ENOMEM;
 	memset(q->ring_abs, 0xff, q->size * sizeof(*q->ring_abs));
+	memset(q->bm_truth, 0xff, q->size * sizeof(*q->bm_truth));
 	s->qidx[smmu][qi] = s->n_q++;
 	return 0;
 }
@@ -1286,6 +1315,7 @@ static void q_free(struct queue *q)
 	free(q->ring_abs);
 	free(q->log);
 	free(q->bitmap);
+	free(q->bm_truth);
 	free(q->inv);
 }
 

@@ -127,6 +127,11 @@ struct sim_truth {
 	bool walk_stale;		/* the walk read slots rewritten since */
 	bool foreign;			/* a failing ATC_INV was queued by another call */
 	bool sw_timeout;		/* the sync's own issuer hit the 1 s timeout */
+	/* patched: its issuer had gone when the ISR marked its slot, and the
+	 * later CMD_SYNC that claimed the bit (a false failure) */
+	bool bit_left, claimed;
+	uint32_t claim_pos;
+	uint64_t claim_ns;
 };
 
 struct sim_stats {
