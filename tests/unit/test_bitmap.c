@@ -436,7 +436,7 @@ static void test_left_bits_per_queue(void **state)
 	struct run *r = left_on_b();
 	const struct incident *claim;
 
-	issue_q(r, CMDQ_A, 7, 12800 * MS, 300000, 0xc4, -EIO, 0x200);
+	issue_q(r, CMDQ_A, 7, 12800 * MS, 300000, 0x44, -EIO, 0x200);
 	issue_q(r, CMDQ_B, 9, 13 * SEC, 300000, 0x244, -EIO, 0x201);
 	engine_finish(r->e);
 	assert_true(find_inc(r, 1)->flags & INCF_BITMAP_LEFT);
@@ -467,8 +467,8 @@ static void test_line_takes_its_callers_queue(void **state)
 	run_free(r);
 
 	r = left_on_b();
-	bitmap_line(r, 12800 * MS, 0xc4);
-	issue_q(r, CMDQ_A, 7, 12800 * MS + 20000, 300000, 0xc4, -EIO, 0x200);
+	bitmap_line(r, 12800 * MS, 0x44);
+	issue_q(r, CMDQ_A, 7, 12800 * MS + 20000, 300000, 0x44, -EIO, 0x200);
 	engine_finish(r->e);
 	claim = stale_claim(r);
 	assert_non_null(claim);
