@@ -639,13 +639,28 @@ static void test_shared_cmdq_helpers(void **state)
  * tracefs.  A fresh machine may not have it mounted: mount it in a private
  * mount namespace so the host's mounts are left as they were.
  */
+/*
+ * Only the mount tracefs lands on must stop propagating; in a chroot "/" is
+ * no mount point (EINVAL), so the nearest one that is serves.
+ */
+static int private_propagation(void)
+{
+	static const char *const tops[] = { "/sys/kernel", "/sys", "/" };
+
+	for (size_t i = 0; i < sizeof(tops) / sizeof(tops[0]); i++)
+		if (!mount(NULL, tops[i], NULL, MS_REC | MS_PRIVATE, NULL))
+			return 0;
+		else if (errno != EINVAL)
+			return -1;
+	return -1;
+}
+
 static int ensure_tracefs(void)
 {
 	if (!access("/sys/kernel/tracing/events", F_OK) ||
 	    !access("/sys/kernel/debug/tracing/events", F_OK))
 		return 0;
-	if (unshare(CLONE_NEWNS) ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	if (unshare(CLONE_NEWNS) || private_propagation() ||
 	    mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL)) {
 		fprintf(stderr, "test_bpf: cannot mount tracefs in a private namespace: %s\n",
 			strerror(errno));

@@ -17,9 +17,11 @@ fi
 if [[ -z "${SMMUTRACE_LIVE_NS:-}" && ! -d /sys/kernel/tracing/events ]]; then
 	echo "  tracefs not mounted: check without it, then the tests in a private mount namespace"
 	python3 "$HERE/test_live.py" --check-only "$BIN"
-	SMMUTRACE_LIVE_NS=1 exec unshare -m --propagation private "$0" "$@"
+	SMMUTRACE_LIVE_NS=1 exec unshare -m --propagation unchanged "$0" "$@"
 fi
 if [[ -n "${SMMUTRACE_LIVE_NS:-}" ]]; then
+	# in a chroot "/" is no mount point: then the mount tracefs lands on
+	mount --make-rprivate / 2>/dev/null || mount --make-rprivate /sys
 	mount -t tracefs nodev /sys/kernel/tracing
 fi
 rc=0
