@@ -10,13 +10,21 @@
 #include "drvmsg.h"
 #include "textcur.h"
 
-/* arm-smmu-v3.c and tegra241-cmdqv.c format strings, 5.15 to 7.1 */
+/*
+ * arm-smmu-v3.c and tegra241-cmdqv.c format strings, 5.15 to 7.1, and the
+ * older kernels' forms where the text differs (4.2 to 5.3 wait for a
+ * CMD_SYNC under the queue lock and print no position).
+ */
 static const struct drv_msg msgs[] = {
 	{ DRV_CMDQ_ERROR,	"CMDQ error (cons 0x%08x): %s", 0 },
 	{ DRV_FETCH_RETRY,	"retrying command fetch", 0 },
 	{ DRV_SKIPPING,		"skipping command in error state:", 0 },
 	{ DRV_SYNC_TIMEOUT,	"CMD_SYNC timeout at 0x%08x [hwprod 0x%08x, hwcons 0x%08x]", 0 },
+	/* 4.2 to 5.3, MSI and polled completion alike: no position printed */
+	{ DRV_SYNC_TIMEOUT_OLD,	"CMD_SYNC timeout", 0 },
 	{ DRV_CMDQ_TIMEOUT,	"CMDQ timeout", 0 },
+	/* HiSilicon's 4.x vendor trees count their retries of a full queue */
+	{ DRV_CMDQ_TIMEOUT_CNT,	"CMDQ timeout,cnt:%d", 0 },
 	{ DRV_UNKNOWN_OPCODE,	"ignoring unknown CMDQ opcode 0x%x", DRVF_IGNORE },
 	{ DRV_CONVERT_SYNC,	"failed to convert to CMD_SYNC", DRVF_IGNORE },
 	{ DRV_ATC_SYNC_FAIL,	"CMD_SYNC for ATC_INV timeout at prod=0x%08x", 0 },
@@ -518,8 +526,23 @@ static bool cannot_start(const char *t, size_t n)
 	return !(first_two[k / 8] & (1u << (k & 7)));
 }
 
+/*
+ * a is a longer form of b's message that read further: "CMD_SYNC timeout
+ * at" is the new line cut short, not the old "CMD_SYNC timeout" with text
+ * after it.  A longer form that disagrees (BAD) leaves b a trailing comment.
+ */
+static bool extends(const struct drv_match *a, const struct drv_match *b)
+{
+	size_t l = strlen(b->msg->fmt);
+
+	return b->st == DRVM_FULL && a->st >= DRVM_PARTIAL && a->used > b->used &&
+	       !strncmp(a->msg->fmt, b->msg->fmt, l) && a->msg->fmt[l];
+}
+
 static bool better(const struct drv_match *a, const struct drv_match *b)
 {
+	if (extends(a, b) || extends(b, a))
+		return extends(a, b);
 	if (a->st != b->st)
 		return a->st > b->st;
 	return a->used > b->used;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The arm-smmu-v3 driver's messages, as the kernel's own format strings
- * (drivers/iommu/arm/arm-smmu-v3/, 5.15 to 7.1, and the ATC-timeout
- * series' issuer line), and one matcher that reads a message
+ * (drivers/iommu/arm-smmu-v3.c from 4.2, drivers/iommu/arm/arm-smmu-v3/
+ * from 5.9, to 7.1; the ATC-timeout series' issuer line; one vendor
+ * tree's variant), and one matcher that reads a message
  * body against them.  The log parser builds events from the values it
  * returns; the intake layer asks it whether a pasted line is a driver
  * message, a truncated one that may continue on the next line, or one
@@ -28,7 +29,9 @@ enum drv_msg_id {
 	DRV_FETCH_RETRY,
 	DRV_SKIPPING,
 	DRV_SYNC_TIMEOUT,
+	DRV_SYNC_TIMEOUT_OLD,
 	DRV_CMDQ_TIMEOUT,
+	DRV_CMDQ_TIMEOUT_CNT,
 	DRV_UNKNOWN_OPCODE,
 	DRV_CONVERT_SYNC,
 	DRV_ATC_SYNC_FAIL,

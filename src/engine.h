@@ -135,6 +135,7 @@ struct incident {
 	int issuer_notified;		/* -1 unknown, 0 no, 1 yes */
 	bool patched_line;		/* "CMD_SYNC for ATC_INV timeout" seen */
 	bool sync_timeout_line;		/* "CMD_SYNC timeout at" seen */
+	bool sync_no_pos;		/* its kernel prints "CMD_SYNC timeout" alone (before 5.4) */
 	uint32_t gerror;		/* GERROR active bits reported with it */
 	bool have_skipped;
 	uint64_t skipped[2];
@@ -186,6 +187,8 @@ struct smmu_info {
 	uint64_t evtq_overflows;	/* "EVTQ overflow detected -- events lost" */
 	uint64_t cmdqv_errors;		/* Tegra241 CMDQV "unexpected error reported" (its device) */
 	uint64_t cmdq_full_timeouts;
+	/* printed a line only kernels before 5.4 print: no queue sizes, no positions */
+	bool pre_5_4;
 	/* the quarantine series' bitmap: seen in a walk or a "CMD_SYNC for ATC_INV" line */
 	bool bitmap;
 	uint32_t semantics_seen;	/* 1 << enum bitmap_semantics, of told issuers */

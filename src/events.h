@@ -38,7 +38,7 @@ enum smmu_ev_type {
 	SMMU_EV_CMDQ_ERROR	= 1,	/* "CMDQ error (cons 0x%08x): %s" */
 	SMMU_EV_SKIPPED_CMD	= 2,	/* "skipping command in error state:" + 2 dwords */
 	SMMU_EV_FETCH_RETRY	= 3,	/* "retrying command fetch" */
-	SMMU_EV_SYNC_TIMEOUT	= 4,	/* "CMD_SYNC timeout at ... [hwprod .., hwcons ..]" */
+	SMMU_EV_SYNC_TIMEOUT	= 4,	/* "CMD_SYNC timeout at ... [hwprod .., hwcons ..]", "CMD_SYNC timeout" */
 	SMMU_EV_CMDQ_TIMEOUT	= 5,	/* "CMDQ timeout" (queue full for 1 s) */
 	SMMU_EV_ATC_SYNC_FAIL	= 6,	/* patched: "CMD_SYNC for ATC_INV timeout at prod=" */
 	SMMU_EV_GERROR		= 7,	/* "unexpected global error reported" and per-bit lines */
@@ -157,7 +157,9 @@ struct smmu_ev_sync_timeout {
 	__u32 prod;
 	__u32 hwprod;
 	__u32 hwcons;
-	__u32 have_hw;
+	__u16 have_hw;
+	/* 4.2 to 5.3 print "CMD_SYNC timeout" alone: prod unknown, not unreadable */
+	__u16 no_pos;
 };
 
 struct smmu_ev_atc_sync_fail {

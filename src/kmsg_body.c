@@ -449,6 +449,32 @@ static enum kmsg_res b_sync_timeout(struct kmsg_parser *p, struct msg *m,
 	return sent(p, dm, &ev);
 }
 
+/* 4.2 to 5.3: "CMD_SYNC timeout" and nothing else, MSI or polled */
+static enum kmsg_res b_sync_timeout_bare(struct kmsg_parser *p, struct msg *m,
+					 const struct drv_match *dm)
+{
+	struct cur rest = { m->body.p + dm->used, m->body.e };
+	struct smmu_event ev;
+	bool elided;
+
+	skip_sp(&rest);
+	/* a newer kernel's line wrapped before " at 0x...": the next line decides */
+	if (!cur_len(&rest) && !final_text(m))
+		return KMSG_MORE;
+	/* "CMD_SYNC timeout ...": someone cut the position out, the kernel did not */
+	elided = drv_elision(rest.p, cur_len(&rest)) > 0;
+	m->unclean = elided;
+	if (probing(m))
+		return KMSG_OK;
+	ev_init(p, &ev, SMMU_EV_SYNC_TIMEOUT, m);
+	ev.sync_timeout.prod = SMMU_NO_POS;
+	ev.sync_timeout.no_pos = !elided;
+	if (elided)
+		p->stats.malformed++;
+	emit(p, &ev);
+	return KMSG_OK;
+}
+
 static enum kmsg_res b_atc_sync_fail(struct kmsg_parser *p, struct msg *m,
 				     const struct drv_match *dm)
 {
@@ -636,7 +662,9 @@ static enum kmsg_res build(struct kmsg_parser *p, struct msg *m, const struct dr
 	case DRV_FETCH_RETRY:	return b_simple(p, m, SMMU_EV_FETCH_RETRY);
 	case DRV_SKIPPING:	return b_multi(p, m, dm, KP_SKIPPED);
 	case DRV_SYNC_TIMEOUT:	return b_sync_timeout(p, m, dm);
-	case DRV_CMDQ_TIMEOUT:	return b_simple(p, m, SMMU_EV_CMDQ_TIMEOUT);
+	case DRV_SYNC_TIMEOUT_OLD:	return b_sync_timeout_bare(p, m, dm);
+	case DRV_CMDQ_TIMEOUT:
+	case DRV_CMDQ_TIMEOUT_CNT:	return b_simple(p, m, SMMU_EV_CMDQ_TIMEOUT);
 	case DRV_ATC_SYNC_FAIL:	return b_atc_sync_fail(p, m, dm);
 	case DRV_GERROR:	return b_gerror(p, m, dm);
 	case DRV_SFM:		return b_gerror_bit(p, m, 8);

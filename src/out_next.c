@@ -123,7 +123,11 @@ static void other_kinds(struct view *v, const struct smmu_info *s)
 		obuf_puts(v->out,
 			  "  - command fetch aborted: the SMMU could not read its queue memory; look for\n"
 			  "    firmware error records (APEI \"[Hardware Error]\") at the same time\n");
-	if (s->incidents[INC_SYNC_TIMEOUT])
+	if (s->incidents[INC_SYNC_TIMEOUT] && s->pre_5_4)
+		obuf_puts(v->out,
+			  "  - CMD_SYNC software timeout on a kernel before 5.4, which prints neither its\n"
+			  "    position nor the hardware's: only a CMDQ error line near it names the cause\n");
+	else if (s->incidents[INC_SYNC_TIMEOUT])
 		obuf_puts(v->out,
 			  "  - CMD_SYNC software timeout: the queue stopped for over 1 s; a CMDQ error line\n"
 			  "    after it names the cause, an ATC timeout when hwcons carries 0x03 in bits 30:24\n");
@@ -165,7 +169,11 @@ void text_next_steps(struct view *v, const struct engine *e)
 		if (s->incidents[INC_ATC_TIMEOUT])
 			devices_behind(v, e, s->host, s->name);
 		atc |= s->incidents[INC_ATC_TIMEOUT] > 0;
-		if (!s->max_n_shift)
+		if (!s->max_n_shift && s->pre_5_4)
+			obuf_puts(v->out,
+				  "  - kernels before 5.4 print no queue size: CONS stays raw, not split into\n"
+				  "    index and wrap\n");
+		else if (!s->max_n_shift)
 			obuf_puts(v->out,
 				  "  - the log has no \"allocated N entries for cmdq\" line for it: add the boot\n"
 				  "    messages (dmesg from boot, journalctl -k -b) and CONS splits into index\n"

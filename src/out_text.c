@@ -83,6 +83,9 @@ static void print_issuer(struct view *v, const struct incident *inc)
 	obuf_printf(v->out, "    issuer: ");
 	if (inc->patched_line)
 		obuf_printf(v->out, "told (patched kernel: CMD_SYNC for ATC_INV timeout at %s)", at);
+	else if (inc->sync_no_pos)
+		obuf_printf(v->out, "timed out (CMD_SYNC timeout: this kernel's message "
+			    "carries no position)");
 	else if (inc->sync_timeout_line)
 		obuf_printf(v->out, "timed out after 1 s (CMD_SYNC timeout at %s)", at);
 	else if (inc->issuer_notified == 0)

@@ -56,6 +56,9 @@ static void on_smmu_info(struct engine *e, const struct smmu_event *ev)
 	case SMMU_EV_CMDQV_ERROR:
 		s->info.cmdqv_errors++;
 		break;
+	case SMMU_EV_SYNC_TIMEOUT:
+		s->info.pre_5_4 = true;
+		break;
 	case SMMU_EV_CMDQ_TIMEOUT:
 		s->info.cmdq_full_timeouts++;
 		evtime_of(ev, &s->last_full);
@@ -122,6 +125,10 @@ void engine_feed(struct engine *e, const struct smmu_event *in)
 		on_cmdq_error(e, ev);
 		break;
 	case SMMU_EV_SYNC_TIMEOUT:
+		if (ev->sync_timeout.no_pos)
+			on_smmu_info(e, ev);
+		on_issuer_line(e, ev);
+		break;
 	case SMMU_EV_ATC_SYNC_FAIL:
 		on_issuer_line(e, ev);
 		break;

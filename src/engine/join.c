@@ -658,6 +658,7 @@ static void issuer_line_unplaced(struct engine *e, const struct smmu_event *ev, 
 	inc->issuer_notified = 1;
 	inc->patched_line = patched;
 	inc->sync_timeout_line = !patched;
+	inc->sync_no_pos = !patched && ev->sync_timeout.no_pos;
 	if (!patched && ev->sync_timeout.have_hw) {
 		inc->have_hw = true;
 		inc->hwprod = ev->sync_timeout.hwprod;
