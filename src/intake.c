@@ -281,7 +281,7 @@ static bool try_join(struct intake *ik, const char *msg, size_t len, int depth)
 		if (alone && (r != KMSG_OK || rd.used != n))
 			continue;
 		/* text that leaves it unfinished was wrapped again, so it is long */
-		if (r == KMSG_MORE && rd.used && len < 32)
+		if (r == KMSG_MORE && rd.used && len < 32 && !rd.whole)
 			continue;
 		if (best != KMSG_NOISE && !(r == KMSG_OK && best == KMSG_MORE) &&
 		    !(r == best && rd.clean && !best_rd.clean))

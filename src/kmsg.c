@@ -590,6 +590,7 @@ out:
 		rd->used = r == KMSG_NOISE || prefix_only ? 0 :
 			   m.used ? m.used : (size_t)(c.e - m.start);
 		rd->clean = r == KMSG_OK && !m.unclean;
+		rd->whole = r == KMSG_MORE && m.whole;
 	}
 	if (r == KMSG_NOISE && p->pending != KP_NONE && !(feed & KMSG_PROBE))
 		kmsg_pending_noise(p);
@@ -799,6 +800,7 @@ enum kmsg_res kmsg_feed(struct kmsg_parser *p, const char *msg, size_t len,
 	if (rd) {
 		rd->used = 0;
 		rd->clean = false;
+		rd->whole = false;
 	}
 	if (len > KMSG_MAX_LINE)
 		return KMSG_NOISE;

@@ -124,6 +124,7 @@ size_t kmsg_parse_clean(struct kmsg_parser *p, const char *buf, size_t len,
 struct kmsg_read {
 	size_t used;		/* bytes the driver's message covered; 0 = a prefix only */
 	bool clean;		/* every value read: none elided, mangled or unknown */
+	bool whole;		/* MORE, yet complete as it is: a longer form may follow */
 };
 
 enum kmsg_res kmsg_feed(struct kmsg_parser *p, const char *msg, size_t len,

@@ -459,8 +459,10 @@ static enum kmsg_res b_sync_timeout_bare(struct kmsg_parser *p, struct msg *m,
 
 	skip_sp(&rest);
 	/* a newer kernel's line wrapped before " at 0x...": the next line decides */
-	if (!cur_len(&rest) && !final_text(m))
+	if (!cur_len(&rest) && !final_text(m)) {
+		m->whole = true;
 		return KMSG_MORE;
+	}
 	/* "CMD_SYNC timeout ...": someone cut the position out, the kernel did not */
 	elided = drv_elision(rest.p, cur_len(&rest)) > 0;
 	m->unclean = elided;

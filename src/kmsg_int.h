@@ -22,6 +22,7 @@ struct msg {
 	size_t used;
 	bool more;		/* cut short: its text may go on in the next line */
 	bool unclean;		/* a value was elided, mangled or not one the driver prints */
+	bool whole;		/* held only for a longer form ("CMD_SYNC timeout" + " at") */
 };
 
 static inline bool probing(const struct msg *m)

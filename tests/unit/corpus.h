@@ -128,6 +128,9 @@ static inline void corpus_log(struct text *t)
 	raw_line(t, us += 11, "arm_smmu_evtq_thread: 12 callbacks suppressed");
 	drv_line(t, us += 11, SMMU1, DRV_SYNC_TIMEOUT, 0x00001071u, 0x00001071u, 0x03001070u);
 	drv_line(t, us += 11, SMMU1, DRV_CMDQ_ERROR, 0x03001070u, "ATC invalidate timeout");
+	/* 4.2 to 5.3 (no position printed) and HiSilicon's vendor trees (a retry count) */
+	drv_line(t, us += 3000000, SMMU1, DRV_SYNC_TIMEOUT_OLD);
+	drv_line(t, us += 11, SMMU1, DRV_CMDQ_TIMEOUT_CNT, 2);
 	raw_line(t, us += 11, "EXT4-fs (nvme0n1p2): mounted filesystem 0f1e2d3c r/w with ordered data mode.");
 }
 

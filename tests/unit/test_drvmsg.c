@@ -133,6 +133,45 @@ static void test_bad_and_none(void **state)
 	assert_int_equal(m.msg->id, DRV_DWORD);
 }
 
+/*
+ * 4.2 to 5.3 print "CMD_SYNC timeout" alone.  The newer line cut short is
+ * not that: a longer form of the message that reads further wins, one that
+ * disagrees leaves the old form with a trailing comment.
+ */
+static void test_old_forms(void **state)
+{
+	static const struct {
+		const char *text;
+		enum drv_msg_id id;
+		enum drv_match_st st;
+	} cases[] = {
+		{ "CMD_SYNC timeout", DRV_SYNC_TIMEOUT_OLD, DRVM_FULL },
+		{ "CMD_SYNC timeout a", DRV_SYNC_TIMEOUT, DRVM_PARTIAL },
+		{ "CMD_SYNC timeout at", DRV_SYNC_TIMEOUT, DRVM_PARTIAL },
+		{ "CMD_SYNC timeout at 0x0000bb84", DRV_SYNC_TIMEOUT, DRVM_PARTIAL },
+		{ "CMD_SYNC timeout at 0x0000bb84 [hwprod 0x0000bb90, hwcons 0x0302bb84]",
+		  DRV_SYNC_TIMEOUT, DRVM_FULL },
+		{ "CMD_SYNC timeout   <-- every few seconds", DRV_SYNC_TIMEOUT_OLD, DRVM_FULL },
+		{ "CMD_SYNC timeou", DRV_SYNC_TIMEOUT, DRVM_PARTIAL },
+		{ "CMDQ timeout", DRV_CMDQ_TIMEOUT, DRVM_FULL },
+		{ "CMDQ timeout,cnt:", DRV_CMDQ_TIMEOUT_CNT, DRVM_PARTIAL },
+		{ "CMDQ timeout,cnt:2", DRV_CMDQ_TIMEOUT_CNT, DRVM_FULL },
+	};
+	struct drv_match m;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		enum drv_match_st st = drv_match(cases[i].text, strlen(cases[i].text), false, &m);
+
+		if (st != cases[i].st || !m.msg || m.msg->id != cases[i].id)
+			fail_msg("\"%s\": %d as %s", cases[i].text, st, m.msg ? m.msg->fmt : "-");
+	}
+	drv_match("CMD_SYNC timeout   <-- every few seconds", 40, false, &m);
+	assert_int_equal(m.used, 16);
+	drv_match("CMDQ timeout,cnt:2", 18, false, &m);
+	assert_true(m.val[0].have);
+	assert_int_equal(m.val[0].v, 2);
+}
+
 static void test_elision_forms(void **state)
 {
 	assert_int_equal(drv_elision("...", 3), 3);
@@ -244,6 +283,7 @@ int main(void)
 		cmocka_unit_test(test_mangled_and_elided),
 		cmocka_unit_test(test_partial),
 		cmocka_unit_test(test_bad_and_none),
+		cmocka_unit_test(test_old_forms),
 		cmocka_unit_test(test_elision_forms),
 		cmocka_unit_test(test_tokens),
 		cmocka_unit_test(test_catalogue_round_trip),

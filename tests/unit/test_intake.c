@@ -54,9 +54,10 @@ static void test_clean_corpus(void **state)
 	const struct smmu_event *ev;
 	struct smmu_evt f;
 
-	assert_int_equal(l->n, 25);
+	assert_int_equal(l->n, 27);
 	assert_int_equal(count_type(l, SMMU_EV_CMDQ_ERROR), 5);
-	assert_int_equal(count_type(l, SMMU_EV_SYNC_TIMEOUT), 2);
+	assert_int_equal(count_type(l, SMMU_EV_SYNC_TIMEOUT), 3);
+	assert_int_equal(count_type(l, SMMU_EV_CMDQ_TIMEOUT), 2);
 	assert_int_equal(count_type(l, SMMU_EV_EVTQ), 3);
 	assert_int_equal(count_type(l, SMMU_EV_SUPPRESSED), 2);
 	assert_int_equal(l->p.stats.malformed, 0);
@@ -87,6 +88,13 @@ static void test_clean_corpus(void **state)
 	assert_int_equal(ev->evtq.id, 0x02);
 	assert_string_equal(ev->evtq.client, "(unassigned sid)");
 	assert_int_equal(ev->evtq.sid, 0x3f);
+	/* a kernel before 5.4: no position, and none missing either */
+	ev = &l->ev[25];
+	assert_int_equal(ev->hdr.type, SMMU_EV_SYNC_TIMEOUT);
+	assert_int_equal(ev->sync_timeout.prod, SMMU_NO_POS);
+	assert_int_equal(ev->sync_timeout.no_pos, 1);
+	assert_int_equal(ev->sync_timeout.have_hw, 0);
+	assert_int_equal(l->ev[26].hdr.type, SMMU_EV_CMDQ_TIMEOUT);
 	free(l);
 }
 
@@ -181,9 +189,15 @@ static void test_named_wraps(void **state)
 		"> 00010\n"
 		"> [ 4421.000003] arm-smmu-v3 arm-smmu-v3.0.auto: \t0x0000000000000000\n"
 		"> [ 4421.000004] arm-smmu-v3 arm-smmu-v3.0.auto: \t0x0000000080001000 [ 4421.000005]\n"
-		"> arm-smmu-v3 arm-smmu-v3.0.auto: \t0x0000000000000000\n");
+		"> arm-smmu-v3 arm-smmu-v3.0.auto: \t0x0000000000000000\n"
+		"> [ 4422.000001] arm-smmu-v3 arm-smmu-v3.0.auto: CMD_SYNC timeout\n"
+		"> at 0x0002bb8c [hwprod 0x0002bb92, hwcons 0x0302bb8c]\n");
 
-	assert_int_equal(l->n, 3);
+	assert_int_equal(l->n, 4);
+	/* wrapped before " at": the newer line, not a kernel that printed no position */
+	assert_int_equal(l->ev[3].sync_timeout.prod, 0x2bb8c);
+	assert_int_equal(l->ev[3].sync_timeout.no_pos, 0);
+	assert_int_equal(l->p.stats.malformed, 0);
 	assert_int_equal(l->ev[0].sync_timeout.prod, 0x2bb84);
 	assert_int_equal(l->ev[0].sync_timeout.hwcons, 0x0302bb84);
 	assert_int_equal(l->ev[0].sync_timeout.have_hw, 1);
@@ -441,10 +455,17 @@ static void test_not_this_driver(void **state)
 		"[  6.0] nvme 0000:01:00.0: CMDQ error (cons 0x0302bb84): ATC invalidate timeout\n"
 		"We kept seeing the CMDQ error (cons 0x0302bb84): ATC invalidate timeout line.\n"
 		"The fix is in arm_smmu_cmdq_issue_cmdlist(); see CMD_SYNC timeout at 0x0 in the log\n"
-		"[  7.0] some_driver: 9 callbacks suppressed\n");
+		"[  7.0] some_driver: 9 callbacks suppressed\n"
+		/* Xen's port prints 4.x's bare form too; firmware logs their own way */
+		"(XEN) SMMUv3: /smmu@2b400000: CMD_SYNC timeout\n"
+		"(XEN) [  813.000120] SMMUv3: /smmu@2b400000: CMD_SYNC timeout\n"
+		"SMMUv3: /smmu@2b400000: CMD_SYNC timeout\n"
+		"ERROR:   SMMUv3: CMD_SYNC timeout\n"
+		"[  8.0] smmuv3: CMD_SYNC timeout at 0x00000010 [hwprod 0x00000011, "
+		"hwcons 0x00000010]\n");
 
 	assert_int_equal(l->n, 0);
-	assert_int_equal(l->ik.st.foreign, 2);
+	assert_int_equal(l->ik.st.foreign, 4);
 	free(l);
 }
 
