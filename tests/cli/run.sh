@@ -166,6 +166,23 @@ contains "$TMP/out" "1 driver message (1 with unreadable values)"
 expect 0 "$BIN" replay --json "$TMP/elided.log"
 json_check 'inc[0]["prod"] is None and inc[0]["hwprod"] == 1 and summ["malformed"] == 1' "elided position null"
 
+# kernels before 5.4 (RHEL 8's 4.18, openEuler's 4.19): "CMD_SYNC timeout" carries no
+# position, so nothing is unreadable; a newer line wrapped before " at" is still the newer
+cat >"$TMP/old-kernel.log" <<'EOF2'
+[   10.000000] arm-smmu-v3 arm-smmu-v3.0.auto: ias 48-bit, oas 48-bit (features 0x00000fef)
+[  100.000000] arm-smmu-v3 arm-smmu-v3.0.auto: CMD_SYNC timeout
+[  101.000000] arm-smmu-v3 arm-smmu-v3.0.auto: CMDQ timeout,cnt:0
+[  102.000000] arm-smmu-v3 arm-smmu-v3.1.auto: CMD_SYNC timeout
+at 0x00000010 [hwprod 0x00000011, hwcons 0x03000010]
+(XEN) SMMUv3: /smmu@2b400000: CMD_SYNC timeout
+EOF2
+expect 0 "$BIN" replay "$TMP/old-kernel.log"
+contains "$TMP/out" "CMD_SYNC timeout: this kernel's message carries no position"
+contains "$TMP/out" "4 driver messages (0 with unreadable values), 0 unrecognized"
+contains "$TMP/out" "kernels before 5.4 print no queue size"
+expect 0 "$BIN" replay --json "$TMP/old-kernel.log"
+json_check '[(i["smmu"], i["kind"], i["prod"], i["hwcons"]) for i in inc] == [("arm-smmu-v3.0.auto", "sync_timeout", None, None), ("arm-smmu-v3.1.auto", "sync_timeout", 0x10, 0x03000010)] and summ["malformed"] == 0 and summ["unrecognized"] == 0' "old kernel's sync timeout"
+
 echo "  CLI      captures"
 # strip what legitimately differs between a run and its replay
 norm() {
