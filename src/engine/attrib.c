@@ -268,14 +268,15 @@ static void add_foreign(struct cands *c, const struct issue_entry *ie,
  * measured wait runs from the earliest of them entering the queue to the
  * error interrupt.
  */
-static void issuers_outcome(struct engine *e, struct incident *inc, bool told,
-			    const struct evtime *lo, const struct evtime *cons_t)
+static void issuers_outcome(struct engine *e, struct open_inc *oi, bool told,
+			    const struct evtime *lo)
 {
+	struct incident *inc = &oi->inc;
 	int64_t d;
 
-	if (!told && inc->issuer_notified < 0 && !e->lost.ringbuf && !e->lost.map_full)
+	if (!told && inc->issuer_notified < 0 && recs_complete(e, oi))
 		inc->issuer_notified = 0;
-	if (!inc->detect_ns && tdiff(cons_t, lo, &d) && d > 0)
+	if (!inc->detect_ns && tdiff(&oi->cons_t, lo, &d) && d > 0)
 		inc->detect_ns = d;
 }
 
@@ -320,7 +321,7 @@ static void add_issuers(struct engine *e, struct open_inc *oi, struct cands *c,
 			cand_add(c, is->atc[k].sid, evd, m == 2 ? T_EXACT : T_WINDOW, true);
 	}
 	if (matched && inc->have_cons)
-		issuers_outcome(e, inc, told, &lo, &oi->cons_t);
+		issuers_outcome(e, oi, told, &lo);
 }
 
 /* keep only the suspects of the given tier, and say how many devices remain */

@@ -284,10 +284,12 @@ static void left_set(struct engine *e, struct open_inc *oi)
  * is always recorded.  No record for this CMD_SYNC, none lost: nobody was
  * waiting, nobody clears the bit.
  */
-static bool nobody_waiting(const struct engine *e, const struct incident *inc, bool any)
+static bool nobody_waiting(const struct engine *e, const struct open_inc *oi, bool any)
 {
+	const struct incident *inc = &oi->inc;
+
 	return !any && inc->have_walk && inc->bitmap == 1 && !inc->patched_line &&
-	       !e->lost.ringbuf && !e->lost.map_full;
+	       recs_complete(e, oi);
 }
 
 static enum bitmap_semantics semantics_of(const struct smmu_ev_issue *is)
@@ -368,7 +370,7 @@ void bitmap_settle(struct engine *e, struct open_inc *oi)
 	inc->bm_failed = inc->bitmap != 0 || inc->patched_line || c.told ? 1 : -1;
 	if (inc->patched_line || c.told)
 		inc->bm_told = 1;
-	else if (oi->gave_up || nobody_waiting(e, inc, c.any))
+	else if (oi->gave_up || nobody_waiting(e, oi, c.any))
 		inc->bm_told = 0;
 	inc->semantics = c.sem;
 	if (inc->bm_told == 0) {

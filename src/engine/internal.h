@@ -34,8 +34,13 @@
 #define EM_ROUNDS	60
 #define NSEC		1000000000ULL
 #define MSEC		1000000ULL
-/* a CMD_SYNC's issuer polls for 1 s at most (ARM_SMMU_POLL_TIMEOUT_US), IRQs off */
-#define POLL_NS		NSEC
+/*
+ * A CMD_SYNC's issuer polls for 1 s (ARM_SMMU_POLL_TIMEOUT_US), IRQs off.
+ * queue_poll() checks that deadline between udelay()s that double: the
+ * poll ends by about 1.05 s after it began (timeout lines measured 1.05 s
+ * apart, reference §11).
+ */
+#define POLL_MAX_NS	(1100ULL * MSEC)
 /* an unpatched issuer only returns an error after the 1 s poll timeout */
 #define SW_TIMEOUT_NS	(900ULL * MSEC)
 /* clock slack between a printk and a BPF timestamp of the same moment */
@@ -171,6 +176,7 @@ struct open_inc {
 	struct qwalk_entry qwalk;	/* the ISR's command-queue walk */
 	int n_recs;
 	struct issue_entry recs[OPEN_RECS];	/* issuers matching or in flight */
+	bool recs_dropped;		/* recs[] was full: a record offered was not kept */
 	struct evtime cons_t;		/* when the CMDQ error line came */
 	bool stale;			/* a patched report of a bit left by a late ISR */
 	bool gave_up;			/* its issuer gave up before the ISR marked the slot */
@@ -181,6 +187,7 @@ struct open_inc {
 	bool progressed;		/* a CMD_SYNC behind it completed: no retry now */
 	bool err_seen;			/* a timeout line's hwcons showed CERROR here */
 	struct evtime err_t;		/* the first such line */
+	bool stall_isr;			/* the ISR of the CMD_SYNC its line waited behind came */
 };
 
 /* an open incident from its public part: open_inc holds it first */
@@ -282,6 +289,7 @@ bool issue_sw_timeout(const struct smmu_ev_issue *is);
 bool carries_chunks(const struct smmu_ev_issue *is);
 bool ended_after(const struct issue_entry *ie, const struct evtime *t, uint64_t w);
 void offer_issue(struct engine *e, struct open_inc *oi, const struct issue_entry *ie);
+bool recs_complete(const struct engine *e, const struct open_inc *oi);
 bool qwalk_matches(const struct incident *inc, const struct qwalk_entry *we);
 void qwalk_apply(struct engine *e, struct open_inc *oi, struct qwalk_entry *we);
 void attach_recent(struct engine *e, struct open_inc *oi);

@@ -243,6 +243,19 @@ void offer_issue(struct engine *e, struct open_inc *oi, const struct issue_entry
 			return;
 	if (oi->n_recs < OPEN_RECS)
 		oi->recs[oi->n_recs++] = *ie;
+	else
+		oi->recs_dropped = true;
+}
+
+/*
+ * Every record of a call that took part is in recs[]: none lost on the
+ * way (BPF's ring or map full), none left out here (a busy queue's chunk
+ * carriers can fill the list before the failing CMD_SYNC's own issuer
+ * returns).  Only then does a missing record say nobody was there.
+ */
+bool recs_complete(const struct engine *e, const struct open_inc *oi)
+{
+	return !e->lost.ringbuf && !e->lost.map_full && !oi->recs_dropped;
 }
 
 /* the ISR walks right after printing CONS */
@@ -430,12 +443,34 @@ static struct incident *first_stalled(struct engine *e, const char *smmu, uint32
 
 		if (strcmp(o->smmu, smmu) || o->have_cons || !o->have_hw ||
 		    !o->sync_timeout_line || oi_of(o)->stale || oi_of(o)->progressed ||
-		    !smmu_q_same_pos(o->hwcons, cons, o->max_n_shift))
+		    oi_of(o)->stall_isr || !smmu_q_same_pos(o->hwcons, cons, o->max_n_shift))
 			continue;
 		if (near(t, &o->first, e->o.retry_window_ns))
 			return o;
 	}
 	return NULL;
+}
+
+/*
+ * This ISR reports the stall every earlier timeout line with CONS at its
+ * position waited behind (the SMMU cannot leave a CMD_SYNC and come back
+ * to its slot without a lap): its stall is explained, and a later error at
+ * that position, once not a retry, is a later lap's, not its own.  A line
+ * of another queue than the ISR's, when both are known, waited elsewhere.
+ */
+static void stall_reported(struct engine *e, const struct incident *inc, const struct evtime *t)
+{
+	for (int i = 0; i < e->n_open; i++) {
+		struct incident *o = &e->open[i]->inc;
+		int64_t d;
+
+		if (o == inc || o->have_cons || !o->have_hw || !o->sync_timeout_line ||
+		    strcmp(o->smmu, inc->smmu) || (o->cmdq && inc->cmdq && o->cmdq != inc->cmdq) ||
+		    !smmu_q_same_pos(o->hwcons, inc->cons, o->max_n_shift) ||
+		    (tdiff(&o->first, t, &d) && d > (int64_t)SLACK_NS))
+			continue;
+		oi_of(o)->stall_isr = true;
+	}
 }
 
 /*
@@ -557,6 +592,7 @@ void on_cmdq_error(struct engine *e, const struct smmu_event *ev)
 	inc->cons = ev->cmdq_error.cons;
 	inc->cerror = ev->cmdq_error.cerror;
 	oi_of(inc)->cons_t = t;
+	stall_reported(e, inc, &t);
 	if (kind == INC_ATC_TIMEOUT)	/* the SMMU's own timeout: ATS completion */
 		first_report(inc, &seen, &t);
 	attach_recent(e, oi_of(inc));
@@ -577,9 +613,13 @@ static bool joins_error(struct engine *e, const struct incident *inc,
 	/* its issuer had gone when the ISR set the bit: a report there is a later claim */
 	if (patched && coi_of(inc)->gave_up)
 		return false;
-	/* an issuer told by the bit was polling when the ISR set it, for 1 s at most */
-	if (patched && inc->have_cons && tdiff(&t, &coi_of(inc)->cons_t, &d) &&
-	    d > (int64_t)(POLL_NS + SLACK_NS))
+	/*
+	 * Either line comes from an issuer that polled this CMD_SYNC, or one
+	 * behind it, from before the SMMU failed it: for 1 s, ending no later
+	 * than POLL_MAX_NS after the ISR.  Later, the same position is a later lap.
+	 */
+	if (inc->have_cons && tdiff(&t, &coi_of(inc)->cons_t, &d) &&
+	    d > (int64_t)(POLL_MAX_NS + SLACK_NS))
 		return false;
 	return inc->have_cons && smmu_q_same_pos(inc->cons, prod, inc->max_n_shift) &&
 	       near(&t, &inc->first, e->o.join_window_ns);
