@@ -406,6 +406,10 @@ static bool collateral(struct engine *e, struct open_inc *oi)
 	if (inc->have_hw) {
 		if (smmu_q_same_pos(inc->hwcons, p, shift))
 			return false;	/* the SMMU sat on this very CMD_SYNC */
+		if (oi->stall_by) {	/* the ISR at that CONS after its line */
+			inc->blocked_by = oi->stall_by;
+			return true;
+		}
 		blocked = inc->hwcons;
 		have_blocked = true;
 	}

@@ -187,7 +187,7 @@ struct open_inc {
 	bool progressed;		/* a CMD_SYNC behind it completed: no retry now */
 	bool err_seen;			/* a timeout line's hwcons showed CERROR here */
 	struct evtime err_t;		/* the first such line */
-	bool stall_isr;			/* the ISR of the CMD_SYNC its line waited behind came */
+	uint64_t stall_by;		/* the incident whose ISR reported the stall its line saw */
 };
 
 /* an open incident from its public part: open_inc holds it first */

@@ -443,7 +443,7 @@ static struct incident *first_stalled(struct engine *e, const char *smmu, uint32
 
 		if (strcmp(o->smmu, smmu) || o->have_cons || !o->have_hw ||
 		    !o->sync_timeout_line || oi_of(o)->stale || oi_of(o)->progressed ||
-		    oi_of(o)->stall_isr || !smmu_q_same_pos(o->hwcons, cons, o->max_n_shift))
+		    oi_of(o)->stall_by || !smmu_q_same_pos(o->hwcons, cons, o->max_n_shift))
 			continue;
 		if (near(t, &o->first, e->o.retry_window_ns))
 			return o;
@@ -454,9 +454,10 @@ static struct incident *first_stalled(struct engine *e, const char *smmu, uint32
 /*
  * This ISR reports the stall every earlier timeout line with CONS at its
  * position waited behind (the SMMU cannot leave a CMD_SYNC and come back
- * to its slot without a lap): its stall is explained, and a later error at
- * that position, once not a retry, is a later lap's, not its own.  A line
- * of another queue than the ISR's, when both are known, waited elsewhere.
+ * to its slot without a lap): that line is collateral of this incident,
+ * and a later error at that position, once not a retry, is a later lap's,
+ * not the one it saw.  A line of another queue than the ISR's, when both
+ * are known, waited elsewhere.
  */
 static void stall_reported(struct engine *e, const struct incident *inc, const struct evtime *t)
 {
@@ -467,9 +468,9 @@ static void stall_reported(struct engine *e, const struct incident *inc, const s
 		if (o == inc || o->have_cons || !o->have_hw || !o->sync_timeout_line ||
 		    strcmp(o->smmu, inc->smmu) || (o->cmdq && inc->cmdq && o->cmdq != inc->cmdq) ||
 		    !smmu_q_same_pos(o->hwcons, inc->cons, o->max_n_shift) ||
-		    (tdiff(&o->first, t, &d) && d > (int64_t)SLACK_NS))
+		    oi_of(o)->stall_by || (tdiff(&o->first, t, &d) && d > (int64_t)SLACK_NS))
 			continue;
-		oi_of(o)->stall_isr = true;
+		oi_of(o)->stall_by = inc->id;
 	}
 }
 
