@@ -406,6 +406,24 @@ static void error_q(struct run *r, uint64_t cmdq, uint32_t shift, uint64_t t, ui
 	feed_error(r, cons, t + 1000);
 }
 
+/* queue A (128 slots, as the log says) seen through a record that ended at t */
+static struct run *two_queues(uint64_t t)
+{
+	struct run *r = run_new();
+
+	feed_log(r, "[0.9] " P "allocated 128 entries for cmdq\n");
+	issue_q(r, CMDQ_A, 7, t, 20000, 0x10, 0, 0x300);
+	return r;
+}
+
+/* incident id is queue A's own failure, the line before it no more than a timeout */
+static void check_own_failure_on_a(const struct run *r, uint64_t id)
+{
+	assert_int_equal(find_inc(r, id - 1)->kind, INC_SYNC_TIMEOUT);
+	assert_int_equal(find_inc(r, id)->kind, INC_ATC_TIMEOUT);
+	assert_int_equal(find_inc(r, id)->cmdq, CMDQ_A);
+}
+
 static const struct incident *stale_claim(const struct run *r)
 {
 	const struct incident *found = NULL;
@@ -421,10 +439,8 @@ static const struct incident *stale_claim(const struct run *r)
 /* queue B's issuer gave up at 0x44 before the late ISR: its bit is left on B */
 static struct run *left_on_b(void)
 {
-	struct run *r = run_new();
+	struct run *r = two_queues(5 * SEC);
 
-	feed_log(r, "[0.9] " P "allocated 128 entries for cmdq\n");
-	issue_q(r, CMDQ_A, 7, 5 * SEC, 20000, 0x10, 0, 0x300);
 	issue_q(r, CMDQ_B, 9, 10900 * MS, 1050 * MS, 0x44, -ETIMEDOUT, 0x100);
 	error_q(r, CMDQ_B, 9, 12 * SEC, 0x03000044, 0x100);
 	return r;
@@ -485,10 +501,8 @@ static void test_line_takes_its_callers_queue(void **state)
  */
 static void test_stall_line_keeps_to_its_queue(void **state)
 {
-	struct run *r = run_new();
+	struct run *r = two_queues(5 * SEC);
 
-	feed_log(r, "[0.9] " P "allocated 128 entries for cmdq\n");
-	issue_q(r, CMDQ_A, 7, 5 * SEC, 20000, 0x10, 0, 0x300);
 	feed_sync_timeout(r, 10 * SEC, 0x1c4, 0x1c5, 0x030001c4);
 	issue_q(r, CMDQ_B, 9, 10 * SEC + 1000, SEC, 0x1c4, -ETIMEDOUT, 0x100);
 	error_q(r, CMDQ_A, 7, 10500 * MS, 0x030000c4, 0x200);
@@ -502,10 +516,8 @@ static void test_stall_line_keeps_to_its_queue(void **state)
 /* a stalled line's slot failing again after its queue moved on is another failure */
 static void test_stall_passed_is_not_rejoined(void **state)
 {
-	struct run *r = run_new();
+	struct run *r = two_queues(1 * SEC);
 
-	feed_log(r, "[0.9] " P "allocated 128 entries for cmdq\n");
-	issue_q(r, CMDQ_A, 7, 1 * SEC, 20000, 0x10, 0, 0x300);
 	feed_sync_timeout(r, 1617 * MS, 0xc3, 0xc8, 0x030000c3);
 	issue_q(r, CMDQ_B, 9, 1617 * MS + 1000, SEC, 0xc3, -ETIMEDOUT, 0x100);
 	feed_sync_timeout(r, 1618 * MS, 0xc5, 0xcc, 0x030000c3);
@@ -517,9 +529,7 @@ static void test_stall_passed_is_not_rejoined(void **state)
 	assert_int_equal(r->n, 3);
 	assert_int_equal(find_inc(r, 1)->kind, INC_ATC_TIMEOUT);
 	assert_int_equal(find_inc(r, 1)->cons, 0x030000c3);
-	assert_int_equal(find_inc(r, 2)->kind, INC_SYNC_TIMEOUT);
-	assert_int_equal(find_inc(r, 3)->kind, INC_ATC_TIMEOUT);
-	assert_int_equal(find_inc(r, 3)->cmdq, CMDQ_A);
+	check_own_failure_on_a(r, 3);
 	run_free(r);
 }
 
@@ -530,19 +540,15 @@ static void test_stall_passed_is_not_rejoined(void **state)
  */
 static void test_stall_moved_on_is_not_rejoined(void **state)
 {
-	struct run *r = run_new();
+	struct run *r = two_queues(1 * SEC);
 
-	feed_log(r, "[0.9] " P "allocated 128 entries for cmdq\n");
-	issue_q(r, CMDQ_A, 7, 1 * SEC, 20000, 0x10, 0, 0x300);
 	feed_sync_timeout(r, 1617 * MS, 0xc5, 0xcc, 0x000000c3);
 	issue_q(r, CMDQ_B, 9, 1617 * MS + 1000, SEC, 0xc5, -ETIMEDOUT, 0x101);
 	issue_q(r, CMDQ_B, 9, 1697 * MS, 20000, 0xcb, 0, 0x101);
 	error_q(r, CMDQ_A, 7, 6707 * MS, 0x030000c3, 0x200);
 	engine_finish(r->e);
 	assert_int_equal(r->n, 2);
-	assert_int_equal(find_inc(r, 1)->kind, INC_SYNC_TIMEOUT);
-	assert_int_equal(find_inc(r, 2)->kind, INC_ATC_TIMEOUT);
-	assert_int_equal(find_inc(r, 2)->cmdq, CMDQ_A);
+	check_own_failure_on_a(r, 2);
 	run_free(r);
 }
 
@@ -552,18 +558,14 @@ static void test_stall_moved_on_is_not_rejoined(void **state)
  */
 static void test_passed_timeout_record_is_not_rejoined(void **state)
 {
-	struct run *r = run_new();
+	struct run *r = two_queues(1 * SEC);
 
-	feed_log(r, "[0.9] " P "allocated 128 entries for cmdq\n");
-	issue_q(r, CMDQ_A, 7, 1 * SEC, 20000, 0x10, 0, 0x300);
 	issue_q(r, CMDQ_B, 9, 4097 * MS, SEC, 0x003, -ETIMEDOUT, 0x100);
 	issue_q(r, CMDQ_B, 9, 6858 * MS, 20000, 0x0c9, 0, 0x101);
 	error_q(r, CMDQ_A, 7, 7057 * MS, 0x03000003, 0x200);
 	engine_finish(r->e);
 	assert_int_equal(r->n, 2);
-	assert_int_equal(find_inc(r, 1)->kind, INC_SYNC_TIMEOUT);
-	assert_int_equal(find_inc(r, 2)->kind, INC_ATC_TIMEOUT);
-	assert_int_equal(find_inc(r, 2)->cmdq, CMDQ_A);
+	check_own_failure_on_a(r, 2);
 	run_free(r);
 }
 
