@@ -113,12 +113,35 @@ static bool several_queues(const struct engine *e, const char *smmu)
 	return false;
 }
 
+/* an entry not yet claimed, of that SMMU and queue (0: any), left before t */
+static bool stale_open(struct engine *e, struct stale_entry *s, const char *smmu,
+		       uint64_t cmdq, const struct evtime *t)
+{
+	int64_t d;
+
+	return s->t.flags && !s->used && !strcmp(s->smmu, smmu) &&
+	       !(tdiff(t, &s->t, &d) && d < 0) && !(cmdq && stale_cmdq(e, s) && s->cmdq != cmdq);
+}
+
+/* one bit per index: a claim takes every entry of it, and the newest left it */
+static bool stale_pick(struct stale_entry *s, uint32_t pos, struct stale_entry **best)
+{
+	uint32_t idx = smmu_q_idx_mask(s->shift);
+
+	if ((s->pos & idx) != (pos & idx))
+		return false;
+	s->used = true;
+	if (!*best || s->id > (*best)->id)
+		*best = s;
+	return *best == s;
+}
+
 /*
  * A patched report at prod with no error of its own: the bit a late ISR
- * left there, set before t however long ago (one bit: every entry of that
- * slot is claimed at once).  Each queue has its own bitmap: a report of an
- * unknown queue (a log line) on an SMMU with several waits for its call's
- * record.  Returns the incident that left it, 0 if none.
+ * left there, set before t however long ago.  Each queue has its own
+ * bitmap: a report of an unknown queue (a log line) on an SMMU with
+ * several waits for its call's record.  Returns the incident that left
+ * it, 0 if none.
  */
 uint64_t stale_take(struct engine *e, const char *smmu, uint64_t cmdq, uint32_t prod,
 		    const struct evtime *t)
@@ -127,53 +150,45 @@ uint64_t stale_take(struct engine *e, const char *smmu, uint64_t cmdq, uint32_t 
 
 	if (!cmdq && several_queues(e, smmu))
 		return 0;
-	for (unsigned int i = 0; i < STALE_RING; i++) {
-		struct stale_entry *s = &e->stale[i];
-		int64_t d;
-
-		if (!s->t.flags || s->used || strcmp(s->smmu, smmu) ||
-		    (tdiff(t, &s->t, &d) && d < 0) || (cmdq && stale_cmdq(e, s) && s->cmdq != cmdq))
-			continue;
-		if ((s->pos & smmu_q_idx_mask(s->shift)) != (prod & smmu_q_idx_mask(s->shift)))
-			continue;
-		s->used = true;
-		if (!best || s->id > best->id)
-			best = s;
-	}
+	for (unsigned int i = 0; i < STALE_RING; i++)
+		if (stale_open(e, &e->stale[i], smmu, cmdq, t))
+			stale_pick(&e->stale[i], prod, &best);
 	return best ? best->id : 0;
 }
 
 /*
- * A call's slot, or failing that its window [prod at entry, prod at return),
- * holds a bit a late ISR left: take it, say where, and who left it.
+ * The slot of a call's CMD_SYNC: its record's, or, from its window
+ * [prod at entry, prod at return), the window's last slot when the window
+ * holds only its own n commands and sync (nobody reserved in between).  A
+ * wider window holds other calls' slots: which one was its own, and so
+ * which bit failed it, the record cannot single out.
  */
+static bool call_slot(const struct smmu_ev_issue *is, uint32_t shift, uint32_t *slot)
+{
+	if (is->sync_prod != SMMU_NO_POS) {
+		*slot = is->sync_prod;
+		return true;
+	}
+	if (!is->n || smmu_q_dist(is->prod_entry, is->prod_exit, shift) != is->n + 1u)
+		return false;
+	*slot = smmu_sync_slot(is->prod_entry, is->n, shift);
+	return true;
+}
+
+/* a call's slot holds a bit a late ISR left: take it, say where, and who left it */
 static uint64_t stale_take_call(struct engine *e, const struct issue_entry *ie, uint32_t *pos)
 {
-	const struct smmu_ev_issue *is = &ie->is;
+	struct stale_entry *best = NULL;
+	uint32_t slot;
 
 	for (unsigned int i = 0; i < STALE_RING; i++) {
 		struct stale_entry *s = &e->stale[i];
-		uint32_t mask, d;
 
-		if (!s->t.flags || s->used || strcmp(s->smmu, ie->smmu) ||
-		    !before_within(&s->t, &ie->t, UINT64_MAX / 2) ||
-		    (is->cmdq && stale_cmdq(e, s) && s->cmdq != is->cmdq))
-			continue;
-		mask = smmu_q_idx_mask(s->shift);
-		if (is->sync_prod != SMMU_NO_POS) {
-			if ((is->sync_prod & mask) != (s->pos & mask))
-				continue;
-			*pos = is->sync_prod;
-		} else {
-			d = (s->pos - is->prod_entry) & mask;
-			if (d >= smmu_q_dist(is->prod_entry, is->prod_exit, s->shift))
-				continue;
-			*pos = smmu_q_inc(is->prod_entry, d, s->shift) & smmu_q_pos_mask(s->shift);
-		}
-		s->used = true;
-		return s->id;
+		if (stale_open(e, s, ie->smmu, ie->is.cmdq, &ie->t) &&
+		    call_slot(&ie->is, s->shift, &slot) && stale_pick(s, slot, &best))
+			*pos = slot;
 	}
-	return 0;
+	return best ? best->id : 0;
 }
 
 /*

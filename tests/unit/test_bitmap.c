@@ -128,20 +128,25 @@ enum claim_report {
 	CLAIM_LINE,		/* the claimer printed its bitmap line */
 	CLAIM_RECORD,		/* its line was ratelimited: the record alone */
 	CLAIM_WINDOW,		/* the same, and the record knows only its window */
+	CLAIM_WIDE,		/* the same, a window holding other calls' slots */
 };
 
 static struct run *left_then_claimed(int claim_ret, enum claim_report how)
 {
 	static const uint32_t a[] = { 0x100 }, b[] = { 0x200 };
 	struct run *r = run_new();
+	struct smmu_event ev;
 
 	feed_issue(r, 10900 * MS, 1050 * MS, 0x44, 0x43, 0x45, -ETIMEDOUT, 1, a);
 	feed_walk(r, 0x03000044, 12 * SEC, SMMU_WALK_PREV_SYNC, 1, 1, a);
 	feed_error(r, 0x03000044, 12 * SEC + 1000);
 	if (how == CLAIM_LINE)
 		bitmap_line(r, 12800 * MS, 0x144);
-	feed_issue(r, 12800 * MS + 20000, 300000, how == CLAIM_WINDOW ? SMMU_NO_POS : 0x144,
-		   0x140, 0x148, claim_ret, 1, b);
+	/* four commands and the CMD_SYNC at 0x144, alone in [0x140, 0x145) or among others */
+	mk_issue(&ev, 12800 * MS + 20000, 300000, how >= CLAIM_WINDOW ? SMMU_NO_POS : 0x144,
+		 0x140, how == CLAIM_WIDE ? 0x14c : 0x145, claim_ret, 1, b);
+	ev.issue.n = 4;
+	engine_feed(r->e, &ev);
 	engine_finish(r->e);
 	return r;
 }
@@ -204,6 +209,29 @@ static void test_left_bit_claimed_by_record(void **state)
 	run_free(r);
 	r = left_then_claimed(-EIO, CLAIM_WINDOW);
 	check_left_then_claimed(r, SEM_V3);
+	run_free(r);
+}
+
+/*
+ * A window that holds other calls' slots: the bit in it may be another
+ * CMD_SYNC's and this call failed by one the engine never saw left, so it
+ * claims nothing.  The bit stays to be claimed by the next report that
+ * names its slot.
+ */
+static void test_wide_window_claims_no_bit(void **state)
+{
+	struct run *r = left_then_claimed(-EIO, CLAIM_WIDE);
+
+	assert_int_equal(r->n, 1);
+	assert_true(find_inc(r, 1)->flags & INCF_BITMAP_LEFT);
+	assert_int_equal(smmu0(r)->bm_stale, 0);
+	run_free(r);
+	r = left_then_claimed(-EIO, CLAIM_WIDE);
+	bitmap_line(r, 14 * SEC, 0x044);
+	engine_finish(r->e);
+	assert_int_equal(r->n, 2);
+	assert_true(r->inc[1].flags & INCF_STALE_BITMAP);
+	assert_int_equal(r->inc[1].stale_from, 1);
 	run_free(r);
 }
 
@@ -709,6 +737,7 @@ int main(void)
 		cmocka_unit_test(test_left_bit_claimed_v2),
 		cmocka_unit_test(test_left_bit_claimed_v3),
 		cmocka_unit_test(test_left_bit_claimed_by_record),
+		cmocka_unit_test(test_wide_window_claims_no_bit),
 		cmocka_unit_test(test_record_claims_only_a_left_bit),
 		cmocka_unit_test(test_v2_told_after_full_poll),
 		cmocka_unit_test(test_v3_eio_and_sw_timeout_apart),
