@@ -151,9 +151,9 @@ void engine_free(struct engine *e)
 	if (!e)
 		return;
 	for (int i = 0; i < e->n_open; i++)
-		free(e->open[i]);
+		inc_free(e->open[i]);
 	for (int i = 0; i < e->n_held; i++)
-		free(e->held[i]);
+		inc_free(e->held[i]);
 	free(e->issues);
 	registry_free(e);
 	free(e->sets);

@@ -175,7 +175,11 @@ struct open_inc {
 	bool have_qwalk;
 	struct qwalk_entry qwalk;	/* the ISR's command-queue walk */
 	int n_recs;
-	struct issue_entry recs[OPEN_RECS];	/* issuers matching or in flight */
+	/*
+	 * Issuers matching or in flight, OPEN_RECS at most: allocated with the
+	 * first (30 KB that a log, which has no issuer records, never needs).
+	 */
+	struct issue_entry *recs;
 	bool recs_dropped;		/* recs[] was full: a record offered was not kept */
 	struct evtime cons_t;		/* when the CMDQ error line came */
 	bool stale;			/* a patched report of a bit left by a late ISR */
@@ -295,6 +299,7 @@ void qwalk_apply(struct engine *e, struct open_inc *oi, struct qwalk_entry *we);
 void attach_recent(struct engine *e, struct open_inc *oi);
 void attach_aer(struct engine *e, struct incident *inc);
 struct incident *inc_new(struct engine *e, enum incident_kind kind, const struct smmu_event *ev);
+void inc_free(struct open_inc *oi);
 void on_cmdq_error(struct engine *e, const struct smmu_event *ev);
 void on_issuer_line(struct engine *e, const struct smmu_event *ev);
 void on_skipped(struct engine *e, const struct smmu_event *ev);

@@ -241,7 +241,9 @@ void offer_issue(struct engine *e, struct open_inc *oi, const struct issue_entry
 	for (int i = 0; i < oi->n_recs; i++)
 		if (same_record(&oi->recs[i], ie))
 			return;
-	if (oi->n_recs < OPEN_RECS)
+	if (!oi->recs)
+		oi->recs = malloc(OPEN_RECS * sizeof(*oi->recs));
+	if (oi->recs && oi->n_recs < OPEN_RECS)
 		oi->recs[oi->n_recs++] = *ie;
 	else
 		oi->recs_dropped = true;
@@ -356,6 +358,14 @@ struct incident *inc_new(struct engine *e, enum incident_kind kind,
 	}
 	e->open[e->n_open++] = oi;
 	return inc;
+}
+
+void inc_free(struct open_inc *oi)
+{
+	if (!oi)
+		return;
+	free(oi->recs);
+	free(oi);
 }
 
 static struct incident *find_open(struct engine *e, const char *smmu,
