@@ -254,9 +254,29 @@ struct engine {
 };
 
 
-/* time.c */
-void evtime_of(const struct smmu_event *ev, struct evtime *t);
-bool tdiff(const struct evtime *a, const struct evtime *b, int64_t *d);
+/* time.c; the two every event calls for each open incident are inline */
+static inline void evtime_of(const struct smmu_event *ev, struct evtime *t)
+{
+	t->mono_ns = ev->hdr.mono_ns;
+	t->wall_ns = ev->hdr.wall_ns;
+	t->flags = ev->hdr.flags & (SMMU_EVF_MONO | SMMU_EVF_WALL);
+}
+
+/* a - b on a clock both carry; false when they share none */
+static inline bool tdiff(const struct evtime *a, const struct evtime *b, int64_t *d)
+{
+	if (a->flags & b->flags & SMMU_EVF_MONO) {
+		*d = (int64_t)(a->mono_ns - b->mono_ns);
+		return true;
+	}
+	if (a->flags & b->flags & SMMU_EVF_WALL) {
+		/* wrapping, like the monotonic case: captured times are outside input */
+		*d = (int64_t)((uint64_t)a->wall_ns - (uint64_t)b->wall_ns);
+		return true;
+	}
+	return false;
+}
+
 bool near(const struct evtime *a, const struct evtime *b, uint64_t w);
 bool before_within(const struct evtime *a, const struct evtime *b, uint64_t w);
 void evtime_max(struct evtime *dst, const struct evtime *t);

@@ -373,8 +373,9 @@ static struct incident *find_open(struct engine *e, const char *smmu,
 					       const struct smmu_event *),
 				  const struct smmu_event *ev)
 {
+	/* the predicates read numbers first: most open incidents fail there, before the name */
 	for (int i = e->n_open - 1; i >= 0; i--)
-		if (!strcmp(e->open[i]->inc.smmu, smmu) && pred(e, &e->open[i]->inc, ev))
+		if (pred(e, &e->open[i]->inc, ev) && !strcmp(e->open[i]->inc.smmu, smmu))
 			return &e->open[i]->inc;
 	return NULL;
 }
@@ -432,7 +433,7 @@ static void supersede(struct engine *e, const struct smmu_event *ev)
 	for (int i = 0; i < e->n_open; i++) {
 		struct open_inc *oi = e->open[i];
 
-		if (oi->inc.have_cons && oi->inc.cons != ev->cmdq_error.cons &&
+		if (!oi->superseded && oi->inc.have_cons && oi->inc.cons != ev->cmdq_error.cons &&
 		    !strcmp(oi->inc.smmu, ev->hdr.smmu))
 			oi->superseded = true;
 	}
@@ -451,9 +452,10 @@ static struct incident *first_stalled(struct engine *e, const char *smmu, uint32
 	for (int i = 0; i < e->n_open; i++) {
 		struct incident *o = &e->open[i]->inc;
 
-		if (strcmp(o->smmu, smmu) || o->have_cons || !o->have_hw ||
-		    !o->sync_timeout_line || oi_of(o)->stale || oi_of(o)->progressed ||
-		    oi_of(o)->stall_by || !smmu_q_same_pos(o->hwcons, cons, o->max_n_shift))
+		if (o->have_cons || !o->have_hw || !o->sync_timeout_line ||
+		    oi_of(o)->stale || oi_of(o)->progressed ||
+		    oi_of(o)->stall_by || !smmu_q_same_pos(o->hwcons, cons, o->max_n_shift) ||
+		    strcmp(o->smmu, smmu))
 			continue;
 		if (near(t, &o->first, e->o.retry_window_ns))
 			return o;
@@ -778,7 +780,7 @@ static struct incident *latest_with_cons(struct engine *e, const struct smmu_eve
 		struct incident *inc = &e->open[i]->inc;
 
 		if (inc->have_cons && (kinds & (1u << inc->kind)) &&
-		    !strcmp(inc->smmu, ev->hdr.smmu) && near(&t, &inc->last, NSEC))
+		    near(&t, &inc->last, NSEC) && !strcmp(inc->smmu, ev->hdr.smmu))
 			return inc;
 	}
 	return NULL;
