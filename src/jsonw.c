@@ -86,11 +86,24 @@ static void escape_byte(struct obuf *o, unsigned char c)
 	obuf_put(o, t, sizeof(t));
 }
 
+/* printable ASCII but the quote and the backslash: keys and most values are all of it */
+static inline size_t ascii_run(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+		p++;
+	return p - (const unsigned char *)s;
+}
+
 static void put_string(struct obuf *o, const char *s)
 {
 	obuf_putc(o, '"');
 	for (;;) {
-		size_t n = utf8_plain_run(s);
+		size_t n = ascii_run(s);
+
+		if ((unsigned char)s[n] >= 0x80)
+			n = utf8_plain_run(s);
 
 		obuf_put(o, s, n);
 		s += n;

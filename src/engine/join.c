@@ -289,12 +289,21 @@ void qwalk_apply(struct engine *e, struct open_inc *oi, struct qwalk_entry *we)
 		inc->max_n_shift = we->w.max_n_shift;
 }
 
+/*
+ * Slots of a ring written since it was last cleared: a ring fills from
+ * slot 0, so an empty last slot means only [0, head) hold anything.  A log
+ * has no BPF records: its incidents skip rings of 1 KB entries.
+ */
+#define RING_FILLED(ring, head, size)	((ring)[(size) - 1].t.flags ? (size) : (head))
+
 void attach_recent(struct engine *e, struct open_inc *oi)
 {
+	unsigned int n_walks = RING_FILLED(e->qwalks, e->qwalk_head, QWALK_RING);
+	unsigned int n_issues = RING_FILLED(e->issues, e->issue_head, ISSUE_RING);
 	struct qwalk_entry *best = NULL;
 
 	/* a walk usually follows its line; an unused one just before it may be its own */
-	for (unsigned int i = 0; i < QWALK_RING; i++) {
+	for (unsigned int i = 0; i < n_walks; i++) {
 		struct qwalk_entry *we = &e->qwalks[i];
 
 		if (!we->t.flags || we->used_by || !qwalk_matches(&oi->inc, we) ||
@@ -305,7 +314,7 @@ void attach_recent(struct engine *e, struct open_inc *oi)
 	}
 	if (best)
 		qwalk_apply(e, oi, best);
-	for (unsigned int i = 0; i < ISSUE_RING; i++)
+	for (unsigned int i = 0; i < n_issues; i++)
 		if (e->issues[i].t.flags)
 			offer_issue(e, oi, &e->issues[i]);
 }
