@@ -86,12 +86,12 @@ static void escape_byte(struct obuf *o, unsigned char c)
 	obuf_put(o, t, sizeof(t));
 }
 
-/* printable ASCII but the quote and the backslash: keys and most values are all of it */
+/* ASCII that needs no escape (utf8_plain_run()'s first test): keys and most values */
 static inline size_t ascii_run(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
-	while (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+	while (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
 		p++;
 	return p - (const unsigned char *)s;
 }
