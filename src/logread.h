@@ -15,7 +15,17 @@
 #include "intake.h"
 
 struct input {
-	gzFile gz;
+	gzFile gz;		/* a regular file, plain or gzip */
+	/*
+	 * A pipe, FIFO or terminal: read() as it comes, so a log still being
+	 * written is parsed line by line (zlib's reader waits for a full
+	 * buffer).  gzip data there is inflated here.
+	 */
+	bool stream;
+	int fd;
+	z_stream *zs;		/* the stream turned out to be gzip */
+	unsigned char *zin;
+	bool zmember;		/* inside a gzip member */
 	const char *name;
 	char *buf;
 	size_t cap, len, off;

@@ -194,14 +194,21 @@ static int open_record(struct pipeline *p)
 	return err;
 }
 
-/* a pipe or a terminal may be a log still being written: show each record at once */
+/*
+ * A pipe, a FIFO or a terminal may be a log still being written: show
+ * each record at once (logread.c parses such input as it comes).
+ */
 static bool streamed_input(const struct options *o)
 {
 	struct stat st;
 
-	for (int i = 0; i < o->n_files; i++)
-		if (!strcmp(o->files[i], "-") && (fstat(STDIN_FILENO, &st) || !S_ISREG(st.st_mode)))
+	for (int i = 0; i < o->n_files; i++) {
+		bool in = !strcmp(o->files[i], "-");
+
+		if (in ? fstat(STDIN_FILENO, &st) || !S_ISREG(st.st_mode) :
+			 !stat(o->files[i], &st) && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
 			return true;
+	}
 	return false;
 }
 

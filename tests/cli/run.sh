@@ -309,6 +309,43 @@ contains "$TMP/out" "smmutrace "
 # shellcheck source=atc.sh
 . "$HERE/atc.sh"
 
+echo "  CLI      a log still being written (FIFO, pipe)"
+# streamed WHAT CMD...: CMD replays $TMP/live.fifo while the writer holds it
+# open after the first 15 lines of atc-dmesg.log (the 900 s line settles the
+# first incident); its record must come out before the writer is done.
+# Order, not timing: the wait is only a bound so that nothing can hang.
+streamed() {
+	local what=$1 rpid
+	shift
+	rm -f "$TMP/live.fifo" && mkfifo "$TMP/live.fifo"
+	timeout 60 "$@" >"$TMP/out" 2>"$TMP/err" &
+	rpid=$!
+	exec 7>"$TMP/live.fifo"
+	sed -n '1,15p' "$FIX/atc-dmesg.log" >&7
+	for _ in $(seq 300); do
+		grep -q '"type":"incident"' "$TMP/out" && break
+		sleep 0.1
+	done
+	if grep -q '"type":"incident"' "$TMP/out"; then
+		ok
+	else
+		bad "$what: no incident record while the writer was still writing"
+	fi
+	sed -n '16,$p' "$FIX/atc-dmesg.log" >&7
+	exec 7>&-
+	if wait "$rpid"; then ok; else bad "$what: exit $?"; fi
+}
+streamed "FIFO" "$BIN" replay --json "$TMP/live.fifo"
+json_check 'len(inc) == 2' "FIFO: every incident by the end"
+streamed "pipe" bash -c "cat '$TMP/live.fifo' | '$BIN' replay --json -"
+json_check 'len(inc) == 2' "pipe: every incident by the end"
+# gzip on a pipe is inflated as it comes, member after member, cut short said so
+expect 0 bash -c "{ gzip -c '$FIX/example-host.log'; gzip -c '$FIX/atc-dmesg.log'; } | '$BIN' replay --json -"
+json_check 'len(inc) == 5' "gzip members on a pipe"
+expect 1 bash -c "cat '$TMP/cut.gz' | '$BIN' replay --json -"
+contains "$TMP/err" "compressed stream is truncated"
+json_check 'summ["truncated"] is True and 10 <= len(inc) < 180' "truncated gzip on a pipe keeps what was read"
+
 echo "  CLI      JSON schema"
 schema_check
 
