@@ -591,6 +591,9 @@ enum drv_match_st drv_match(const char *s, size_t n, bool with_cont, struct drv_
 			m->near = near;
 			m->near_used = near_used;
 		}
+		/* all of the text, whole: no later entry can be better (near is for no match) */
+		if (m->st == DRVM_FULL && m->used == n)
+			break;
 	}
 	return m->st;
 }
