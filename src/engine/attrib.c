@@ -132,7 +132,7 @@ static bool queued_within(struct engine *e, const struct open_inc *oi, const str
  * the hardware's CONS, which stays on a failing CMD_SYNC.  Only MSI polling
  * moves llq.cons past it (to llq.prod) when an issuer gives up.
  */
-static bool cons_polling(struct engine *e, const char *smmu)
+bool cons_polling(struct engine *e, const char *smmu)
 {
 	struct smmu_priv *s = smmu_get(e, smmu);
 

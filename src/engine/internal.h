@@ -343,6 +343,7 @@ bool same_device(const struct suspect *a, const struct suspect *b);
 int count_devices(const struct incident *inc);
 bool failed_here(const struct incident *inc);
 bool stall_at(const struct incident *o, uint32_t *at);
+bool cons_polling(struct engine *e, const char *smmu);
 void attribute(struct engine *e, struct open_inc *oi);
 
 /* narrow.c */

@@ -118,20 +118,67 @@ bool in_flight(const struct incident *inc, const struct issue_entry *ie)
  */
 #define LINE_TO_RETURN_NS	(100ULL * 1000 * 1000)
 
-static bool line_covers(const struct incident *inc, const struct issue_entry *ie,
-			uint32_t shift)
+/*
+ * The driver prints the line only when the poll ran out, and returns an
+ * error: -ETIMEDOUT, or the patched bitmap's errno when the ISR also marked
+ * the slot.  A call that returned 0 printed no line.
+ */
+static bool poll_ran_out(const struct smmu_ev_issue *is)
 {
-	uint32_t slot = ie->is.sync_prod;
+	return is->sync && is->ret < 0 && is->duration_ns >= SW_TIMEOUT_NS;
+}
+
+static bool returned_after_line(const struct incident *inc, const struct issue_entry *ie)
+{
 	int64_t d;
 
-	if (!inc->sync_timeout_line || inc->have_cons || !inc->have_hw ||
-	    !issue_sw_timeout(&ie->is))
+	return tdiff(&ie->t, &inc->first, &d) && d >= -(int64_t)SLACK_NS &&
+	       d <= (int64_t)LINE_TO_RETURN_NS;
+}
+
+/* the printer's own CMD_SYNC: X itself (MSI polling), or in [hwcons, X) */
+static bool slot_printed(struct engine *e, const struct incident *inc, uint32_t slot,
+			 uint32_t shift)
+{
+	if (smmu_q_same_pos(slot, inc->prod, shift))
+		return !cons_polling(e, inc->smmu);
+	if (inc->have_hw)
+		return smmu_q_in_window(slot, inc->hwcons, inc->prod, shift);
+	return pos_after(slot, inc->prod, shift);
+}
+
+/*
+ * A call's CMD_SYNC sits at least its n commands past the prod it entered
+ * at, and before its prod at return.  Entering at X or later, its CMD_SYNC
+ * is past X: it was queued after the printer began to poll (X itself only
+ * when X is a slot, with MSI polling, and the call has no other command).
+ */
+static bool window_printed(struct engine *e, const struct incident *inc,
+			   const struct smmu_ev_issue *is, uint32_t shift)
+{
+	uint32_t ahead = smmu_q_dist(is->prod_entry, inc->prod, shift);
+
+	if (ahead > smmu_q_dist(is->prod_entry, is->prod_exit, shift))
 		return false;
-	if (!tdiff(&ie->t, &inc->first, &d) || d < -(int64_t)SLACK_NS ||
-	    d > (int64_t)LINE_TO_RETURN_NS)
-		return false;
-	return smmu_q_in_window(slot, inc->hwcons, inc->prod, shift) ||
-	       smmu_q_same_pos(slot, inc->prod, shift);
+	return is->n < ahead || (is->n == ahead && !cons_polling(e, inc->smmu));
+}
+
+/*
+ * A timeout line not joined to a CMDQ error stands for the one call that
+ * printed it; a later call that waited for the same stall (CMDQEN off, or
+ * an SMMU not yet reporting) and returned 0 is no issuer of it, and its
+ * batch no evidence.  2 = its own slot, 1 = its window.
+ */
+static int printer_matches(struct engine *e, const struct incident *inc,
+			   const struct issue_entry *ie, uint32_t shift)
+{
+	const struct smmu_ev_issue *is = &ie->is;
+
+	if (!poll_ran_out(is) || !returned_after_line(inc, ie))
+		return 0;
+	if (is->sync_prod != SMMU_NO_POS)
+		return slot_printed(e, inc, is->sync_prod, shift) ? 2 : 0;
+	return window_printed(e, inc, is, shift);
 }
 
 /* does this issuer's call cover the incident's CMD_SYNC? 2 = exactly, 1 = window */
@@ -155,9 +202,10 @@ int issue_matches(struct engine *e, const struct incident *inc,
 	if (!near(&ie->t, &inc->first, e->o.join_window_ns))
 		return 0;
 	shift = issue_shift(e, inc, is);
+	if (inc->sync_timeout_line && !inc->have_cons)
+		return printer_matches(e, inc, ie, shift);
 	if (is->sync_prod != SMMU_NO_POS)
-		return smmu_q_same_pos(is->sync_prod, pos, shift) ||
-		       line_covers(inc, ie, shift) ? 2 : 0;
+		return smmu_q_same_pos(is->sync_prod, pos, shift) ? 2 : 0;
 	if (smmu_q_in_window(pos, is->prod_entry, is->prod_exit, shift) ||
 	    smmu_q_same_pos(pos, is->prod_exit, shift))
 		return 1;

@@ -280,6 +280,15 @@ expect 0 "$BIN" replay --json "$FIX/example-host.log" "$CAP"
 json_check 'sorted((i["source"], i["kind"]) for i in inc) == [("capture", "illegal_command"), ("capture", "sync_timeout"), ("log", "atc_timeout"), ("log", "atc_timeout"), ("log", "illegal_command")]' "each incident names the input it came from"
 if [[ -n "${PROMTOOL:-}" ]] && "$PROMTOOL" check metrics <"$TMP/q.prom" >"$TMP/promtool" 2>&1; then ok
 else bad "promtool check metrics (histogram)"; cat "$TMP/promtool" >&2; fi
+# make demo on Debian 6.12 with our SMMU model: an ATC timeout, then CMDQEN
+# cleared for 2 s ("CMD_SYNC timeout at 0x00004da0", printed by a call that
+# returned -110; the same IRQ handler's next call entered at that prod and
+# returned 0), then an illegal command.  Only the printer is the timeout's
+# issuer, and the next call's ATC_INV is no failing batch of its device.
+CAP_ATC=$HERE/../fixtures/captures/qemu-6.12-demo-atc.cap
+expect 0 "$BIN" replay --json "$CAP_ATC"
+json_check '[i["kind"] for i in inc] == ["atc_timeout", "sync_timeout", "illegal_command"] and [(x["ret"], x["duration_ns"] >= 10**9) for x in inc[1]["issuers"]] == [(-110, True)] and not any("issuer_batch" in s["evidence"] for s in inc[1]["suspects"]) and all(d["failing_batches"] == sum(any(s["device"] == d["device"] for s in i["suspects"]) for i in inc) for d in summ["devices"])' "demo capture: a timeout line's issuer is the call that printed it"
+json_check '"queue_walk" in inc[0]["suspects"][0]["evidence"] and inc[0]["confidence"] == "confirmed"' "demo capture: the ATC timeout keeps its walk"
 expect 1 "$BIN" replay --prom /nonexistent/dir/m.prom "$FIX/atc-dmesg.log"
 contains "$TMP/err" "--prom /nonexistent/dir/m.prom"
 

@@ -463,6 +463,130 @@ static void test_software_first_joins_with_record(void **state)
 	run_free(r);
 }
 
+/* one dd call as the demo's BPF records have it: one command (n), CPU 1 hard IRQ */
+static void feed_dd_call(struct run *r, uint64_t t_end, uint64_t dur, uint32_t sync_prod,
+			 uint32_t pe, uint32_t px, int ret, int n_atc, const uint32_t *sids)
+{
+	struct smmu_event ev;
+
+	mk_issue(&ev, t_end, dur, sync_prod, pe, px, ret, n_atc, sids);
+	ev.hdr.cpu = 1;
+	ev.issue.cmdq = 0xffff0000409368c0ULL;
+	ev.issue.max_n_shift = 16;
+	ev.issue.n = 1;
+	ev.issue.tid = ev.issue.pid = 290;
+	strcpy(ev.issue.comm, "dd");
+	engine_feed(r->e, &ev);
+}
+
+/* the demo's SMMU: QEMU's, no IDR0.MSI (features bit 7), so polled by CONS */
+#define FEATURES_QEMU "[0.9] " P "ias 44-bit, oas 44-bit (features 0x00008325)\n"
+#define FEATURES_MSI "[0.9] " P "ias 44-bit, oas 44-bit (features 0x000083a5)\n"
+
+/* the demo's line, on that SMMU (msi 0), one with IDR0.MSI (1), or features unknown (2) */
+static struct run *demo_line(int msi, uint32_t hwprod)
+{
+	struct run *r = run_new();
+
+	run_log(r, msi == 2 ? ALLOC16 : msi ? ALLOC16 FEATURES_MSI : ALLOC16 FEATURES_QEMU);
+	feed_sync_timeout(r, 11182892880ULL, 0x4da0, hwprod, 0x4d9e);
+	return r;
+}
+
+/*
+ * make demo on Debian 6.12, CMDQEN cleared for 2 s: the kernel printed
+ * "CMD_SYNC timeout at 0x00004da0 [hwprod 0x00004da0, hwcons 0x00004d9e]"
+ * and the calls below are its capture's records.  The first gave up at
+ * 0x4d9f and printed the line; the second, the same interrupt handler's
+ * next unmap, entered at the printed shared prod, waited for CMDQEN and
+ * returned 0: no issuer of this timeout, and its ATC_INV no evidence.
+ * Whether the SMMU polls CONS or not, it entered at X with one command.
+ */
+static void test_later_call_not_the_printer(void **state)
+{
+	static const uint32_t sid = 0x100;
+
+	for (int msi = 0; msi < 3; msi++) {
+		struct run *r = demo_line(msi, 0x4da0);
+
+		feed_dd_call(r, 11183331216ULL, 1052662160ULL, SMMU_NO_POS, 0x4d9e, 0x4da0,
+			     -ETIMEDOUT, 0, NULL);
+		feed_dd_call(r, 12232148288ULL, 1048706448ULL, SMMU_NO_POS, 0x4da0, 0x4da2, 0,
+			     1, &sid);
+		engine_finish(r->e);
+		assert_int_equal(r->n, 1);
+		assert_int_equal(r->inc[0].kind, INC_SYNC_TIMEOUT);
+		assert_int_equal(r->inc[0].issuer_notified, 1);
+		assert_int_equal(r->inc[0].n_issuers, 1);
+		assert_int_equal(r->inc[0].issuers[0].ret, -ETIMEDOUT);
+		assert_int_equal(r->inc[0].issuers[0].duration_ns, 1052662160ULL);
+		assert_int_equal(r->inc[0].n_suspects, 0);
+		assert_int_equal(r->inc[0].confidence, CONF_UNKNOWN);
+		run_free(r);
+	}
+}
+
+/*
+ * A call whose CMD_SYNC is at the printed X at the earliest (n commands
+ * after where it entered) printed the line only if X is a slot: MSI
+ * polling.  On a CONS-polling SMMU it was queued after the printer's poll
+ * began, even if it timed out as well (its own line ratelimited).
+ */
+static void test_printed_prod_is_shared_on_cons_polling(void **state)
+{
+	for (int msi = 0; msi < 2; msi++) {
+		struct run *r = demo_line(msi, 0x4da1);
+
+		feed_dd_call(r, 11183331216ULL, 1052662160ULL, SMMU_NO_POS, 0x4d9f, 0x4da1,
+			     -ETIMEDOUT, 0, NULL);
+		engine_finish(r->e);
+		assert_int_equal(r->n, 1);
+		assert_int_equal(r->inc[0].n_issuers, msi);
+		run_free(r);
+	}
+}
+
+/*
+ * With the exact slot (--sync-slot), on the demo's CONS-polled SMMU: the
+ * printer's CMD_SYNC lies in [hwcons, X).  The next call's, a lone
+ * CMD_SYNC at X that returned 0, printed nothing and cannot say that the
+ * printer went untold.
+ */
+static void test_exact_slot_of_printer(void **state)
+{
+	struct run *r = demo_line(0, 0x4da1);
+
+	feed_dd_call(r, 11183331216ULL, 1052662160ULL, 0x4d9f, 0x4d9e, 0x4da0, -ETIMEDOUT, 0,
+		     NULL);
+	feed_dd_call(r, 12232148288ULL, 1048706448ULL, 0x4da0, 0x4da0, 0x4da1, 0, 0, NULL);
+	engine_finish(r->e);
+	assert_int_equal(r->n, 1);
+	assert_int_equal(r->inc[0].issuer_notified, 1);
+	assert_int_equal(r->inc[0].n_issuers, 1);
+	assert_int_equal(r->inc[0].issuers[0].sync_prod, 0x4d9f);
+	assert_int_equal(r->inc[0].detect_ns, 1052662160ULL);
+	run_free(r);
+}
+
+/*
+ * A call timing out at X itself printed the line only if X is a slot (MSI
+ * polling); polling CONS, it is another call's timeout, its line ratelimited.
+ */
+static void test_exact_slot_at_printed_prod(void **state)
+{
+	for (int msi = 0; msi < 2; msi++) {
+		struct run *r = demo_line(msi, 0x4da1);
+
+		feed_dd_call(r, 11183331216ULL, 1052662160ULL, 0x4da0, 0x4d9f, 0x4da1,
+			     -ETIMEDOUT, 0, NULL);
+		engine_finish(r->e);
+		assert_int_equal(r->n, 2 - msi);
+		assert_int_equal(r->inc[0].n_issuers, msi);
+		assert_int_equal(r->inc[r->n - 1].issuers[0].sync_prod, 0x4da0);
+		run_free(r);
+	}
+}
+
 /* a sync timeout still waiting for its ISR holds back a newer incident */
 static void test_emitted_in_order(void **state)
 {
@@ -556,6 +680,10 @@ int main(void)
 		cmocka_unit_test(test_held_interrupt_joins),
 		cmocka_unit_test(test_software_fired_first),
 		cmocka_unit_test(test_software_first_joins_with_record),
+		cmocka_unit_test(test_later_call_not_the_printer),
+		cmocka_unit_test(test_printed_prod_is_shared_on_cons_polling),
+		cmocka_unit_test(test_exact_slot_of_printer),
+		cmocka_unit_test(test_exact_slot_at_printed_prod),
 		cmocka_unit_test(test_emitted_in_order),
 		cmocka_unit_test(test_wrap_keeps_apart),
 		cmocka_unit_test(test_patched_line_joins),
