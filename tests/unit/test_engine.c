@@ -587,6 +587,34 @@ static void test_exact_slot_at_printed_prod(void **state)
 	}
 }
 
+/*
+ * Three calls entered at 0x4d9e together on the demo's SMMU.  The first's
+ * poll ran out and printed the shared prod 0x4da2.  The second, polling a
+ * little later, got 0 when the queue ran again 50 ms on: its window holds
+ * X and it returned right after the line, but it printed nothing.  The
+ * third timed out half a second later, its own line ratelimited.
+ */
+static void test_only_the_printer_of_a_line(void **state)
+{
+	static const uint32_t sid = 0x100;
+	const uint64_t t = 11182892880ULL;
+	struct run *r = run_new();
+
+	run_log(r, ALLOC16 FEATURES_QEMU);
+	feed_sync_timeout(r, t, 0x4da2, 0x4da4, 0x4d9e);
+	feed_dd_call(r, t + 438336, 1052662160ULL, SMMU_NO_POS, 0x4d9e, 0x4da4, -ETIMEDOUT,
+		     0, NULL);
+	feed_dd_call(r, t + 50000000, 1100000000ULL, SMMU_NO_POS, 0x4d9e, 0x4da4, 0, 1, &sid);
+	feed_dd_call(r, t + 500000000, 1600000000ULL, SMMU_NO_POS, 0x4d9e, 0x4da4, -ETIMEDOUT,
+		     1, &sid);
+	engine_finish(r->e);
+	assert_int_equal(r->n, 1);
+	assert_int_equal(r->inc[0].n_issuers, 1);
+	assert_int_equal(r->inc[0].issuers[0].duration_ns, 1052662160ULL);
+	assert_int_equal(r->inc[0].n_suspects, 0);
+	run_free(r);
+}
+
 /* a sync timeout still waiting for its ISR holds back a newer incident */
 static void test_emitted_in_order(void **state)
 {
@@ -684,6 +712,7 @@ int main(void)
 		cmocka_unit_test(test_printed_prod_is_shared_on_cons_polling),
 		cmocka_unit_test(test_exact_slot_of_printer),
 		cmocka_unit_test(test_exact_slot_at_printed_prod),
+		cmocka_unit_test(test_only_the_printer_of_a_line),
 		cmocka_unit_test(test_emitted_in_order),
 		cmocka_unit_test(test_wrap_keeps_apart),
 		cmocka_unit_test(test_patched_line_joins),
