@@ -303,18 +303,22 @@ static void add_issuers(struct engine *e, struct open_inc *oi, struct cands *c,
 			inc->cmdq = is->cmdq;
 		issuer_add(inc, ie);
 		if (m == 2) {
-			ev->exact = true;
 			inc->issuer_notified = is->ret != 0;
+			if (is->ret && inc->kind == INC_SYNC_TIMEOUT)
+				inc->detect_ns = is->duration_ns;
+		} else if (is->ret) {
+			inc->issuer_notified = 1;
+		}
+		if (!printer_batch_counts(e, inc, ie))
+			continue;
+		if (m == 2) {
+			ev->exact = true;
 			if (is->ret && issue_bitmap_confirms(is)) {
 				evd |= EVD_BITMAP;
 				ev->bitmap = true;
 			}
-			if (is->ret && inc->kind == INC_SYNC_TIMEOUT)
-				inc->detect_ns = is->duration_ns;
 		} else {
 			ev->windows++;
-			if (is->ret)
-				inc->issuer_notified = 1;
 		}
 		ev->cut |= is->n_atc > is->n_atc_rec;
 		for (int k = 0; k < is->n_atc_rec && k < SMMU_MAX_ATC; k++)

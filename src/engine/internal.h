@@ -308,6 +308,8 @@ uint32_t issue_shift(const struct engine *e, const struct incident *inc,
 void issue_start(const struct issue_entry *ie, struct evtime *start);
 bool in_flight(const struct incident *inc, const struct issue_entry *ie);
 int issue_matches(struct engine *e, const struct incident *inc, const struct issue_entry *ie);
+bool printer_batch_counts(struct engine *e, const struct incident *inc,
+			  const struct issue_entry *ie);
 bool issue_bitmap_confirms(const struct smmu_ev_issue *is);
 bool issue_sw_timeout(const struct smmu_ev_issue *is);
 bool carries_chunks(const struct smmu_ev_issue *is);

@@ -181,6 +181,26 @@ static int printer_matches(struct engine *e, const struct incident *inc,
 	return window_printed(e, inc, is, shift);
 }
 
+/*
+ * When the printer gave up the SMMU sat on hwcons.  Its batch can only be
+ * what held it there if its own CMD_SYNC may be the one at hwcons: queued
+ * behind it, its ATC_INVs had not even been sent.  It is still the issuer,
+ * told by its error, but its batch is no evidence.
+ */
+bool printer_batch_counts(struct engine *e, const struct incident *inc,
+			  const struct issue_entry *ie)
+{
+	const struct smmu_ev_issue *is = &ie->is;
+	uint32_t shift = issue_shift(e, inc, is);
+
+	if (!inc->sync_timeout_line || inc->have_cons || !inc->have_hw)
+		return true;
+	if (is->sync_prod != SMMU_NO_POS)
+		return smmu_q_same_pos(is->sync_prod, inc->hwcons, shift);
+	return smmu_q_in_window(inc->hwcons, is->prod_entry, is->prod_exit, shift) &&
+	       smmu_q_dist(is->prod_entry, inc->hwcons, shift) >= is->n;
+}
+
 /* does this issuer's call cover the incident's CMD_SYNC? 2 = exactly, 1 = window */
 int issue_matches(struct engine *e, const struct incident *inc,
 			 const struct issue_entry *ie)

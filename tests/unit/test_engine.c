@@ -615,6 +615,45 @@ static void test_only_the_printer_of_a_line(void **state)
 	run_free(r);
 }
 
+/*
+ * The printer of a line gave up while the SMMU sat on hwcons 0x4d9e with
+ * no error: its batch is evidence only if its own CMD_SYNC may be that
+ * one.  Queued behind it (its CMD_SYNC at least n = 1 past where it
+ * entered, or known exactly), its ATC_INV had not been sent: it is the
+ * issuer, told, but names no suspect.
+ */
+static void test_printer_batch_behind_the_stall(void **state)
+{
+	static const uint32_t sid = 0x100;
+	static const struct {
+		uint32_t sync_prod, pe;
+		int suspects;
+	} c[] = {
+		{ SMMU_NO_POS, 0x4da0, 0 },
+		{ SMMU_NO_POS, 0x4d9e, 0 },
+		{ SMMU_NO_POS, 0x4d9d, 1 },
+		{ 0x4d9f, 0x4d9e, 0 },
+		{ 0x4d9e, 0x4d9d, 1 },
+	};
+
+	for (unsigned int i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct run *r = run_new();
+
+		run_log(r, ALLOC16 FEATURES_QEMU);
+		feed_sync_timeout(r, 11182892880ULL, 0x4da2, 0x4da2, 0x4d9e);
+		feed_dd_call(r, 11183331216ULL, 1052662160ULL, c[i].sync_prod, c[i].pe, 0x4da2,
+			     -ETIMEDOUT, 1, &sid);
+		engine_finish(r->e);
+		assert_int_equal(r->n, 1);
+		assert_int_equal(r->inc[0].n_issuers, 1);
+		assert_int_equal(r->inc[0].issuer_notified, 1);
+		assert_int_equal(r->inc[0].n_suspects, c[i].suspects);
+		if (c[i].suspects)
+			assert_true(r->inc[0].suspects[0].evidence & EVD_ISSUER);
+		run_free(r);
+	}
+}
+
 /* a sync timeout still waiting for its ISR holds back a newer incident */
 static void test_emitted_in_order(void **state)
 {
@@ -713,6 +752,7 @@ int main(void)
 		cmocka_unit_test(test_exact_slot_of_printer),
 		cmocka_unit_test(test_exact_slot_at_printed_prod),
 		cmocka_unit_test(test_only_the_printer_of_a_line),
+		cmocka_unit_test(test_printer_batch_behind_the_stall),
 		cmocka_unit_test(test_emitted_in_order),
 		cmocka_unit_test(test_wrap_keeps_apart),
 		cmocka_unit_test(test_patched_line_joins),
