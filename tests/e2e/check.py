@@ -625,6 +625,10 @@ def sw_timeout(res, sc, ctx):
         if not sc.check(failing, "%s: the incident names the issuer that failed" % what,
                         "issuers: %s" % r.get("issuers")):
             continue
+        # one call printed the line; a later one that waited out the same
+        # stall (and got 0, or timed out on its own) is no issuer of it
+        sc.check(len(r.get("issuers") or []) == 1, "%s: it names only that issuer" % what,
+                 "issuers: %s" % [(i.get("ret"), i.get("duration_ns")) for i in r.get("issuers") or []])
         i = failing[0]
         if pr:
             p = pr[0]

@@ -84,6 +84,9 @@ MUTATIONS = [
         d, "traffic", lambda r: r[-1].__setitem__("schema", 2))),
     ("sw_timeout", "issuer returned 0", lambda d: edit_records(
         d, "sw_timeout", lambda r: first_issuer(r).__setitem__("ret", 0))),
+    ("sw_timeout", "the next call, which got 0, named as an issuer too", lambda d: edit_records(
+        d, "sw_timeout", lambda r: incidents(r, "sync_timeout")[0]["issuers"].append(
+            dict(first_issuer(r), ret=0)))),
     ("sw_timeout", "no issuer named", lambda d: edit_records(
         d, "sw_timeout", lambda r: incidents(r, "sync_timeout")[0].__setitem__("issuers", []))),
     ("sw_timeout", "wait under 1 s", lambda d: edit_records(
