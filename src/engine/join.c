@@ -263,13 +263,11 @@ bool ended_after(const struct issue_entry *ie, const struct evtime *t, uint64_t 
 static bool printed_bitmap_line(const struct incident *inc, const struct issue_entry *ie, int m)
 {
 	const struct smmu_ev_issue *is = &ie->is;
-	int64_t d;
 
 	/* a window holds other calls' slots: only the bit's own fast error singles it out */
 	if (!is->ret || (m != 2 && !issue_bitmap_confirms(is)))
 		return false;
-	return tdiff(&ie->t, &inc->first, &d) && d >= -(int64_t)SLACK_NS &&
-	       d <= (int64_t)LINE_TO_RETURN_NS;
+	return returned_after_line(inc, ie);
 }
 
 /*
