@@ -24,7 +24,7 @@ ifeq ($(ARCH),$(HOST_ARCH))
 CC ?= cc
 SYS_CFLAGS :=
 SYS_LDFLAGS :=
-LIBS := -lbpf -lelf -lz -ljansson -lcap
+LIBS := -lbpf -lelf -lz -ljansson -lcap -pthread
 else
 # cross build: variables written by scripts/qemu/fetch.sh
 CROSS_MK ?= $(or $(SMMUTRACE_CACHE),/var/cache/smmutrace)/cross.mk
@@ -32,7 +32,7 @@ CROSS_MK ?= $(or $(SMMUTRACE_CACHE),/var/cache/smmutrace)/cross.mk
 CC := $(CROSS_CC)
 SYS_CFLAGS := $(CROSS_CFLAGS) -DSMMUTRACE_STATIC
 SYS_LDFLAGS := $(CROSS_LDFLAGS)
-LIBS := $(CROSS_LIBS) -lcap
+LIBS := $(CROSS_LIBS) -lcap -pthread
 endif
 
 WARNINGS := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
@@ -56,7 +56,7 @@ CORE_SRCS := src/decode.c src/drvmsg.c src/kmsg.c src/kmsg_body.c src/intake.c $
 # file formats and outputs with their I/O, the pipeline: also linked into
 # tests and fuzzers
 IO_SRCS := src/logread.c src/outfile.c src/capture.c src/out_prom.c src/obuf.c src/util.c \
-	   src/pipeline.c
+	   src/pipeline.c src/evqueue.c
 # sources and commands
 TOOL_SRCS := src/main.c src/replay.c src/live.c src/check.c src/loader.c src/inputs.c \
 	     src/privdrop.c

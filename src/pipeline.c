@@ -14,7 +14,8 @@ static void check_out(struct pipeline *p)
 
 	if (!err || p->out_err)
 		return;
-	p->out_err = err;
+	/* the reading thread asks pipeline_out_failed() meanwhile */
+	__atomic_store_n(&p->out_err, err, __ATOMIC_RELAXED);
 	p->failed = true;
 	p_err("stdout: %s", strerror(-err));
 }
@@ -81,8 +82,10 @@ static void check_record(struct pipeline *p, int err)
 	      capture_errmsg(p->rec));
 }
 
-void pipeline_deliver(struct pipeline *p, const struct smmu_event *ev)
+static void deliver(void *ctx, const struct smmu_event *ev)
 {
+	struct pipeline *p = ctx;
+
 	if (p->rec && !p->rec_err)
 		check_record(p, capture_write(p->rec, ev));
 	engine_feed(p->eng, ev);
@@ -92,8 +95,42 @@ void pipeline_deliver(struct pipeline *p, const struct smmu_event *ev)
 	}
 }
 
+void pipeline_deliver(struct pipeline *p, const struct smmu_event *ev)
+{
+	if (p->q)
+		evq_push(p->q, ev);
+	else
+		deliver(p, ev);
+}
+
+void pipeline_async(struct pipeline *p)
+{
+	if (!p->q && sysconf(_SC_NPROCESSORS_ONLN) > 1)
+		p->q = evq_start(deliver, p);
+}
+
+void pipeline_sync(struct pipeline *p)
+{
+	if (p->q)
+		evq_drain(p->q);
+}
+
+/* back to one thread: the run's end reads what the consumer wrote */
+static void join(struct pipeline *p)
+{
+	evq_stop(p->q);
+	p->q = NULL;
+}
+
+void pipeline_set_source(struct pipeline *p, enum src_kind src)
+{
+	pipeline_sync(p);
+	engine_set_source(p->eng, src);
+}
+
 void pipeline_flush(struct pipeline *p)
 {
+	pipeline_sync(p);
 	if (p->rec && !p->rec_err)
 		check_record(p, capture_flush(p->rec));
 	obuf_flush(&p->out);
@@ -102,6 +139,7 @@ void pipeline_flush(struct pipeline *p)
 
 void pipeline_lost(struct pipeline *p, const struct smmu_ev_lost *lost)
 {
+	pipeline_sync(p);
 	report_lost(&p->rep, lost, &p->ri);
 	check_out(p);
 }
@@ -111,6 +149,7 @@ void pipeline_unreadable(struct pipeline *p, const struct kmsg_sample *s, int n,
 {
 	struct run_info *ri = &p->ri;
 
+	pipeline_sync(p);
 	for (int i = 0; i < n && ri->n_samples < RUN_SAMPLES; i++) {
 		struct run_sample *r = &ri->samples[ri->n_samples++];
 
@@ -139,6 +178,7 @@ static void write_prom(struct pipeline *p)
 
 void pipeline_summary(struct pipeline *p)
 {
+	pipeline_sync(p);
 	report_summary(&p->rep, p->eng, &p->ri);
 	check_out(p);
 	write_prom(p);
@@ -161,6 +201,7 @@ static void close_record(struct pipeline *p)
 
 int pipeline_finish(struct pipeline *p)
 {
+	join(p);
 	engine_finish(p->eng);
 	p->ri.final = true;
 	pipeline_summary(p);
@@ -172,6 +213,7 @@ int pipeline_finish(struct pipeline *p)
 
 void pipeline_free(struct pipeline *p)
 {
+	join(p);
 	close_record(p);
 	engine_free(p->eng);
 	p->eng = NULL;

@@ -15,6 +15,7 @@
 
 #include "capture.h"
 #include "engine.h"
+#include "evqueue.h"
 #include "kmsg.h"
 #include "obuf.h"
 #include "options.h"
@@ -27,6 +28,7 @@ struct pipeline {
 	struct obuf out;		/* stdout */
 	struct run_info ri;
 	struct capture_writer *rec;	/* --record */
+	struct evq *q;			/* events go to a second thread */
 	int out_err;			/* stdout failed: -errno, the run should end */
 	int rec_err;			/* the capture failed: recording stopped */
 	int prom_err;			/* the last --prom write failed */
@@ -38,7 +40,17 @@ int pipeline_init(struct pipeline *p, const struct options *o, enum src_kind src
 		  const char *mode);
 /* --record, if given; the header's meta from the caller; -errno (reported) */
 int pipeline_record(struct pipeline *p, const struct capture_meta *m);
+/*
+ * From here on, events reach the engine, the report and the capture on a
+ * thread of their own; everything else on the pipeline waits for
+ * pipeline_sync().  Stays on one thread if none can be had.
+ */
+void pipeline_async(struct pipeline *p);
+/* every event delivered so far has reached the engine */
+void pipeline_sync(struct pipeline *p);
 void pipeline_deliver(struct pipeline *p, const struct smmu_event *ev);
+/* what the events that follow come from */
+void pipeline_set_source(struct pipeline *p, enum src_kind src);
 /* live: a capture being written replays up to its last flush */
 void pipeline_flush(struct pipeline *p);
 void pipeline_lost(struct pipeline *p, const struct smmu_ev_lost *lost);
@@ -54,7 +66,7 @@ void pipeline_free(struct pipeline *p);
 /* stdout is gone: nothing more can be reported there */
 static inline bool pipeline_out_failed(const struct pipeline *p)
 {
-	return p->out_err != 0;
+	return __atomic_load_n(&p->out_err, __ATOMIC_RELAXED) != 0;
 }
 
 #endif /* SMMUTRACE_PIPELINE_H */

@@ -65,7 +65,7 @@ static int replay_log(struct pipeline *p, struct input *in)
 		p_err("out of memory");
 		return -ENOMEM;
 	}
-	engine_set_source(p->eng, SRC_LOG);
+	pipeline_set_source(p, SRC_LOG);
 	kmsg_parser_init(kp, o->year ? o->year : current_year(), feed, p);
 	intake_init(ik, kp);
 	err = input_parse_log(in, ik);
@@ -107,7 +107,7 @@ static int replay_capture(struct pipeline *p, struct input *in, struct set_pos *
 
 	if (!m)
 		return -ENOMEM;
-	engine_set_source(p->eng, SRC_CAPTURE);
+	pipeline_set_source(p, SRC_CAPTURE);
 	st = capture_read_header(in, m, err, sizeof(err));
 	if (st) {
 		input_error(in, err, "");
@@ -322,6 +322,9 @@ int cmd_replay(const struct options *o)
 	}
 	p.ri.n_inputs = n;
 	p.rep.flush_each = streamed_input(o);
+	/* a log being written shows each record at once; a file is read ahead */
+	if (!p.rep.flush_each)
+		pipeline_async(&p);
 	catch_signals();
 	if (n > 1) {
 		hosts = calloc(n, sizeof(*hosts));
