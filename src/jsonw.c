@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <stdio.h>
+#include <string.h>
 
 #include "fmt.h"
 #include "jsonw.h"
@@ -12,18 +13,25 @@ void jw_init(struct jw *w, struct obuf *o)
 	w->after_key = false;
 }
 
-/* the separator a new item of the current container needs */
-static void item(struct jw *w)
+/* a new item of the current container: true when it needs a ',' first */
+static inline bool item_comma(struct jw *w)
 {
 	uint32_t bit = 1u << w->depth;
+	bool comma;
 
 	if (w->after_key) {
 		w->after_key = false;
-		return;
+		return false;
 	}
-	if (w->items & bit)
-		obuf_putc(w->o, ',');
+	comma = w->items & bit;
 	w->items |= bit;
+	return comma;
+}
+
+static void item(struct jw *w)
+{
+	if (item_comma(w))
+		obuf_putc(w->o, ',');
 }
 
 static void open_c(struct jw *w, char c)
@@ -86,12 +94,19 @@ static void escape_byte(struct obuf *o, unsigned char c)
 	obuf_put(o, t, sizeof(t));
 }
 
-/* ASCII that needs no escape (utf8_plain_run()'s first test): keys and most values */
+/* ASCII that needs no escape (utf8_plain_run()'s first test); NUL is not */
+static const unsigned char plain_ascii[256] = {
+	[0x20 ... 0x21] = 1,	/* '"' is 0x22 */
+	[0x23 ... 0x5b] = 1,	/* '\\' is 0x5c */
+	[0x5d ... 0x7f] = 1,
+};
+
+/* keys and most values are plain ASCII: one table look-up a byte */
 static inline size_t ascii_run(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
-	while (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+	while (plain_ascii[*p])
 		p++;
 	return p - (const unsigned char *)s;
 }
@@ -114,7 +129,37 @@ static void put_string(struct obuf *o, const char *s)
 	obuf_putc(o, '"');
 }
 
-void jw_key(struct jw *w, const char *key)
+/* an item that is a plain string: [,]"s" and, for a key, ':' */
+static void put_item_plain(struct jw *w, const char *s, size_t n, bool key)
+{
+	bool comma = item_comma(w);
+	char *p = obuf_room(w->o, n + 4), *q = p;
+
+	if (!p)
+		return;
+	if (comma)
+		*q++ = ',';
+	*q++ = '"';
+	memcpy(q, s, n);
+	q += n;
+	*q++ = '"';
+	if (key)
+		*q++ = ':';
+	obuf_wrote(w->o, q - p);
+}
+
+void jw_key_plain(struct jw *w, const char *key, size_t n)
+{
+	put_item_plain(w, key, n, true);
+	w->after_key = true;
+}
+
+void jw_str_plain(struct jw *w, const char *s, size_t n)
+{
+	put_item_plain(w, s, n, false);
+}
+
+void jw_key_escaped(struct jw *w, const char *key)
 {
 	item(w);
 	put_string(w->o, key);
@@ -122,10 +167,20 @@ void jw_key(struct jw *w, const char *key)
 	w->after_key = true;
 }
 
-void jw_str(struct jw *w, const char *s)
+void jw_str_escaped(struct jw *w, const char *s)
 {
 	item(w);
 	put_string(w->o, s);
+}
+
+void jw_str(struct jw *w, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (jw_plain(s, n))
+		put_item_plain(w, s, n, false);
+	else
+		jw_str_escaped(w, s);
 }
 
 void jw_u64(struct jw *w, uint64_t v)
@@ -157,8 +212,19 @@ void jw_null(struct jw *w)
 
 void jw_hex(struct jw *w, uint64_t v)
 {
+	static const char hexd[] = "0123456789abcdef";
+	char tmp[16 + 4], *p = tmp + sizeof(tmp);
+
 	item(w);
-	obuf_printf(w->o, "\"0x%llx\"", (unsigned long long)v);
+	*--p = '"';
+	do {
+		*--p = hexd[v & 15];
+		v >>= 4;
+	} while (v);
+	*--p = 'x';
+	*--p = '0';
+	*--p = '"';
+	obuf_put(w->o, p, tmp + sizeof(tmp) - p);
 }
 
 void jw_permille(struct jw *w, uint32_t v)

@@ -12,10 +12,13 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "obuf.h"
 
 #define JW_MAX_DEPTH	16
+/* the key/value helpers: inline, so that a literal key's escape test folds away */
+#define JW_INLINE	static inline __attribute__((always_inline))
 
 struct jw {
 	struct obuf *o;
@@ -29,8 +32,12 @@ void jw_obj(struct jw *w);
 void jw_obj_end(struct jw *w);
 void jw_arr(struct jw *w);
 void jw_arr_end(struct jw *w);
-void jw_key(struct jw *w, const char *key);
-void jw_str(struct jw *w, const char *s);
+/* n bytes that need no escape: an item written with one copy */
+void jw_key_plain(struct jw *w, const char *key, size_t n);
+void jw_str_plain(struct jw *w, const char *s, size_t n);
+/* the general case: UTF-8 sequences and escapes */
+void jw_key_escaped(struct jw *w, const char *key);
+void jw_str_escaped(struct jw *w, const char *s);
 void jw_u64(struct jw *w, uint64_t v);
 void jw_i64(struct jw *w, int64_t v);
 void jw_bool(struct jw *w, bool b);
@@ -40,38 +47,86 @@ void jw_hex(struct jw *w, uint64_t v);
 /* permille as a fraction: 750 -> 0.75, 1000 -> 1.0 */
 void jw_permille(struct jw *w, uint32_t v);
 
+/*
+ * Is each of the 8 bytes printable ASCII, not '"' nor '\\'?  Exact: a
+ * byte >= 0x80 sets its top bit; with none, the borrows of the "less than
+ * 0x20" and "zero after xor" tests only reach a byte above a true hit.
+ */
+JW_INLINE bool jw_word_plain(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ULL, tops = 0x8080808080808080ULL;
+	uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+
+	return !((x | ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b)) & tops);
+}
+
+/*
+ * The n bytes at s need no escape, tested 8 at a time (the last word
+ * overlaps).  Inline, so that for a literal key the compiler does it all.
+ */
+JW_INLINE bool jw_plain(const char *s, size_t n)
+{
+	uint64_t x = 0x2020202020202020ULL;	/* spaces: plain */
+	size_t i;
+
+	if (n < 8) {
+		for (i = 0; i < n; i++)
+			x = (x << 8) | (unsigned char)s[i];
+		return jw_word_plain(x);
+	}
+	for (i = 0; i + 8 < n; i += 8) {
+		memcpy(&x, s + i, 8);
+		if (!jw_word_plain(x))
+			return false;
+	}
+	memcpy(&x, s + n - 8, 8);
+	return jw_word_plain(x);
+}
+
+JW_INLINE void jw_key(struct jw *w, const char *key)
+{
+	size_t n = strlen(key);
+
+	if (jw_plain(key, n))
+		jw_key_plain(w, key, n);
+	else
+		jw_key_escaped(w, key);
+}
+
+void jw_str(struct jw *w, const char *s);
+
 /* key/value pairs; "" and NULL strings are null */
-static inline void jw_kv_u64(struct jw *w, const char *k, uint64_t v)
+JW_INLINE void jw_kv_u64(struct jw *w, const char *k, uint64_t v)
 {
 	jw_key(w, k);
 	jw_u64(w, v);
 }
 
-static inline void jw_kv_i64(struct jw *w, const char *k, int64_t v)
+JW_INLINE void jw_kv_i64(struct jw *w, const char *k, int64_t v)
 {
 	jw_key(w, k);
 	jw_i64(w, v);
 }
 
-static inline void jw_kv_bool(struct jw *w, const char *k, bool b)
+JW_INLINE void jw_kv_bool(struct jw *w, const char *k, bool b)
 {
 	jw_key(w, k);
 	jw_bool(w, b);
 }
 
-static inline void jw_kv_null(struct jw *w, const char *k)
+JW_INLINE void jw_kv_null(struct jw *w, const char *k)
 {
 	jw_key(w, k);
 	jw_null(w);
 }
 
-static inline void jw_kv_str(struct jw *w, const char *k, const char *s)
+JW_INLINE void jw_kv_str(struct jw *w, const char *k, const char *s)
 {
 	jw_key(w, k);
 	jw_str(w, s);
 }
 
-static inline void jw_kv_str_or_null(struct jw *w, const char *k, const char *s)
+JW_INLINE void jw_kv_str_or_null(struct jw *w, const char *k, const char *s)
 {
 	jw_key(w, k);
 	if (s && s[0])
@@ -80,7 +135,7 @@ static inline void jw_kv_str_or_null(struct jw *w, const char *k, const char *s)
 		jw_null(w);
 }
 
-static inline void jw_kv_u64_if(struct jw *w, const char *k, bool have, uint64_t v)
+JW_INLINE void jw_kv_u64_if(struct jw *w, const char *k, bool have, uint64_t v)
 {
 	jw_key(w, k);
 	if (have)
@@ -89,7 +144,7 @@ static inline void jw_kv_u64_if(struct jw *w, const char *k, bool have, uint64_t
 		jw_null(w);
 }
 
-static inline void jw_kv_permille(struct jw *w, const char *k, uint32_t v)
+JW_INLINE void jw_kv_permille(struct jw *w, const char *k, uint32_t v)
 {
 	jw_key(w, k);
 	jw_permille(w, v);

@@ -81,6 +81,11 @@ void obuf_put_slow(struct obuf *o, const void *p, size_t n)
 	o->len += n;
 }
 
+char *obuf_room_slow(struct obuf *o, size_t n)
+{
+	return grow(o, n) ? o->buf + o->len : NULL;
+}
+
 void obuf_printf(struct obuf *o, const char *fmt, ...)
 {
 	size_t room = o->cap - o->len;
@@ -102,15 +107,36 @@ void obuf_printf(struct obuf *o, const char *fmt, ...)
 	o->len += n;
 }
 
+static unsigned int dec_digits(uint64_t v)
+{
+	unsigned int n = 1;
+
+	for (; v >= 10000; v /= 10000)
+		n += 4;
+	return n + (v >= 10) + (v >= 100) + (v >= 1000);
+}
+
+/* digits straight into the buffer, two at a time: every record is mostly numbers */
 void obuf_u64(struct obuf *o, uint64_t v)
 {
-	char tmp[20], *p = tmp + sizeof(tmp);
+	static const char pairs[] =
+		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
+	unsigned int n = dec_digits(v);
+	char *d = obuf_room(o, n), *p;
 
-	do {
-		*--p = '0' + v % 10;
-		v /= 10;
-	} while (v);
-	obuf_put(o, p, tmp + sizeof(tmp) - p);
+	if (!d)
+		return;
+	for (p = d + n; v >= 100; v /= 100) {
+		p -= 2;
+		memcpy(p, pairs + 2 * (v % 100), 2);
+	}
+	if (v >= 10)
+		memcpy(p - 2, pairs + 2 * v, 2);
+	else
+		p[-1] = '0' + v;
+	obuf_wrote(o, n);
 }
 
 void obuf_i64(struct obuf *o, int64_t v)

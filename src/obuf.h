@@ -31,6 +31,7 @@ void obuf_free(struct obuf *o);
 
 /* room for n more bytes, or the output is dropped (ENOMEM sticks) */
 void obuf_put_slow(struct obuf *o, const void *p, size_t n);
+char *obuf_room_slow(struct obuf *o, size_t n);
 void obuf_printf(struct obuf *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void obuf_u64(struct obuf *o, uint64_t v);
 void obuf_i64(struct obuf *o, int64_t v);
@@ -61,6 +62,23 @@ static inline void obuf_putc(struct obuf *o, char c)
 		return;
 	}
 	o->buf[o->len++] = c;
+}
+
+/*
+ * Room for n more bytes at the end, to be written in place and kept with
+ * obuf_wrote(): one capacity check for a token of several pieces.  NULL
+ * when the output is dropped (as obuf_put() would have dropped it).
+ */
+static inline char *obuf_room(struct obuf *o, size_t n)
+{
+	if (o->cap - o->len < n)
+		return obuf_room_slow(o, n);
+	return o->buf + o->len;
+}
+
+static inline void obuf_wrote(struct obuf *o, size_t n)
+{
+	o->len += n;
 }
 
 static inline void obuf_puts(struct obuf *o, const char *s)

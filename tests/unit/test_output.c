@@ -108,6 +108,97 @@ static void put_record(struct obuf *o, const char *s)
 	obuf_end_record(o);
 }
 
+/* the byte rule the 8-byte test must agree with, for every byte at every place */
+static bool byte_plain(unsigned int c)
+{
+	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+static void test_jsonw_word_test(void **state)
+{
+	/* every byte value at every place, the others plain or each a borrow source */
+	static const unsigned char fill[] = { ' ', 'A', 0x7f, 0x21, 0x23, 0x5d };
+
+	for (size_t f = 0; f < sizeof(fill); f++)
+		for (int at = 0; at < 8; at++)
+			for (unsigned int c = 0; c < 256; c++) {
+				unsigned char b[8];
+				uint64_t x;
+
+				memset(b, fill[f], sizeof(b));
+				b[at] = c;
+				memcpy(&x, b, sizeof(x));
+				assert_int_equal(jw_word_plain(x), byte_plain(c));
+			}
+	/* two hits, and a hit below a byte whose borrow could hide it */
+	assert_false(jw_plain("\"\"", 2));
+	assert_false(jw_plain("abcdefg\x01", 8));
+	assert_false(jw_plain("\x01\x00", 2));
+	/* lengths around the word size, the bad byte at each end */
+	for (size_t n = 1; n < 20; n++) {
+		char s[24];
+
+		memset(s, 'k', n);
+		s[n] = '\0';
+		assert_true(jw_plain(s, n));
+		s[0] = '"';
+		assert_false(jw_plain(s, n));
+		s[0] = 'k';
+		s[n - 1] = '\\';
+		assert_false(jw_plain(s, n));
+	}
+}
+
+/* keys that need escaping take the general path, as values do */
+static void test_jsonw_keys(void **state)
+{
+	const char *fn = "odd\"fn\xff";
+	struct obuf o;
+	struct jw w;
+
+	obuf_init_mem(&o);
+	jw_init(&w, &o);
+	jw_obj(&w);
+	jw_kv_u64(&w, fn, 1);
+	jw_kv_u64(&w, "plain_key_longer_than_8", 2);
+	jw_kv_str(&w, "s", "v");
+	jw_obj_end(&w);
+	assert_string_equal(text(&o), "{\"odd\\\"fn\\\\xff\":1,"
+			    "\"plain_key_longer_than_8\":2,\"s\":\"v\"}");
+	obuf_free(&o);
+}
+
+/* numbers against printf, around every digit count */
+static void test_obuf_numbers(void **state)
+{
+	uint64_t p10 = 1;
+
+	for (int d = 0; d <= 20; d++) {
+		uint64_t cases[] = { p10 - 1, p10, p10 + 1, p10 * 7 + 3 };
+
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			char want[64];
+			struct obuf o;
+			struct jw w;
+
+			snprintf(want, sizeof(want), "%llu,\"0x%llx\"",
+				 (unsigned long long)cases[i], (unsigned long long)cases[i]);
+			obuf_init_mem(&o);
+			jw_init(&w, &o);
+			obuf_u64(&o, cases[i]);
+			obuf_putc(&o, ',');
+			jw_hex(&w, cases[i]);
+			assert_string_equal(text(&o), want);
+			obuf_free(&o);
+		}
+		if (d < 19)
+			p10 *= 10;
+		else
+			p10 = UINT64_MAX;
+	}
+}
+
+
 static void test_obuf_full_device(void **state)
 {
 	int fd = open("/dev/full", O_WRONLY | O_CLOEXEC);
@@ -202,6 +293,9 @@ int main(void)
 		cmocka_unit_test(test_jsonw_structure),
 		cmocka_unit_test(test_jsonw_permille),
 		cmocka_unit_test(test_jsonw_escaping),
+		cmocka_unit_test(test_jsonw_word_test),
+		cmocka_unit_test(test_jsonw_keys),
+		cmocka_unit_test(test_obuf_numbers),
 		cmocka_unit_test(test_obuf_full_device),
 		cmocka_unit_test(test_obuf_broken_pipe),
 		cmocka_unit_test(test_obuf_whole_records),
