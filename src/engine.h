@@ -121,8 +121,13 @@ struct issuer {
 struct incident {
 	uint64_t id;
 	enum incident_kind kind;
-	char smmu[SMMU_NAME_LEN];
-	char host[SMMU_NAME_LEN];	/* the machine (replay of several); "" = this run's */
+	/*
+	 * From here to gerror: what the engine tests on every open incident
+	 * for each event, kept in the first cache lines.
+	 */
+	struct evtime first;
+	struct evtime last;
+	uint64_t cmdq;			/* queue pointer from BPF records, 0 = unknown */
 	uint32_t max_n_shift;		/* 0 = unknown */
 	bool have_cons;
 	uint32_t cons;
@@ -137,6 +142,8 @@ struct incident {
 	bool sync_timeout_line;		/* "CMD_SYNC timeout at" seen */
 	bool sync_no_pos;		/* its kernel prints "CMD_SYNC timeout" alone (before 5.4) */
 	uint32_t gerror;		/* GERROR active bits reported with it */
+	char smmu[SMMU_NAME_LEN];
+	char host[SMMU_NAME_LEN];	/* the machine (replay of several); "" = this run's */
 	bool have_skipped;
 	uint64_t skipped[2];
 	uint32_t skipped_bad;		/* bit 1: the second dword was unreadable */
@@ -161,14 +168,11 @@ struct incident {
 	int top;			/* likely culprit in suspects[] (sorted by score, so
 					 * 0 when set), -1 = nobody singled out */
 	uint32_t flags;			/* enum incident_flag bits */
-	uint64_t cmdq;			/* queue pointer from BPF records, 0 = unknown */
 	uint64_t blocked_by;		/* collateral: id of the incident that stalled the queue */
 	int n_suspects;
 	struct suspect suspects[INC_MAX_SUSPECTS];
 	int n_issuers;
 	struct issuer issuers[INC_MAX_ISSUERS];
-	struct evtime first;
-	struct evtime last;
 	enum src_kind source;
 	uint32_t seq;			/* input line / record of the first event */
 };

@@ -171,7 +171,21 @@ struct registry {
 };
 
 struct open_inc {
-	struct incident inc;		/* first: handed out as is */
+	/*
+	 * Tested on every open incident for each event, with the head of inc
+	 * right after them: the scans over open[] touch few cache lines.
+	 */
+	bool stale;			/* a patched report of a bit left by a late ISR */
+	bool gave_up;			/* its issuer gave up before the ISR marked the slot */
+	bool from_timeout;		/* opened by its issuer's software timeout */
+	bool from_record;		/* opened by an issuer's return: its line came before */
+	bool weak;			/* its suspects may not include the culprit */
+	bool superseded;		/* another error on this SMMU came after it */
+	bool progressed;		/* a CMD_SYNC behind it completed: no retry now */
+	bool err_seen;			/* a timeout line's hwcons showed CERROR here */
+	uint64_t stall_by;		/* the incident whose ISR reported the stall its line saw */
+	struct evtime cons_t;		/* when the CMDQ error line came */
+	struct incident inc;		/* handed out as is (oi_of() finds the rest) */
 	bool have_qwalk;
 	struct qwalk_entry qwalk;	/* the ISR's command-queue walk */
 	int n_recs;
@@ -181,17 +195,7 @@ struct open_inc {
 	 */
 	struct issue_entry *recs;
 	bool recs_dropped;		/* recs[] was full: a record offered was not kept */
-	struct evtime cons_t;		/* when the CMDQ error line came */
-	bool stale;			/* a patched report of a bit left by a late ISR */
-	bool gave_up;			/* its issuer gave up before the ISR marked the slot */
-	bool from_timeout;		/* opened by its issuer's software timeout */
-	bool from_record;		/* opened by an issuer's return: its line came before */
-	bool weak;			/* its suspects may not include the culprit */
-	bool superseded;		/* another error on this SMMU came after it */
-	bool progressed;		/* a CMD_SYNC behind it completed: no retry now */
-	bool err_seen;			/* a timeout line's hwcons showed CERROR here */
 	struct evtime err_t;		/* the first such line */
-	uint64_t stall_by;		/* the incident whose ISR reported the stall its line saw */
 };
 
 /* an open incident from its public part: open_inc holds it first */

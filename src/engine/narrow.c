@@ -16,6 +16,16 @@
  * batch ends with all the credit; two devices that always appear together
  * keep equal shares, so neither is singled out.
  */
+/* the M step for one device: true when its rate changed in any bit */
+static bool em_update(struct dev_entry *d, double total)
+{
+	double p = d->w / total;
+	bool moved = memcmp(&p, &d->p, sizeof(p)) != 0;
+
+	d->p = p;
+	return moved;
+}
+
 static void narrow_em(struct engine *e)
 {
 	double total = 0;
@@ -29,6 +39,8 @@ static void narrow_em(struct engine *e)
 		e->devs[d].w = 0;
 	}
 	for (int r = 0; r < EM_ROUNDS; r++) {
+		bool moved = false;
+
 		for (int d = 0; d < e->dev_reg.n; d++)
 			e->devs[d].w = 0;
 		for (int s = 0; s < e->n_sets; s++) {
@@ -44,7 +56,14 @@ static void narrow_em(struct engine *e)
 			}
 		}
 		for (int d = 0; d < e->dev_reg.n; d++)
-			e->devs[d].p = e->devs[d].w / total;
+			moved |= em_update(&e->devs[d], total);
+		/*
+		 * A round is a function of p alone: once it gives back the
+		 * same p, bit for bit, every later round would too (and the
+		 * same w), so the rounds left cannot change anything.
+		 */
+		if (!moved)
+			break;
 	}
 }
 
