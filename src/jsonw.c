@@ -13,24 +13,9 @@ void jw_init(struct jw *w, struct obuf *o)
 	w->after_key = false;
 }
 
-/* a new item of the current container: true when it needs a ',' first */
-static inline bool item_comma(struct jw *w)
-{
-	uint32_t bit = 1u << w->depth;
-	bool comma;
-
-	if (w->after_key) {
-		w->after_key = false;
-		return false;
-	}
-	comma = w->items & bit;
-	w->items |= bit;
-	return comma;
-}
-
 static void item(struct jw *w)
 {
-	if (item_comma(w))
+	if (jw_item_comma(w))
 		obuf_putc(w->o, ',');
 }
 
@@ -132,7 +117,7 @@ static void put_string(struct obuf *o, const char *s)
 /* an item that is a plain string: [,]"s" and, for a key, ':' */
 static void put_item_plain(struct jw *w, const char *s, size_t n, bool key)
 {
-	bool comma = item_comma(w);
+	bool comma = jw_item_comma(w);
 	char *p = obuf_room(w->o, n + 4), *q = p;
 
 	if (!p)
@@ -183,12 +168,6 @@ void jw_str(struct jw *w, const char *s)
 		jw_str_escaped(w, s);
 }
 
-void jw_u64(struct jw *w, uint64_t v)
-{
-	item(w);
-	obuf_u64(w->o, v);
-}
-
 void jw_i64(struct jw *w, int64_t v)
 {
 	item(w);
@@ -202,12 +181,6 @@ void jw_bool(struct jw *w, bool b)
 		obuf_put(w->o, "true", 4);
 	else
 		obuf_put(w->o, "false", 5);
-}
-
-void jw_null(struct jw *w)
-{
-	item(w);
-	obuf_put(w->o, "null", 4);
 }
 
 void jw_hex(struct jw *w, uint64_t v)

@@ -38,10 +38,8 @@ void jw_str_plain(struct jw *w, const char *s, size_t n);
 /* the general case: UTF-8 sequences and escapes */
 void jw_key_escaped(struct jw *w, const char *key);
 void jw_str_escaped(struct jw *w, const char *s);
-void jw_u64(struct jw *w, uint64_t v);
 void jw_i64(struct jw *w, int64_t v);
 void jw_bool(struct jw *w, bool b);
-void jw_null(struct jw *w);
 /* a 64-bit value that must not pass through a double: "0x..." */
 void jw_hex(struct jw *w, uint64_t v);
 /* permille as a fraction: 750 -> 0.75, 1000 -> 1.0 */
@@ -83,14 +81,63 @@ JW_INLINE bool jw_plain(const char *s, size_t n)
 	return jw_word_plain(x);
 }
 
+/* a new item of the current container: true when it needs a ',' first */
+JW_INLINE bool jw_item_comma(struct jw *w)
+{
+	uint32_t bit = 1u << w->depth;
+	bool comma;
+
+	if (w->after_key) {
+		w->after_key = false;
+		return false;
+	}
+	comma = w->items & bit;
+	w->items |= bit;
+	return comma;
+}
+
+/*
+ * A literal key's length and escape test fold away at compile time: what
+ * is left is one capacity check and a few stores.
+ */
 JW_INLINE void jw_key(struct jw *w, const char *key)
 {
 	size_t n = strlen(key);
+	char *p, *q;
 
-	if (jw_plain(key, n))
-		jw_key_plain(w, key, n);
-	else
+	if (!jw_plain(key, n)) {
 		jw_key_escaped(w, key);
+		return;
+	}
+	p = obuf_room(w->o, n + 4);
+	if (!p) {
+		jw_key_plain(w, key, n);	/* the output is being dropped */
+		return;
+	}
+	q = p;
+	if (jw_item_comma(w))
+		*q++ = ',';
+	*q++ = '"';
+	memcpy(q, key, n);
+	q += n;
+	*q++ = '"';
+	*q++ = ':';
+	obuf_wrote(w->o, q - p);
+	w->after_key = true;
+}
+
+JW_INLINE void jw_u64(struct jw *w, uint64_t v)
+{
+	if (jw_item_comma(w))
+		obuf_putc(w->o, ',');
+	obuf_u64(w->o, v);
+}
+
+JW_INLINE void jw_null(struct jw *w)
+{
+	if (jw_item_comma(w))
+		obuf_putc(w->o, ',');
+	obuf_put(w->o, "null", 4);
 }
 
 void jw_str(struct jw *w, const char *s);

@@ -28,6 +28,7 @@
 #define STALE_RING	32
 #define OPEN_RECS	32
 #define MAX_SETS	1024
+#define SMMU_RECENT	2
 /* registries with no bound in engine_opts */
 #define ENGINE_MAX_QUEUES	1024
 #define ENGINE_MAX_FUNCS	256
@@ -224,6 +225,7 @@ struct engine {
 
 	struct smmu_priv *smmus;
 	struct registry smmu_reg;
+	int smmu_recent[SMMU_RECENT];	/* rows smmu_get() found lately, newest first; -1 = none */
 	struct dev_entry *devs;
 	struct registry dev_reg;
 	struct sid_entry *sids;

@@ -192,13 +192,40 @@ static bool smmu_eq(const struct engine *e, int idx, const void *key)
 	       !strcmp(e->smmus[idx].info.host, e->host);
 }
 
+/*
+ * Events ask for the SMMUs of the last few incidents again and again: a
+ * row found lately, while it still holds the name (keys are unique), is
+ * what the index would find.
+ */
+static int smmu_recent(const struct engine *e, const char *name)
+{
+	for (int i = 0; i < SMMU_RECENT; i++)
+		if (e->smmu_recent[i] >= 0 && smmu_eq(e, e->smmu_recent[i], name))
+			return e->smmu_recent[i];
+	return -1;
+}
+
+static void smmu_recent_note(struct engine *e, int idx)
+{
+	int i;
+
+	for (i = 0; i < SMMU_RECENT - 1 && e->smmu_recent[i] != idx; i++)
+		;
+	memmove(&e->smmu_recent[1], &e->smmu_recent[0], i * sizeof(e->smmu_recent[0]));
+	e->smmu_recent[0] = idx;
+}
+
 struct smmu_priv *smmu_get(struct engine *e, const char *name)
 {
-	uint32_t h = smmu_hash(e->host, name);
-	int idx = reg_find(&e->smmu_reg, h, smmu_eq, e, name);
+	int idx = smmu_recent(e, name);
 	struct smmu_priv *s;
+	uint32_t h;
 	bool evict;
 
+	if (idx >= 0)
+		goto found;
+	h = smmu_hash(e->host, name);
+	idx = reg_find(&e->smmu_reg, h, smmu_eq, e, name);
 	if (idx >= 0)
 		goto found;
 	if (!reg_ready(&e->smmu_reg, (void **)&e->smmus, sizeof(*e->smmus)))
@@ -216,6 +243,7 @@ struct smmu_priv *smmu_get(struct engine *e, const char *name)
 	reg_link(&e->smmu_reg, h, idx);
 found:
 	reg_touch(e, &e->smmu_reg, idx);
+	smmu_recent_note(e, idx);
 	return &e->smmus[idx];
 }
 
@@ -624,6 +652,8 @@ const struct evtq_group *engine_evtq_group(const struct engine *e, int i)
 void registry_init(struct engine *e)
 {
 	reg_init(&e->smmu_reg, e->o.max_smmus ? e->o.max_smmus : ENGINE_MAX_SMMUS);
+	for (int i = 0; i < SMMU_RECENT; i++)
+		e->smmu_recent[i] = -1;
 	reg_init(&e->sid_reg, e->o.max_sids ? e->o.max_sids : ENGINE_MAX_SIDS);
 	reg_init(&e->sid_newest, 0);
 	reg_init(&e->dev_reg, e->o.max_devices ? e->o.max_devices : ENGINE_MAX_DEVICES);

@@ -128,6 +128,37 @@ static void test_smmu_eviction_counted(void **state)
 	run_free(r);
 }
 
+/*
+ * A row taken over by another name while smmu_get() still remembers it:
+ * the old name must not find it.  With one row, B's error takes A's row;
+ * A's incident then settles and must be refused, not counted on B.
+ */
+static void test_smmu_reused_row_not_remembered(void **state)
+{
+	struct engine_opts o;
+	struct engine_evictions ev;
+	const struct smmu_info *s;
+	struct run *r;
+
+	engine_default_opts(&o);
+	o.max_smmus = 1;
+	r = run_new_opts(&o);
+	error_on(r, "smmuA", 20 * SEC);
+	error_on(r, "smmuB", 40 * SEC);
+	engine_finish(r->e);
+	assert_int_equal(r->n, 2);
+	assert_int_equal(engine_n_smmus(r->e), 1);
+	assert_null(smmu_named(r->e, "smmuA"));
+	s = smmu_named(r->e, "smmuB");
+	assert_non_null(s);
+	assert_int_equal(s->incidents[INC_ATC_TIMEOUT], 1);
+	engine_evictions(r->e, &ev);
+	assert_int_equal(ev.smmus, 1);
+	assert_true(ev.refused >= 1);
+	run_free(r);
+}
+
+
 static void test_sid_names_bounded(void **state)
 {
 	struct engine_opts o;
@@ -257,6 +288,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names_kept_apart),
 		cmocka_unit_test(test_smmu_eviction_counted),
+		cmocka_unit_test(test_smmu_reused_row_not_remembered),
 		cmocka_unit_test(test_sid_names_bounded),
 		cmocka_unit_test(test_sid_unnamed_fallback),
 		cmocka_unit_test(test_devices_in_sets_kept),
