@@ -222,6 +222,15 @@ struct engine {
 	int n_open;
 	struct open_inc *held[MAX_OPEN];	/* settled, waiting for older ones (id order) */
 	int n_held;
+	/*
+	 * The open incidents a new CMDQ error line can retry or supersede
+	 * (their own line came, none after it on their SMMU), in id order
+	 * like open[]; and how many open ones have had no line yet.  Most
+	 * open incidents are neither: an error line need not look at them.
+	 */
+	struct open_inc *cur_err[MAX_OPEN];
+	int n_cur_err;
+	int n_no_cons;
 
 	struct smmu_priv *smmus;
 	struct registry smmu_reg;
@@ -327,6 +336,7 @@ void qwalk_apply(struct engine *e, struct open_inc *oi, struct qwalk_entry *we);
 void attach_recent(struct engine *e, struct open_inc *oi);
 void attach_aer(struct engine *e, struct incident *inc);
 struct incident *inc_new(struct engine *e, enum incident_kind kind, const struct smmu_event *ev);
+void inc_closing(struct engine *e, struct open_inc *oi);
 void inc_free(struct open_inc *oi);
 void on_cmdq_error(struct engine *e, const struct smmu_event *ev);
 void on_issuer_line(struct engine *e, const struct smmu_event *ev);

@@ -432,7 +432,45 @@ struct incident *inc_new(struct engine *e, enum incident_kind kind,
 		s->last_gerror = 0;
 	}
 	e->open[e->n_open++] = oi;
+	e->n_no_cons++;
 	return inc;
+}
+
+static void cur_err_drop(struct engine *e, int i)
+{
+	memmove(&e->cur_err[i], &e->cur_err[i + 1], (e->n_cur_err - i - 1) * sizeof(e->cur_err[0]));
+	e->n_cur_err--;
+}
+
+/* its CMDQ error line came: it may be retried or superseded from now on */
+static void cons_seen(struct engine *e, struct open_inc *oi)
+{
+	int i;
+
+	if (oi->inc.have_cons)
+		return;
+	oi->inc.have_cons = true;
+	e->n_no_cons--;
+	if (oi->superseded)
+		return;
+	for (i = e->n_cur_err; i > 0 && e->cur_err[i - 1]->inc.id > oi->inc.id; i--)
+		e->cur_err[i] = e->cur_err[i - 1];
+	e->cur_err[i] = oi;
+	e->n_cur_err++;
+}
+
+/* it leaves open[]: out of the indexes over it */
+void inc_closing(struct engine *e, struct open_inc *oi)
+{
+	if (!oi->inc.have_cons) {
+		e->n_no_cons--;
+		return;
+	}
+	for (int i = 0; i < e->n_cur_err; i++)
+		if (e->cur_err[i] == oi) {
+			cur_err_drop(e, i);
+			return;
+		}
 }
 
 void inc_free(struct open_inc *oi)
@@ -503,14 +541,28 @@ static bool joins_issuer(struct engine *e, const struct incident *inc,
 	return near(&t, &inc->first, e->o.join_window_ns);
 }
 
+/* the retried error: is_retry() as find_open() asks it, over those it can hold for */
+static struct incident *find_retried(struct engine *e, const struct smmu_event *ev)
+{
+	for (int i = e->n_cur_err - 1; i >= 0; i--)
+		if (is_retry(e, &e->cur_err[i]->inc, ev) &&
+		    !strcmp(e->cur_err[i]->inc.smmu, ev->hdr.smmu))
+			return &e->cur_err[i]->inc;
+	return NULL;
+}
+
+/* every open incident with a line and not superseded is in cur_err[] */
 static void supersede(struct engine *e, const struct smmu_event *ev)
 {
-	for (int i = 0; i < e->n_open; i++) {
-		struct open_inc *oi = e->open[i];
+	for (int i = 0; i < e->n_cur_err;) {
+		struct open_inc *oi = e->cur_err[i];
 
-		if (!oi->superseded && oi->inc.have_cons && oi->inc.cons != ev->cmdq_error.cons &&
-		    !strcmp(oi->inc.smmu, ev->hdr.smmu))
+		if (oi->inc.cons != ev->cmdq_error.cons && !strcmp(oi->inc.smmu, ev->hdr.smmu)) {
 			oi->superseded = true;
+			cur_err_drop(e, i);
+		} else {
+			i++;
+		}
 	}
 }
 
@@ -649,15 +701,16 @@ void on_cmdq_error(struct engine *e, const struct smmu_event *ev)
 		return;
 	}
 	evtime_of(ev, &t);
-	inc = find_open(e, ev->hdr.smmu, is_retry, ev);
+	inc = find_retried(e, ev);
 	if (inc) {
 		inc->retries++;
 		evtime_max(&inc->last, &t);
 		return;
 	}
 	supersede(e, ev);
-	inc = find_open(e, ev->hdr.smmu, joins_issuer, ev);
-	if (!inc) {
+	/* joins_issuer(), first_stalled() and stall_reported() want no line yet */
+	inc = e->n_no_cons ? find_open(e, ev->hdr.smmu, joins_issuer, ev) : NULL;
+	if (!inc && e->n_no_cons) {
 		stall = first_stalled(e, ev->hdr.smmu, ev->cmdq_error.cons, &t);
 		if (stall && stall_is_this_sync(stall))
 			inc = stall;
@@ -676,11 +729,12 @@ void on_cmdq_error(struct engine *e, const struct smmu_event *ev)
 		if (!inc)
 			return;
 	}
-	inc->have_cons = true;
+	cons_seen(e, oi_of(inc));
 	inc->cons = ev->cmdq_error.cons;
 	inc->cerror = ev->cmdq_error.cerror;
 	oi_of(inc)->cons_t = t;
-	stall_reported(e, inc, &t);
+	if (e->n_no_cons)
+		stall_reported(e, inc, &t);
 	if (kind == INC_ATC_TIMEOUT)	/* the SMMU's own timeout: ATS completion */
 		first_report(inc, &seen, &t);
 	attach_recent(e, oi_of(inc));

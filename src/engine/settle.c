@@ -120,6 +120,7 @@ void inc_settle(struct engine *e, int idx)
 
 	memmove(&e->open[idx], &e->open[idx + 1], (e->n_open - idx - 1) * sizeof(oi));
 	e->n_open--;
+	inc_closing(e, oi);
 	attribute(e, oi);
 	bitmap_settle(e, oi);
 	if (!inc->n_suspects)

@@ -176,6 +176,48 @@ static void test_retries(void **state)
 	run_free(r);
 }
 
+#define Q "arm-smmu-v3 arm-smmu-v3.1.auto: "
+
+/*
+ * Retries interleaved across SMMUs: another SMMU's error neither
+ * supersedes an incident nor takes its retry, and a later error on the
+ * same SMMU ends its retries (the same CONS again is a new failure).
+ */
+static void test_retries_across_smmus(void **state)
+{
+	struct run *r = replay(ALLOC16
+		"[813.000] " P "CMDQ error (cons 0x0302bb84): ATC invalidate timeout\n"
+		"[813.100] " Q "CMDQ error (cons 0x0302bb84): ATC invalidate timeout\n"
+		"[813.200] " P "CMDQ error (cons 0x0302bb84): ATC invalidate timeout\n"
+		"[813.300] " Q "CMDQ error (cons 0x0302bb90): ATC invalidate timeout\n"
+		"[813.400] " P "CMDQ error (cons 0x0302bb84): ATC invalidate timeout\n"
+		"[813.500] " Q "CMDQ error (cons 0x0302bb84): ATC invalidate timeout\n"
+		"[813.600] " P "CMDQ error (cons 0x0302bb88): ATC invalidate timeout\n"
+		"[813.700] " P "CMDQ error (cons 0x0302bb84): ATC invalidate timeout\n"
+		"[813.800] " Q "CMDQ error (cons 0x0302bb90): ATC invalidate timeout\n");
+
+	assert_int_equal(r->n, 7);
+	/* 0.auto at bb84: two retries, until bb88 came */
+	assert_string_equal(r->inc[0].smmu, "arm-smmu-v3.0.auto");
+	assert_int_equal(r->inc[0].retries, 2);
+	/* 1.auto at bb84, superseded by its own bb90 */
+	assert_string_equal(r->inc[1].smmu, "arm-smmu-v3.1.auto");
+	assert_int_equal(r->inc[1].retries, 0);
+	assert_int_equal(r->inc[2].cons, 0x0302bb90);
+	assert_int_equal(r->inc[2].retries, 0);
+	/* 1.auto at bb84 again: new, and bb90 after it is new too */
+	assert_string_equal(r->inc[3].smmu, "arm-smmu-v3.1.auto");
+	assert_int_equal(r->inc[3].cons, 0x0302bb84);
+	assert_int_equal(r->inc[4].cons, 0x0302bb88);
+	assert_string_equal(r->inc[5].smmu, "arm-smmu-v3.0.auto");
+	assert_int_equal(r->inc[5].cons, 0x0302bb84);
+	assert_int_equal(r->inc[5].retries, 0);
+	assert_string_equal(r->inc[6].smmu, "arm-smmu-v3.1.auto");
+	assert_int_equal(r->inc[6].cons, 0x0302bb90);
+	assert_int_equal(r->inc[6].retries, 0);
+	run_free(r);
+}
+
 /* the error text names the failure even when CONS is printed without CERROR */
 static void test_error_text_wins_over_cons(void **state)
 {
@@ -757,6 +799,7 @@ int main(void)
 		cmocka_unit_test(test_wrap_keeps_apart),
 		cmocka_unit_test(test_patched_line_joins),
 		cmocka_unit_test(test_retries),
+		cmocka_unit_test(test_retries_across_smmus),
 		cmocka_unit_test(test_error_text_wins_over_cons),
 		cmocka_unit_test(test_smmus_kept_apart),
 		cmocka_unit_test(test_skipped_command_suspect),
