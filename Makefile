@@ -48,7 +48,7 @@ ALL_CFLAGS := $(CFLAGS) -std=gnu11 $(WARNINGS) -MMD -MP -D_GNU_SOURCE \
 ALL_LDFLAGS := $(LDFLAGS) $(SYS_LDFLAGS)
 
 # pure logic: no I/O, unit-tested, also linked into tests, fuzzers and benchmarks
-ENGINE_SRCS := $(addprefix src/engine/,time.c registry.c join.c attrib.c bitmap.c narrow.c settle.c \
+ENGINE_SRCS := $(addprefix src/engine/,time.c registry.c open.c join.c attrib.c bitmap.c narrow.c settle.c \
 	       feed.c engine.c query.c)
 CORE_SRCS := src/decode.c src/drvmsg.c src/kmsg.c src/kmsg_body.c src/intake.c $(ENGINE_SRCS) \
 	     src/report.c src/views.c src/fmt.c src/jsonw.c src/out_text.c src/out_next.c src/out_json.c \

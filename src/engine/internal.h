@@ -2,7 +2,8 @@
 /*
  * The attribution engine's insides, shared by its files (in dependency
  * order): time.c (event-time arithmetic), registry.c (SMMUs, SIDs, devices,
- * queue sizes, names), join.c (which incident an event belongs to),
+ * queue sizes, names), open.c (opening and closing incidents, the sets of
+ * open ones a line can join), join.c (which incident an event belongs to),
  * attrib.c (the evidence weighed when an incident settles), bitmap.c (what
  * the quarantine series' atc_sync_timeouts bitmap told), narrow.c
  * (narrowing and verdicts across incidents), settle.c (settling and
@@ -210,6 +211,12 @@ static inline const struct open_inc *coi_of(const struct incident *inc)
 	return (const struct open_inc *)((const char *)inc - offsetof(struct open_inc, inc));
 }
 
+/* some of open[], in the same (id) order */
+struct open_set {
+	struct open_inc *oi[MAX_OPEN];
+	int n;
+};
+
 struct engine {
 	struct engine_opts o;
 	char host[SMMU_NAME_LEN];	/* engine_set_host(); "" = this run's */
@@ -224,13 +231,11 @@ struct engine {
 	int n_held;
 	/*
 	 * The open incidents a new CMDQ error line can retry or supersede
-	 * (their own line came, none after it on their SMMU), in id order
-	 * like open[]; and how many open ones have had no line yet.  Most
-	 * open incidents are neither: an error line need not look at them.
+	 * (their own line came, none after it on their SMMU), and those whose
+	 * line has not come.  Most open incidents are in neither.
 	 */
-	struct open_inc *cur_err[MAX_OPEN];
-	int n_cur_err;
-	int n_no_cons;
+	struct open_set cur_err;
+	struct open_set no_line;
 
 	struct smmu_priv *smmus;
 	struct registry smmu_reg;
@@ -311,6 +316,13 @@ uint32_t qshift_get(const struct engine *e, uint64_t cmdq);
 void func_count_add(struct engine *e, const char *func, uint64_t count);
 void evtq_group_add(struct engine *e, const struct smmu_event *ev);
 
+/* open.c */
+struct incident *inc_new(struct engine *e, enum incident_kind kind, const struct smmu_event *ev);
+void inc_cons_seen(struct engine *e, struct open_inc *oi);
+void inc_superseded(struct engine *e, int cur_err_idx);
+void inc_closing(struct engine *e, struct open_inc *oi);
+void inc_free(struct open_inc *oi);
+
 /* join.c */
 struct suspect *suspect_add(struct incident *inc, bool have_sid, uint32_t sid,
 			    const char *dev, uint32_t evidence);
@@ -335,9 +347,6 @@ bool qwalk_matches(const struct incident *inc, const struct qwalk_entry *we);
 void qwalk_apply(struct engine *e, struct open_inc *oi, struct qwalk_entry *we);
 void attach_recent(struct engine *e, struct open_inc *oi);
 void attach_aer(struct engine *e, struct incident *inc);
-struct incident *inc_new(struct engine *e, enum incident_kind kind, const struct smmu_event *ev);
-void inc_closing(struct engine *e, struct open_inc *oi);
-void inc_free(struct open_inc *oi);
 void on_cmdq_error(struct engine *e, const struct smmu_event *ev);
 void on_issuer_line(struct engine *e, const struct smmu_event *ev);
 void on_skipped(struct engine *e, const struct smmu_event *ev);

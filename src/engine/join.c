@@ -398,98 +398,16 @@ void attach_aer(struct engine *e, struct incident *inc)
 	}
 }
 
-struct incident *inc_new(struct engine *e, enum incident_kind kind,
-				const struct smmu_event *ev)
-{
-	struct smmu_priv *s;
-	struct open_inc *oi;
-	struct incident *inc;
-
-	if (e->n_open == MAX_OPEN)
-		inc_settle(e, 0);
-	/* after settling: accounting may take another SMMU's slot */
-	s = smmu_get(e, ev->hdr.smmu);
-	oi = calloc(1, sizeof(*oi));
-	if (!oi)
-		return NULL;
-	inc = &oi->inc;
-	inc->id = ++e->next_id;
-	inc->kind = kind;
-	str_copy(inc->smmu, sizeof(inc->smmu), ev->hdr.smmu);
-	str_copy(inc->host, sizeof(inc->host), e->host);
-	inc->max_n_shift = s ? s->info.max_n_shift : 0;
-	inc->prod = SMMU_NO_POS;
-	inc->issuer_notified = -1;
-	inc->bitmap = 2;
-	inc->bm_failed = inc->bm_told = -1;
-	inc->top = -1;
-	inc->source = e->o.source;
-	inc->seq = ev->hdr.seq;
-	evtime_of(ev, &inc->first);
-	inc->last = inc->first;
-	if (s && s->last_gerror && near(&s->last_gerror_t, &inc->first, NSEC)) {
-		inc->gerror = s->last_gerror;
-		s->last_gerror = 0;
-	}
-	e->open[e->n_open++] = oi;
-	e->n_no_cons++;
-	return inc;
-}
-
-static void cur_err_drop(struct engine *e, int i)
-{
-	memmove(&e->cur_err[i], &e->cur_err[i + 1], (e->n_cur_err - i - 1) * sizeof(e->cur_err[0]));
-	e->n_cur_err--;
-}
-
-/* its CMDQ error line came: it may be retried or superseded from now on */
-static void cons_seen(struct engine *e, struct open_inc *oi)
-{
-	int i;
-
-	if (oi->inc.have_cons)
-		return;
-	oi->inc.have_cons = true;
-	e->n_no_cons--;
-	if (oi->superseded)
-		return;
-	for (i = e->n_cur_err; i > 0 && e->cur_err[i - 1]->inc.id > oi->inc.id; i--)
-		e->cur_err[i] = e->cur_err[i - 1];
-	e->cur_err[i] = oi;
-	e->n_cur_err++;
-}
-
-/* it leaves open[]: out of the indexes over it */
-void inc_closing(struct engine *e, struct open_inc *oi)
-{
-	if (!oi->inc.have_cons) {
-		e->n_no_cons--;
-		return;
-	}
-	for (int i = 0; i < e->n_cur_err; i++)
-		if (e->cur_err[i] == oi) {
-			cur_err_drop(e, i);
-			return;
-		}
-}
-
-void inc_free(struct open_inc *oi)
-{
-	if (!oi)
-		return;
-	free(oi->recs);
-	free(oi);
-}
-
-static struct incident *find_open(struct engine *e, const char *smmu,
+static struct incident *find_open(struct engine *e, struct open_inc *const *open, int n,
+				  const char *smmu,
 				  bool (*pred)(struct engine *, const struct incident *,
 					       const struct smmu_event *),
 				  const struct smmu_event *ev)
 {
 	/* the predicates read numbers first: most open incidents fail there, before the name */
-	for (int i = e->n_open - 1; i >= 0; i--)
-		if (pred(e, &e->open[i]->inc, ev) && !strcmp(e->open[i]->inc.smmu, smmu))
-			return &e->open[i]->inc;
+	for (int i = n - 1; i >= 0; i--)
+		if (pred(e, &open[i]->inc, ev) && !strcmp(open[i]->inc.smmu, smmu))
+			return &open[i]->inc;
 	return NULL;
 }
 
@@ -541,28 +459,16 @@ static bool joins_issuer(struct engine *e, const struct incident *inc,
 	return near(&t, &inc->first, e->o.join_window_ns);
 }
 
-/* the retried error: is_retry() as find_open() asks it, over those it can hold for */
-static struct incident *find_retried(struct engine *e, const struct smmu_event *ev)
-{
-	for (int i = e->n_cur_err - 1; i >= 0; i--)
-		if (is_retry(e, &e->cur_err[i]->inc, ev) &&
-		    !strcmp(e->cur_err[i]->inc.smmu, ev->hdr.smmu))
-			return &e->cur_err[i]->inc;
-	return NULL;
-}
-
-/* every open incident with a line and not superseded is in cur_err[] */
+/* every open incident with a line and not superseded is in cur_err */
 static void supersede(struct engine *e, const struct smmu_event *ev)
 {
-	for (int i = 0; i < e->n_cur_err;) {
-		struct open_inc *oi = e->cur_err[i];
+	for (int i = 0; i < e->cur_err.n;) {
+		const struct incident *inc = &e->cur_err.oi[i]->inc;
 
-		if (oi->inc.cons != ev->cmdq_error.cons && !strcmp(oi->inc.smmu, ev->hdr.smmu)) {
-			oi->superseded = true;
-			cur_err_drop(e, i);
-		} else {
+		if (inc->cons != ev->cmdq_error.cons && !strcmp(inc->smmu, ev->hdr.smmu))
+			inc_superseded(e, i);
+		else
 			i++;
-		}
 	}
 }
 
@@ -576,8 +482,9 @@ static void supersede(struct engine *e, const struct smmu_event *ev)
 static struct incident *first_stalled(struct engine *e, const char *smmu, uint32_t cons,
 				      const struct evtime *t)
 {
-	for (int i = 0; i < e->n_open; i++) {
-		struct incident *o = &e->open[i]->inc;
+	/* only an incident without its error line qualifies: no_line holds them */
+	for (int i = 0; i < e->no_line.n; i++) {
+		struct incident *o = &e->no_line.oi[i]->inc;
 
 		if (o->have_cons || !o->have_hw || !o->sync_timeout_line ||
 		    oi_of(o)->stale || oi_of(o)->progressed ||
@@ -600,8 +507,8 @@ static struct incident *first_stalled(struct engine *e, const char *smmu, uint32
  */
 static void stall_reported(struct engine *e, const struct incident *inc, const struct evtime *t)
 {
-	for (int i = 0; i < e->n_open; i++) {
-		struct incident *o = &e->open[i]->inc;
+	for (int i = 0; i < e->no_line.n; i++) {
+		struct incident *o = &e->no_line.oi[i]->inc;
 		int64_t d;
 
 		if (o == inc || o->have_cons || !o->have_hw || !o->sync_timeout_line ||
@@ -701,16 +608,15 @@ void on_cmdq_error(struct engine *e, const struct smmu_event *ev)
 		return;
 	}
 	evtime_of(ev, &t);
-	inc = find_retried(e, ev);
+	inc = find_open(e, e->cur_err.oi, e->cur_err.n, ev->hdr.smmu, is_retry, ev);
 	if (inc) {
 		inc->retries++;
 		evtime_max(&inc->last, &t);
 		return;
 	}
 	supersede(e, ev);
-	/* joins_issuer(), first_stalled() and stall_reported() want no line yet */
-	inc = e->n_no_cons ? find_open(e, ev->hdr.smmu, joins_issuer, ev) : NULL;
-	if (!inc && e->n_no_cons) {
+	inc = find_open(e, e->no_line.oi, e->no_line.n, ev->hdr.smmu, joins_issuer, ev);
+	if (!inc) {
 		stall = first_stalled(e, ev->hdr.smmu, ev->cmdq_error.cons, &t);
 		if (stall && stall_is_this_sync(stall))
 			inc = stall;
@@ -729,12 +635,11 @@ void on_cmdq_error(struct engine *e, const struct smmu_event *ev)
 		if (!inc)
 			return;
 	}
-	cons_seen(e, oi_of(inc));
+	inc_cons_seen(e, oi_of(inc));
 	inc->cons = ev->cmdq_error.cons;
 	inc->cerror = ev->cmdq_error.cerror;
 	oi_of(inc)->cons_t = t;
-	if (e->n_no_cons)
-		stall_reported(e, inc, &t);
+	stall_reported(e, inc, &t);
 	if (kind == INC_ATC_TIMEOUT)	/* the SMMU's own timeout: ATS completion */
 		first_report(inc, &seen, &t);
 	attach_recent(e, oi_of(inc));
@@ -864,13 +769,13 @@ void on_issuer_line(struct engine *e, const struct smmu_event *ev)
 		swto_add(e, ev->hdr.smmu, 0, ev->sync_timeout.prod, &t);
 	else
 		bitmap_note(e, ev->hdr.smmu);
-	inc = find_open(e, ev->hdr.smmu, joins_error, ev);
+	inc = find_open(e, e->open, e->n_open, ev->hdr.smmu, joins_error, ev);
 	if (inc && patched)	/* its own bit took the old one */
 		stale_take(e, ev->hdr.smmu, inc->cmdq, ev->atc_sync_fail.prod, &t);
 	else if (!inc && patched)
 		left_by = stale_take(e, ev->hdr.smmu, 0, ev->atc_sync_fail.prod, &t);
 	if (!inc && !left_by)
-		inc = find_open(e, ev->hdr.smmu, same_issuer_line, ev);
+		inc = find_open(e, e->open, e->n_open, ev->hdr.smmu, same_issuer_line, ev);
 	if (!inc) {
 		inc = inc_new(e, patched ? INC_ATC_TIMEOUT : INC_SYNC_TIMEOUT, ev);
 		if (!inc)
