@@ -130,7 +130,8 @@ void engine_set_host(struct engine *e, const char *host)
 		return;
 	engine_finish(e);
 	/* what joins events into incidents is one machine's: times of two do not compare */
-	memset(e->aer, 0, sizeof(e->aer));
+	memset(e->aer_t, 0, sizeof(e->aer_t));
+	memset(e->aer_dev, 0, sizeof(e->aer_dev));
 	memset(e->issues, 0, ISSUE_RING * sizeof(*e->issues));
 	memset(e->qwalks, 0, sizeof(e->qwalks));
 	memset(e->swto, 0, sizeof(e->swto));

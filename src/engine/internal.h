@@ -73,11 +73,6 @@ struct sid_entry {
 	char dev[SMMU_DEV_LEN];
 };
 
-struct aer_entry {
-	char dev[SMMU_DEV_LEN];
-	struct evtime t;
-};
-
 struct issue_entry {
 	char smmu[SMMU_NAME_LEN];
 	struct evtime t;
@@ -255,7 +250,9 @@ struct engine {
 	int n_sets;
 	uint64_t sets_dropped;
 
-	struct aer_entry aer[AER_RING];
+	/* AER completion timeouts: times apart, as every ATC timeout scans them */
+	struct evtime aer_t[AER_RING];
+	char aer_dev[AER_RING][SMMU_DEV_LEN];
 	unsigned int aer_head;
 	struct issue_entry *issues;	/* ring of ISSUE_RING */
 	unsigned int issue_head;

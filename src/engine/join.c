@@ -388,13 +388,13 @@ void attach_recent(struct engine *e, struct open_inc *oi)
 void attach_aer(struct engine *e, struct incident *inc)
 {
 	for (unsigned int i = 0; i < AER_RING; i++) {
-		const struct aer_entry *a = &e->aer[i];
+		const struct evtime *t = &e->aer_t[i];
 		int64_t d;
 
-		if (!a->t.flags || !tdiff(&inc->first, &a->t, &d))
+		if (!t->flags || !tdiff(&inc->first, t, &d))
 			continue;
 		if (d >= 0 && (uint64_t)d <= e->o.aer_window_ns)
-			suspect_add(inc, false, 0, a->dev, EVD_AER_CMPLTO);
+			suspect_add(inc, false, 0, e->aer_dev[i], EVD_AER_CMPLTO);
 	}
 }
 
@@ -848,16 +848,18 @@ void on_fetch_retry(struct engine *e, const struct smmu_event *ev)
 
 void on_aer(struct engine *e, const struct smmu_event *ev)
 {
-	struct aer_entry *a;
 	struct device_stat *d;
+	char *dev;
+	unsigned int i;
 
 	if (!ev->aer.cmplto)
 		return;
-	a = &e->aer[e->aer_head++ % AER_RING];
-	memcpy(a->dev, ev->aer.dev, sizeof(a->dev));
-	a->dev[sizeof(a->dev) - 1] = '\0';
-	evtime_of(ev, &a->t);
-	d = dev_get(e, "", a->dev, false, 0);
+	i = e->aer_head++ % AER_RING;
+	dev = e->aer_dev[i];
+	memcpy(dev, ev->aer.dev, SMMU_DEV_LEN);
+	dev[SMMU_DEV_LEN - 1] = '\0';
+	evtime_of(ev, &e->aer_t[i]);
+	d = dev_get(e, "", dev, false, 0);
 	if (d)
 		d->aer_cmplto++;
 }
