@@ -222,7 +222,7 @@ void bitmap_claim_record(struct engine *e, const struct smmu_event *ev,
 		return;
 	oi_of(inc)->stale = true;
 	inc->stale_from = id;
-	inc->prod = pos;
+	inc_set_prod(e, inc, pos);
 	/* the record's queue size, not the SMMU's main queue's that inc_new gave */
 	inc->max_n_shift = issue_shift(e, inc, is);
 	inc->cmdq = is->cmdq;

@@ -231,6 +231,11 @@ struct engine {
 	 */
 	struct open_set cur_err;
 	struct open_set no_line;
+	/*
+	 * Per open[] place: a time on the monotonic clock up to which it
+	 * cannot settle, as of its last look (engine_tick()), or DUE_UNKNOWN.
+	 */
+	int64_t open_due[MAX_OPEN];
 
 	struct smmu_priv *smmus;
 	struct registry smmu_reg;
@@ -314,7 +319,11 @@ void func_count_add(struct engine *e, const char *func, uint64_t count);
 void evtq_group_add(struct engine *e, const struct smmu_event *ev);
 
 /* open.c */
+#define DUE_UNKNOWN	INT64_MIN
 struct incident *inc_new(struct engine *e, enum incident_kind kind, const struct smmu_event *ev);
+/* evtime_max() of its last report */
+void inc_seen_at(struct engine *e, struct incident *inc, const struct evtime *t);
+void inc_set_prod(struct engine *e, struct incident *inc, uint32_t prod);
 void inc_cons_seen(struct engine *e, struct open_inc *oi);
 void inc_superseded(struct engine *e, int cur_err_idx);
 void inc_closing(struct engine *e, struct open_inc *oi);

@@ -611,7 +611,7 @@ void on_cmdq_error(struct engine *e, const struct smmu_event *ev)
 	inc = find_open(e, e->cur_err.oi, e->cur_err.n, ev->hdr.smmu, is_retry, ev);
 	if (inc) {
 		inc->retries++;
-		evtime_max(&inc->last, &t);
+		inc_seen_at(e, inc, &t);
 		return;
 	}
 	supersede(e, ev);
@@ -629,7 +629,7 @@ void on_cmdq_error(struct engine *e, const struct smmu_event *ev)
 			oi_of(inc)->from_timeout = true;
 		inc->kind = kind;
 		inc->issuer_notified = 1;
-		evtime_max(&inc->last, &t);
+		inc_seen_at(e, inc, &t);
 	} else {
 		inc = inc_new(e, kind, ev);
 		if (!inc)
@@ -783,14 +783,14 @@ void on_issuer_line(struct engine *e, const struct smmu_event *ev)
 		oi_of(inc)->stale = left_by != 0;
 		inc->stale_from = left_by;
 	}
-	evtime_max(&inc->last, &t);
+	inc_seen_at(e, inc, &t);
 	inc->issuer_notified = 1;
 	if (patched) {
 		inc->patched_line = true;
-		inc->prod = ev->atc_sync_fail.prod;
+		inc_set_prod(e, inc, ev->atc_sync_fail.prod);
 	} else {
 		inc->sync_timeout_line = true;
-		inc->prod = ev->sync_timeout.prod;
+		inc_set_prod(e, inc, ev->sync_timeout.prod);
 		if (ev->sync_timeout.have_hw) {
 			inc->have_hw = true;
 			inc->hwprod = ev->sync_timeout.hwprod;
@@ -912,7 +912,7 @@ static void sw_timeout_record(struct engine *e, const struct smmu_event *ev,
 	if (!inc)
 		return;
 	oi_of(inc)->from_record = true;
-	inc->prod = is->sync_prod;
+	inc_set_prod(e, inc, is->sync_prod);
 	/* the record's queue size, not the SMMU's main queue's that inc_new gave */
 	inc->max_n_shift = issue_shift(e, inc, is);
 	inc->cmdq = is->cmdq;

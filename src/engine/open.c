@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Open incidents: opening one, the sets of them that a new line can join,
- * and closing.  open[] holds every open incident in id order; the sets
- * below hold, in the same order, the few that a CMDQ error line can still
- * join, so that each line need not look at all of them.
+ * what engine_tick() knows of when each settles, and closing.  open[] holds
+ * every open incident in id order; the sets below hold, in the same order,
+ * the few that a CMDQ error line can still join, so that each line need
+ * not look at all of them.  What decides when an incident settles (last,
+ * have_cons, prod) changes only here, so that open_due[] stays true.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -71,9 +73,32 @@ struct incident *inc_new(struct engine *e, enum incident_kind kind,
 		inc->gerror = s->last_gerror;
 		s->last_gerror = 0;
 	}
+	e->open_due[e->n_open] = DUE_UNKNOWN;
 	e->open[e->n_open++] = oi;
 	oset_add(&e->no_line, oi);
 	return inc;
+}
+
+/* its last report, its line or its position changed: when it settles may have too */
+static void due_changed(struct engine *e, const struct open_inc *oi)
+{
+	for (int i = e->n_open - 1; i >= 0; i--)
+		if (e->open[i] == oi) {
+			e->open_due[i] = DUE_UNKNOWN;
+			return;
+		}
+}
+
+void inc_seen_at(struct engine *e, struct incident *inc, const struct evtime *t)
+{
+	evtime_max(&inc->last, t);
+	due_changed(e, oi_of(inc));
+}
+
+void inc_set_prod(struct engine *e, struct incident *inc, uint32_t prod)
+{
+	inc->prod = prod;
+	due_changed(e, oi_of(inc));
 }
 
 /* its CMDQ error line came: it may be retried or superseded from now on */
@@ -82,6 +107,7 @@ void inc_cons_seen(struct engine *e, struct open_inc *oi)
 	if (oi->inc.have_cons)
 		return;
 	oi->inc.have_cons = true;
+	due_changed(e, oi);
 	oset_del(&e->no_line, oi);
 	if (!oi->superseded)
 		oset_add(&e->cur_err, oi);

@@ -119,6 +119,8 @@ void inc_settle(struct engine *e, int idx)
 	struct incident *inc = &oi->inc;
 
 	memmove(&e->open[idx], &e->open[idx + 1], (e->n_open - idx - 1) * sizeof(oi));
+	memmove(&e->open_due[idx], &e->open_due[idx + 1],
+		(e->n_open - idx - 1) * sizeof(e->open_due[0]));
 	e->n_open--;
 	inc_closing(e, oi);
 	attribute(e, oi);
@@ -151,16 +153,47 @@ static uint64_t settle_after(const struct engine *e, const struct incident *inc)
 	return e->o.retry_window_ns;
 }
 
+/*
+ * Times below DUE_MAX add and subtract without overflow: on the monotonic
+ * clock an incident whose last report is at L settles once now > L + after,
+ * and not before.  Otherwise (a clock missing, a time that could wrap) only
+ * the look itself can tell.
+ */
+#define DUE_MAX		(1LL << 62)
+
+static int64_t due_of(const struct incident *inc, uint64_t after)
+{
+	if (!(inc->last.flags & SMMU_EVF_MONO) || inc->last.mono_ns >= DUE_MAX || after > DUE_MAX)
+		return DUE_UNKNOWN;
+	return (int64_t)(inc->last.mono_ns + after);
+}
+
+/*
+ * Every event ticks, and most settle nothing: an incident looked at since
+ * it last changed (open.c marks it) is skipped while now is before its due
+ * time, without reading it.
+ */
 void engine_tick(struct engine *e, const struct evtime *now)
 {
+	bool mono = (now->flags & SMMU_EVF_MONO) && now->mono_ns < DUE_MAX;
+
 	for (int i = 0; i < e->n_open;) {
-		const struct incident *inc = &e->open[i]->inc;
+		const struct incident *inc;
+		uint64_t after;
 		int64_t d;
 
-		if (tdiff(now, &inc->last, &d) && d > (int64_t)settle_after(e, inc))
-			inc_settle(e, i);
-		else
+		if (mono && (int64_t)now->mono_ns <= e->open_due[i]) {
 			i++;
+			continue;
+		}
+		inc = &e->open[i]->inc;
+		after = settle_after(e, inc);
+		if (tdiff(now, &inc->last, &d) && d > (int64_t)after) {
+			inc_settle(e, i);
+			continue;
+		}
+		e->open_due[i] = due_of(inc, after);
+		i++;
 	}
 }
 

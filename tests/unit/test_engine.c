@@ -733,6 +733,47 @@ static void test_tick_settles(void **state)
 	run_free(r);
 }
 
+/*
+ * When an incident settles follows what it has become: a timeout line
+ * waits the retry window for its ISR, and once the ISR's line joined it,
+ * the settle time from that line.  Ticks in between must see each change.
+ */
+static void test_tick_follows_changes(void **state)
+{
+	static const char line[] =
+		"[100.000] " P "CMD_SYNC timeout at 0x00000010 [hwprod 0x00000012, hwcons 0x00000010]\n";
+	struct run *r = run_new();
+
+	run_log(r, ALLOC16);
+	run_log(r, line);
+	run_log(r, "[109.900] " Q "unexpected global error reported (0x00000001), this could be serious\n");
+	assert_int_equal(r->n, 0);		/* the retry window: 10 s */
+	run_log(r, "[110.100] " Q "unexpected global error reported (0x00000001), this could be serious\n");
+	assert_int_equal(r->n, 1);
+	assert_false(r->inc[0].have_cons);
+
+	run_log(r, "[200.000] " P "CMD_SYNC timeout at 0x00000010 [hwprod 0x00000012, hwcons 0x00000010]\n");
+	run_log(r, "[205.000] " Q "unexpected global error reported (0x00000001), this could be serious\n");
+	run_log(r, "[209.000] " P "CMDQ error (cons 0x03000010): ATC invalidate timeout\n");
+	run_log(r, "[211.900] " Q "unexpected global error reported (0x00000001), this could be serious\n");
+	assert_int_equal(r->n, 1);		/* joined at 209: 3 s from there */
+	run_log(r, "[212.100] " Q "unexpected global error reported (0x00000001), this could be serious\n");
+	assert_int_equal(r->n, 2);
+	assert_true(r->inc[1].have_cons);
+	assert_true(r->inc[1].sync_timeout_line);
+
+	/* an ISR line stamped before the timeout line: 3 s from the timeout line now */
+	run_log(r, "[300.000] " P "CMD_SYNC timeout at 0x00000010 [hwprod 0x00000012, hwcons 0x00000010]\n");
+	run_log(r, "[301.000] " Q "unexpected global error reported (0x00000001), this could be serious\n");
+	run_log(r, "[299.500] " P "CMDQ error (cons 0x03000010): ATC invalidate timeout\n");
+	run_log(r, "[302.900] " Q "unexpected global error reported (0x00000001), this could be serious\n");
+	assert_int_equal(r->n, 2);
+	run_log(r, "[303.100] " Q "unexpected global error reported (0x00000001), this could be serious\n");
+	assert_int_equal(r->n, 3);
+	assert_true(r->inc[2].have_cons);
+	run_free(r);
+}
+
 static const struct evtq_group *group(const struct run *r, uint32_t sid, int id)
 {
 	for (int i = 0; i < engine_n_evtq_groups(r->e); i++) {
@@ -815,6 +856,7 @@ int main(void)
 		cmocka_unit_test(test_cons_poll_line_and_exact_record),
 		cmocka_unit_test(test_collateral_needs_an_error),
 		cmocka_unit_test(test_tick_settles),
+		cmocka_unit_test(test_tick_follows_changes),
 		cmocka_unit_test(test_event_groups),
 	};
 
