@@ -321,7 +321,10 @@ void evtq_group_add(struct engine *e, const struct smmu_event *ev);
 /* open.c */
 #define DUE_UNKNOWN	INT64_MIN
 struct incident *inc_new(struct engine *e, enum incident_kind kind, const struct smmu_event *ev);
-/* evtime_max() of its last report */
+/*
+ * An open incident's last, have_cons and prod change only through these,
+ * which tell engine_tick() (open_due[]); evtime_max() of its last report:
+ */
 void inc_seen_at(struct engine *e, struct incident *inc, const struct evtime *t);
 void inc_set_prod(struct engine *e, struct incident *inc, uint32_t prod);
 void inc_cons_seen(struct engine *e, struct open_inc *oi);
