@@ -107,13 +107,19 @@ void obuf_printf(struct obuf *o, const char *fmt, ...)
 	o->len += n;
 }
 
+/* from the bit length: 1233 / 4096 is just above log10(2); 0 has a digit too */
 static unsigned int dec_digits(uint64_t v)
 {
-	unsigned int n = 1;
+	static const uint64_t p10[20] = {
+		1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL,
+		100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL,
+		1000000000000ULL, 10000000000000ULL, 100000000000000ULL,
+		1000000000000000ULL, 10000000000000000ULL, 100000000000000000ULL,
+		1000000000000000000ULL, 10000000000000000000ULL,
+	};
+	unsigned int t = ((64 - __builtin_clzll(v | 1)) * 1233) >> 12;
 
-	for (; v >= 10000; v /= 10000)
-		n += 4;
-	return n + (v >= 10) + (v >= 100) + (v >= 1000);
+	return t + (v >= p10[t]) + !v;
 }
 
 /* digits straight into the buffer, two at a time: every record is mostly numbers */
