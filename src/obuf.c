@@ -10,7 +10,8 @@
 
 #include "obuf.h"
 
-#define OBUF_INIT	(64u << 10)
+/* flushed at half: 53 MB of NDJSON in 200 writes, not 1,600 */
+#define OBUF_INIT	(512u << 10)
 
 static void init(struct obuf *o, int fd)
 {
@@ -40,8 +41,11 @@ void obuf_init_mem(struct obuf *o)
 void obuf_free(struct obuf *o)
 {
 	free(o->buf);
+	free(o->ends);
 	o->buf = NULL;
+	o->ends = NULL;
 	o->len = o->cap = o->mark = 0;
+	o->n_ends = o->cap_ends = 0;
 }
 
 /* once output failed nothing more is kept: it could never be written */
@@ -49,6 +53,7 @@ static void drop(struct obuf *o)
 {
 	o->len = 0;
 	o->mark = 0;
+	o->n_ends = 0;
 }
 
 static bool grow(struct obuf *o, size_t n)
@@ -182,6 +187,33 @@ static int write_all(int fd, const char *p, size_t n, size_t *done)
 	return 0;
 }
 
+/* the records written whole in the first 'done' bytes */
+static size_t whole_before(const struct obuf *o, size_t done)
+{
+	size_t i = o->n_ends;
+
+	while (i > 0 && o->ends[i - 1] > done)
+		i--;
+	return i ? o->ends[i - 1] : 0;
+}
+
+/* a file's records are remembered for a short write; without room, it keeps fewer */
+static void note_end(struct obuf *o)
+{
+	size_t *p;
+
+	if (!o->regular)
+		return;
+	if (o->n_ends == o->cap_ends) {
+		p = realloc(o->ends, (o->cap_ends ? 2 * o->cap_ends : 1024) * sizeof(*p));
+		if (!p)
+			return;
+		o->ends = p;
+		o->cap_ends = o->cap_ends ? 2 * o->cap_ends : 1024;
+	}
+	o->ends[o->n_ends++] = o->len;
+}
+
 int obuf_flush(struct obuf *o)
 {
 	off_t start = -1;
@@ -200,7 +232,7 @@ int obuf_flush(struct obuf *o)
 	if (err) {
 		/* a record cut in half would spoil the file: keep the whole ones */
 		if (done && start >= 0)
-			(void)!ftruncate(o->fd, start);	/* the write error is the news */
+			(void)!ftruncate(o->fd, start + whole_before(o, done));
 		o->err = err;
 		drop(o);
 		return -err;
@@ -208,12 +240,16 @@ int obuf_flush(struct obuf *o)
 	memmove(o->buf, o->buf + o->mark, o->len - o->mark);
 	o->len -= o->mark;
 	o->mark = 0;
+	o->n_ends = 0;
 	return 0;
 }
 
 void obuf_end_record(struct obuf *o)
 {
+	if (o->len == o->mark)
+		return;
 	o->mark = o->len;
+	note_end(o);
 	if (o->fd >= 0 && o->mark >= o->flush_at)
 		obuf_flush(o);
 }

@@ -3,8 +3,10 @@
  * Output buffer for the views: records are built in memory and written to
  * a file descriptor whole, so the output only ever ends between records.
  * Every write is checked; the first error sticks with its errno and later
- * output is dropped, so what was written before stays valid.  A buffer
- * without a descriptor only grows (tests read it).
+ * output is dropped, so what was written before stays valid (a regular
+ * file is cut back to the last record a short write finished).  Records
+ * go out in writes of a few hundred KB: each write costs, whatever its
+ * size.  A buffer without a descriptor only grows (tests read it).
  */
 #ifndef SMMUTRACE_OBUF_H
 #define SMMUTRACE_OBUF_H
@@ -20,6 +22,12 @@ struct obuf {
 	size_t len, cap;
 	size_t mark;		/* end of the last whole record */
 	size_t flush_at;	/* write once this much is complete */
+	/*
+	 * Where each whole record not yet written ends: a write cut short
+	 * keeps the records it finished, whatever the flush size.
+	 */
+	size_t *ends;
+	size_t n_ends, cap_ends;
 	int fd;			/* -1: memory only */
 	int err;		/* first errno, 0 = fine */
 	bool regular;		/* a regular file: cut back to whole records on error */

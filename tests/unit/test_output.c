@@ -235,56 +235,96 @@ static void test_obuf_broken_pipe(void **state)
 	close(p[1]);
 }
 
-/* a write cut short by the file size limit: the file keeps whole records */
-static void test_obuf_whole_records(void **state)
+static const char twenty[] = "{\"record\":\"twenty bytes\"}\n";
+
+/*
+ * 'fill' writes through an obuf to a file that can hold two of the
+ * records above and a half; the error it saw, and what the file kept.
+ */
+static off_t under_size_limit(int (*fill)(struct obuf *o), int *err)
 {
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
 	char path[] = "/tmp/smmutrace-obuf-XXXXXX";
 	struct rlimit lim, saved;
-	const char *rec = "{\"record\":\"twenty bytes\"}\n";
-	size_t n = strlen(rec);
 	struct stat st;
 	struct obuf o;
-	int fd = mkstemp(path), err;
+	int fd = mkstemp(path);
 
 	assert_true(fd >= 0);
 	unlink(path);
 	getrlimit(RLIMIT_FSIZE, &saved);
 	lim = saved;
-	lim.rlim_cur = 5 * n / 2;	/* two records and a half */
+	lim.rlim_cur = 5 * strlen(twenty) / 2;
 	sigaction(SIGXFSZ, &ign, &old);
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
 	obuf_init_fd(&o, fd);
-	o.flush_at = 1;
-	put_record(&o, rec);
-	obuf_puts(&o, rec);
-	obuf_puts(&o, rec);
-	obuf_end_record(&o);
-	err = obuf_error(&o);
+	*err = fill(&o);
 	setrlimit(RLIMIT_FSIZE, &saved);
 	sigaction(SIGXFSZ, &old, NULL);
-	assert_int_equal(err, -EFBIG);
 	assert_int_equal(fstat(fd, &st), 0);
-	assert_int_equal(st.st_size, n);
 	obuf_free(&o);
 	close(fd);
+	return st.st_size;
+}
+
+/* one record, then one of two records' size */
+static int one_then_a_double(struct obuf *o)
+{
+	o->flush_at = 1;
+	put_record(o, twenty);
+	obuf_puts(o, twenty);
+	obuf_puts(o, twenty);
+	obuf_end_record(o);
+	return obuf_error(o);
+}
+
+/* a write cut short by the file size limit: the file keeps whole records */
+static void test_obuf_whole_records(void **state)
+{
+	int err;
+
+	assert_int_equal(under_size_limit(one_then_a_double, &err), strlen(twenty));
+	assert_int_equal(err, -EFBIG);
 }
 
 static void test_obuf_grows(void **state)
 {
-	char big[200000];
+	size_t n = 1500000;	/* past the first allocation, twice */
+	char *big = malloc(n);
 	struct obuf o;
 
-	memset(big, 'x', sizeof(big) - 1);
-	big[sizeof(big) - 1] = '\0';
+	assert_non_null(big);
+	memset(big, 'x', n - 1);
+	big[n - 1] = '\0';
 	obuf_init_mem(&o);
+	assert_true(o.cap < n);
 	obuf_printf(&o, "<%s>", big);
 	obuf_puts(&o, big);
-	assert_int_equal(o.len, 2 * (sizeof(big) - 1) + 2);
+	assert_int_equal(o.len, 2 * (n - 1) + 2);
 	assert_int_equal(o.buf[0], '<');
-	assert_int_equal(o.buf[sizeof(big)], '>');
+	assert_int_equal(o.buf[n], '>');
 	assert_int_equal(obuf_error(&o), 0);
 	obuf_free(&o);
+	free(big);
+}
+
+static int four_in_one_write(struct obuf *o)
+{
+	for (int i = 0; i < 4; i++)
+		put_record(o, twenty);
+	return obuf_flush(o);
+}
+
+/*
+ * One write of several records cut short: the records it finished stay,
+ * the one it cut is taken back (flushes are large).
+ */
+static void test_obuf_short_write_keeps_records(void **state)
+{
+	int err;
+
+	assert_int_equal(under_size_limit(four_in_one_write, &err), 2 * strlen(twenty));
+	assert_int_equal(err, -EFBIG);
 }
 
 int main(void)
@@ -300,6 +340,7 @@ int main(void)
 		cmocka_unit_test(test_obuf_broken_pipe),
 		cmocka_unit_test(test_obuf_whole_records),
 		cmocka_unit_test(test_obuf_grows),
+		cmocka_unit_test(test_obuf_short_write_keeps_records),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
