@@ -186,10 +186,16 @@ static uint32_t smmu_hash(const char *host, const char *name)
 	return hash_str(host_hash(host), name, SMMU_NAME_LEN);
 }
 
+/* hosts are "" but in a replay of several machines: no call for that */
+static bool same_host(const char *a, const char *b)
+{
+	return a[0] == b[0] && (!a[0] || !strcmp(a, b));
+}
+
 static bool smmu_eq(const struct engine *e, int idx, const void *key)
 {
-	return !strncmp(e->smmus[idx].info.name, key, SMMU_NAME_LEN) &&
-	       !strcmp(e->smmus[idx].info.host, e->host);
+	return same_host(e->smmus[idx].info.host, e->host) &&
+	       !strncmp(e->smmus[idx].info.name, key, SMMU_NAME_LEN);
 }
 
 /*
@@ -277,14 +283,14 @@ static bool sid_eq(const struct engine *e, int idx, const void *key)
 	const struct sid_key *k = key;
 
 	return e->sids[idx].sid == k->sid && !strcmp(e->sids[idx].smmu, k->smmu) &&
-	       !strcmp(e->sids[idx].host, k->host);
+	       same_host(e->sids[idx].host, k->host);
 }
 
 static bool sid_only_eq(const struct engine *e, int idx, const void *key)
 {
 	const struct sid_key *k = key;
 
-	return e->sids[idx].sid == k->sid && !strcmp(e->sids[idx].host, k->host);
+	return e->sids[idx].sid == k->sid && same_host(e->sids[idx].host, k->host);
 }
 
 static int sid_find(const struct engine *e, const char *host, const char *smmu, uint32_t sid)
@@ -404,7 +410,7 @@ static bool dev_eq(const struct engine *e, int idx, const void *key)
 	const struct dev_key *k = key;
 	const struct device_stat *st = &e->devs[idx].st;
 
-	if (strcmp(st->host, k->host))
+	if (!same_host(st->host, k->host))
 		return false;
 	if (k->dev[0])
 		return !strcmp(st->dev, k->dev);
@@ -586,7 +592,7 @@ static bool evg_eq(const struct engine *e, int idx, const void *key)
 
 	return g->have_sid == k->have_sid && (!k->have_sid || g->sid == k->sid) &&
 	       g->id == k->id && !strncmp(g->smmu, k->smmu, SMMU_NAME_LEN) &&
-	       !strcmp(g->host, k->host);
+	       same_host(g->host, k->host);
 }
 
 void evtq_group_add(struct engine *e, const struct smmu_event *ev)
