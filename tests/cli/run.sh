@@ -358,7 +358,7 @@ json_check 'summ["truncated"] is True and 10 <= len(inc) < 180' "truncated gzip 
 echo "  CLI      a file is read ahead on a second thread: the same report as one"
 # A pipe is replayed on one thread (each record shown at once), a regular
 # file on two; the bytes out must not depend on which.
-for _ in $(seq 60); do cat "$FIX/atc-dmesg.log" "$FIX/example-host.log"; done >"$TMP/big.log"
+for _ in $(seq 200); do cat "$FIX/atc-dmesg.log" "$FIX/example-host.log"; done >"$TMP/big.log"
 one_vs_two() { # WHAT ARGS...: the last argument is a regular file
 	local f=${*: -1}
 	expect 0 "$BIN" replay "${@:2}"
@@ -375,7 +375,7 @@ json_check 'len(inc) >= 1' "the demo capture on two threads"
 # --record is written by the engine's thread: the capture replays to the same report
 expect 0 "$BIN" replay --json --record "$TMP/threads.cap" "$TMP/big.log"
 grep -v '"type":"summary"' "$TMP/out" >"$TMP/two.inc"
-json_check 'summ["events"] > 64 * 8 and len(inc) > 60' "a big log spans more batches than the ring holds"
+json_check 'summ["events"] > 256 * 8 and len(inc) > 200' "a big log spans more batches than the ring holds"
 expect 0 "$BIN" replay --json "$TMP/threads.cap"
 grep -v '"type":"summary"' "$TMP/out" | sed 's/"source":"capture"/"source":"log"/' >"$TMP/cap.inc"
 if cmp -s "$TMP/two.inc" "$TMP/cap.inc"; then ok; else bad "--record on two threads: capture replays differently"; fi
