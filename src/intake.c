@@ -544,7 +544,7 @@ size_t intake_block(struct intake *ik, const char *buf, size_t len, bool final)
 	const char *s = buf, *e = buf + len, *nl;
 
 	for (;;) {
-		if (!ik->busy) {
+		if (!ik->busy && !ik->slow_only) {
 			const char *rest;
 			size_t n;
 

@@ -40,6 +40,7 @@ struct intake {
 	bool held_body;		/* ... past its "arm-smmu-v3 <dev>: " prefix */
 	bool have_carry;	/* a timestamp left at the end of the previous line */
 	bool busy;		/* any of the above: no fast path */
+	bool slow_only;		/* tests: every line the slow way, the fast path's reference */
 	size_t qp_len, held_len;
 	struct kmsg_ts held_ts, carry;
 	char qpbuf[KMSG_MAX_LINE];

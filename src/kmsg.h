@@ -62,6 +62,8 @@ struct kmsg_parser {
 	uint32_t bracket_lines;	/* "[...]" lines looked at for a host after them */
 	bool host_after_bracket;	/* journalctl -o short-monotonic */
 	uint32_t line_no;
+	/* tests: clean lines found one memchr() at a time, the block scan's reference */
+	bool plain_scan;
 	/* a multi-line message being assembled */
 	enum kmsg_pending pending;
 	int pending_lines;	/* lines left before it is abandoned */

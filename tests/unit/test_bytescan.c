@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * bytescan.h: the masks of the build's own code (SSE2 on x86_64) and of the
+ * portable one (every other architecture, arm64 included) against a loop
+ * over the bytes, on every offset of buffers holding every byte value.
+ */
+#include "testutil.h"
+#include "bytescan.h"
+
+/* the portable code again, under other names */
+#undef SMMUTRACE_BYTESCAN_H
+#define BYTESCAN_PORTABLE
+#define zero_bytes	portable_zero_bytes
+#define bytes_eq8	portable_eq8
+#define bytes_eq16	portable_eq16
+#define bytes_eq32	portable_eq32
+#define bytes_eq64	portable_eq64
+#include "bytescan.h"
+#undef zero_bytes
+#undef bytes_eq8
+#undef bytes_eq16
+#undef bytes_eq32
+#undef bytes_eq64
+
+static uint64_t by_loop(const char *p, int n, char c)
+{
+	uint64_t m = 0;
+
+	for (int i = 0; i < n; i++)
+		m |= (uint64_t)(p[i] == c) << i;
+	return m;
+}
+
+static void check(const char *p, char c)
+{
+	uint64_t want = by_loop(p, 64, c);
+
+	assert_int_equal(bytes_eq16(p, c), want & 0xffff);
+	assert_int_equal(bytes_eq32(p, c), want & 0xffffffff);
+	assert_int_equal(bytes_eq64(p, c), want);
+	assert_int_equal(portable_eq16(p, c), want & 0xffff);
+	assert_int_equal(portable_eq32(p, c), want & 0xffffffff);
+	assert_int_equal(portable_eq64(p, c), want);
+}
+
+static void test_masks(void **state)
+{
+	static char buf[4096 + 64];
+	uint32_t x = 12345;
+
+	/* every byte value next to every other, and runs of the searched byte */
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		x = x * 1103515245 + 12345;
+		buf[i] = i < 1024 ? (char)(i * 7 + i / 256) : (x >> 16) % 5 ? (char)(x >> 8) : '\n';
+	}
+	for (size_t off = 0; off + 64 <= sizeof(buf); off++) {
+		check(buf + off, '\n');
+		check(buf + off, ' ');
+		check(buf + off, (char)0x80);
+		check(buf + off, '\0');
+		check(buf + off, buf[off + (off % 64)]);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_masks),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The fast path of clean lines (kmsg_parse_clean, its block-wise line ends
+ * and noise checks) against the slow path it stands for: the same text,
+ * every line through the intake's slow path at once, and through the fast
+ * path in the pieces a reader hands over, must give the same events, line
+ * numbers, statistics and parser state.  The texts: the fixtures, the
+ * corpus and its manglings, and generated mixes of noise, driver lines,
+ * wraps, quotes, NULs, CRs, long lines and other log formats.
+ */
+#include <dirent.h>
+
+#include "testutil.h"
+#include "corpus.h"
+
+struct run {
+	struct smmu_event *ev;
+	int n, cap;
+	struct kmsg_parser p;
+	struct intake ik;
+};
+
+static void collect(void *ctx, const struct smmu_event *ev)
+{
+	struct run *r = ctx;
+
+	if (r->n == r->cap) {
+		r->cap = r->cap ? 2 * r->cap : 64;
+		r->ev = realloc(r->ev, r->cap * sizeof(*r->ev));
+		assert_non_null(r->ev);
+	}
+	memcpy(&r->ev[r->n++], ev, sizeof(*ev));
+}
+
+static uint32_t rnd(uint32_t *seed)
+{
+	*seed ^= *seed << 13;
+	*seed ^= *seed >> 17;
+	*seed ^= *seed << 5;
+	return *seed;
+}
+
+/*
+ * seed 0: the whole text at once; otherwise pieces of 1 to 300 bytes, the
+ * bytes not consumed offered again with the next piece, as logread does
+ */
+enum path { SLOW, PLAIN_SCAN, FAST };
+
+static struct run *run_text(const char *s, size_t len, enum path path, uint32_t seed)
+{
+	struct run *r = calloc(1, sizeof(*r));
+	size_t off = 0, pending = 0;
+
+	assert_non_null(r);
+	kmsg_parser_init(&r->p, 2026, collect, r);
+	intake_init(&r->ik, &r->p);
+	r->ik.slow_only = path == SLOW;
+	r->p.plain_scan = path == PLAIN_SCAN;
+	while (seed && off < len) {
+		size_t take = rnd(&seed) % 300 + 1;
+
+		if (take > len - off)
+			take = len - off;
+		pending += take;
+		off += take;
+		pending -= intake_block(&r->ik, s + off - pending, pending, false);
+	}
+	if (!seed)
+		pending = len;
+	intake_block(&r->ik, s + len - pending, pending, true);
+	intake_finish(&r->ik);
+	return r;
+}
+
+static void free_run(struct run *r)
+{
+	free(r->ev);
+	free(r);
+}
+
+/* what the slow path gives too: events, parser statistics, line numbers */
+static void same_events(const struct run *a, const struct run *b, const char *what)
+{
+	const struct kmsg_parser *p = &a->p, *q = &b->p;
+
+	if (a->n != b->n)
+		fail_msg("%s: %d events, %d in the reference", what, b->n, a->n);
+	for (int i = 0; i < a->n; i++)
+		if (memcmp(&a->ev[i], &b->ev[i], sizeof(a->ev[i])))
+			fail_msg("%s: event %d (type %u, line %u) differs (type %u, line %u)",
+				 what, i, b->ev[i].hdr.type, b->ev[i].hdr.seq,
+				 a->ev[i].hdr.type, a->ev[i].hdr.seq);
+	if (memcmp(&p->stats, &q->stats, sizeof(p->stats)))
+		fail_msg("%s: parser statistics differ (lines %lu, %lu in the reference)", what,
+			 (unsigned long)q->stats.lines, (unsigned long)p->stats.lines);
+	assert_int_equal(p->line_no, q->line_no);
+	assert_int_equal(p->in_kmsg_record, q->in_kmsg_record);
+	assert_int_equal(p->n_samples, q->n_samples);
+	for (int i = 0; i < p->n_samples; i++) {
+		assert_int_equal(p->samples[i].line, q->samples[i].line);
+		assert_ptr_equal(p->samples[i].expected, q->samples[i].expected);
+		assert_string_equal(p->samples[i].text, q->samples[i].text);
+	}
+}
+
+/*
+ * All the state lines leave behind.  The slow path differs from any fast
+ * one here (as before the block scan): a line the fast path looks at and
+ * then leaves to the slow path counts twice in bracket_lines (which can end
+ * the look for journal hosts sooner), and a split line's tail counts in the
+ * intake's statistics another way.  So this is
+ * checked against the fast path with its plain per-line scan.
+ */
+static void same_state(const struct run *a, const struct run *b, const char *what)
+{
+	same_events(a, b, what);
+	if (memcmp(&a->ik.st, &b->ik.st, sizeof(a->ik.st)))
+		fail_msg("%s: intake statistics differ", what);
+	assert_int_equal(a->p.bracket_lines, b->p.bracket_lines);
+	assert_int_equal(a->p.host_after_bracket, b->p.host_after_bracket);
+	assert_int_equal(a->ik.pasted, b->ik.pasted);
+	assert_int_equal(a->ik.qp, b->ik.qp);
+	assert_int_equal(a->ik.holding, b->ik.holding);
+	assert_int_equal(a->ik.have_carry, b->ik.have_carry);
+}
+
+/*
+ * The slow path, and the fast path with its plain scan, each whole, against
+ * the fast path whole and in pieces
+ */
+static void check_text(const char *s, size_t len, const char *what)
+{
+	struct run *slow = run_text(s, len, SLOW, 0), *plain = run_text(s, len, PLAIN_SCAN, 0);
+	uint32_t seeds[] = { 0, 1, 0x9e3779b9, (uint32_t)len | 1 };
+
+	same_events(slow, plain, what);
+	for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+		struct run *fast = run_text(s, len, FAST, seeds[i]);
+
+		same_events(slow, fast, what);
+		same_state(plain, fast, what);
+		free_run(fast);
+	}
+	free_run(plain);
+	free_run(slow);
+}
+
+static void test_fixtures(void **state)
+{
+	const char *dir = "tests/fixtures/logs";
+	struct dirent *d;
+	int n = 0;
+	DIR *dp = opendir(dir);
+
+	assert_non_null(dp);
+	while ((d = readdir(dp))) {
+		struct text t = { 0 };
+		char path[512], buf[4096];
+		size_t k;
+		FILE *f;
+
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+		f = fopen(path, "rb");
+		assert_non_null(f);
+		while ((k = fread(buf, 1, sizeof(buf), f)))
+			text_add(&t, buf, k);
+		fclose(f);
+		check_text(t.s, t.len, path);
+		free(t.s);
+		n++;
+	}
+	closedir(dp);
+	assert_true(n >= 5);
+}
+
+typedef void (*mangle_fn)(struct text *out, const char *in);
+
+static void wrap_mail_60(struct text *o, const char *in) { mangle_mail_wrap(o, in, 60); }
+static void wrap_term_80(struct text *o, const char *in) { mangle_term_wrap(o, in, 80); }
+static void quoted(struct text *o, const char *in) { mangle_prefix(o, in, "> "); }
+static void caller_id(struct text *o, const char *in) { mangle_after_ts(o, in, " [ T1234]"); }
+
+static void test_corpus_and_manglings(void **state)
+{
+	static const mangle_fn mangles[] = {
+		NULL, wrap_mail_60, wrap_term_80, quoted, caller_id, mangle_qp,
+		mangle_ts_to_prev, mangle_join_pairs,
+	};
+	struct text clean = { 0 };
+
+	corpus_log(&clean);
+	for (size_t i = 0; i < sizeof(mangles) / sizeof(mangles[0]); i++) {
+		struct text t = { 0 };
+		char what[32];
+
+		if (mangles[i])
+			mangles[i](&t, clean.s);
+		else
+			text_add(&t, clean.s, clean.len);
+		snprintf(what, sizeof(what), "mangling %zu", i);
+		check_text(t.s, t.len, what);
+		free(t.s);
+	}
+	free(clean.s);
+}
+
+/* ---- generated mixes ----------------------------------------------------- */
+
+static const char *const noise[] = {
+	"systemd[1]: Started session-19773.scope - Session 19773 of User root.",
+	"mlx5_core 0000:01:00.0: mlx5e_ethtool_get_link_ksettings:66511: speed=100000",
+	"nvme nvme0: I/O 17456 QID 3 timeout, completion polled",
+	"audit: type=1400 audit(45021.123:77): apparmor=\"STATUS\"",
+	"kauditd_printk_skb: 9157 callbacks suppressed",
+	"hrtimer: interrupt took 70240 ns",
+	"vfio-pci 0009:01:00.0: enabling device (0000 -> 0002)",
+	"nvidia-nvswitch0: SXid (PCI:0002:00:00.0): 32562, Non-fatal, Link 32 egress",
+	"pci 0000:01:00.0: Adding to iommu group 3",
+	"x 0000:01:00.0:",
+	"ab 0000:0g:00.0: not a BDF",
+	"arm",
+	"a",
+	"",
+	"[14] CmpltTO",
+	"platform arm-smmu-v3.0.auto: something else",
+	"arm-smmu-v3 arm-smmu-v3.0.auto",
+	"arm-smmu-v3 arm-smmu-v3.0.auto:",
+	"mlx5_core 0000:01:00.0:",
+	"mlx5_core 0000:01:00.0: AER:    [14]",
+	"arm_smmu_evtq_thread:",
+};
+
+static const char *const driver[] = {
+	"arm-smmu-v3 arm-smmu-v3.1.auto: unexpected global error reported (0x00000001), this could be serious",
+	"arm-smmu-v3 arm-smmu-v3.1.auto: CMDQ error (cons 0x0300002f): ATC invalidate timeout",
+	"arm-smmu-v3 arm-smmu-v3.0.auto: CMD_SYNC timeout at 0x0000bb84 [hwprod 0x0000bb90, hwcons 0x0302bb84]",
+	"mlx5_core 0000:01:00.1: AER:    [14] CmpltTO                (First)",
+	"arm_smmu_cmdq_issue_cmdlist: 37 callbacks suppressed",
+	"arm-smmu-v3 arm-smmu-v3.1.auto: CMDQ error (cons 0x01000c41): Illegal command",
+	"arm-smmu-v3 arm-smmu-v3.1.auto: skipping command in error state:",
+	"arm-smmu-v3 arm-smmu-v3.1.auto: \t0x0009010000000040",
+	"arm-smmu-v3 arm-smmu-v3.0.auto: event 0x13 received:",
+	"arm-smmu-v3 arm-smmu-v3.0.auto: \t0x0000010000000013",
+	"arm-smmu-v3 arm-smmu-v3.0.auto: CMDQ error (cons 0x0302bb84): ATC invalidate timeout[  813.010120] arm-smmu-v3 arm-smmu-v3.0.auto: CMDQ error (cons 0x0302bb85): ATC invalidate timeout",
+	"pcieport 0000:00:01.0: AER: Uncorrected (Non-Fatal) error received: 0000:01:00.0",
+};
+
+/* the time stamp or header a generated line starts with */
+static void head(struct text *t, uint32_t *seed, unsigned long us)
+{
+	switch (rnd(seed) % 16) {
+	case 0:
+		text_printf(t, "[%5lu.%06lu] node7 kernel: ", us / 1000000, us % 1000000);
+		break;
+	case 1:
+		text_printf(t, "May 19 10:11:%02lu node7 kernel: ", us % 60);
+		break;
+	case 2:
+		text_printf(t, "2026-05-19T10:11:12.%06lu+00:00 node7 kernel: ", us % 1000000);
+		break;
+	case 3:
+		text_printf(t, "6,%lu,%lu,-;", us % 977, us);
+		break;
+	case 4:
+		text_printf(t, "<3>[%5lu.%06lu] ", us / 1000000, us % 1000000);
+		break;
+	case 5:
+		text_printf(t, "[Tue May 19 10:11:%02lu 2026] ", us % 60);
+		break;
+	case 6:
+		break;	/* none */
+	default:
+		text_printf(t, "[%12.6f] ", us / 1e6);
+		break;
+	}
+}
+
+/* a line as pasting, consoles and binary data leave it */
+static void body(struct text *t, uint32_t *seed, const char *msg)
+{
+	size_t n = strlen(msg), cut;
+
+	/* a CR or QP soft break at the end, a NUL or a line break anywhere */
+	static const char extra[] = { '\r', '=', '\0', '\n' };
+	uint32_t k = rnd(seed) % 24;
+
+	switch (k) {
+	case 0 ... 3:
+		cut = k < 2 || !n ? n : rnd(seed) % n;
+		text_add(t, msg, cut);
+		text_add(t, &extra[k], 1);
+		text_add(t, msg + cut, n - cut);
+		break;
+	case 4:
+		text_add(t, msg, n);
+		text_printf(t, " [%5u.%06u]", rnd(seed) % 1000, rnd(seed) % 1000000);
+		break;
+	case 5:
+		for (int i = 0; i < 70; i++)
+			text_add(t, msg, n);
+		break;
+	case 6:
+		text_add(t, "[ T42] ", 7);
+		text_add(t, msg, n);
+		break;
+	case 7:
+		text_add(t, msg, n);
+		text_add(t, "  \t", 3);
+		break;
+	default:
+		text_add(t, msg, n);
+		break;
+	}
+	text_add(t, "\n", 1);
+}
+
+static void gen_mix(struct text *t, uint32_t seed, int lines)
+{
+	unsigned long us = 5000000;
+
+	for (int i = 0; i < lines; i++) {
+		uint32_t k = rnd(&seed) % 32;
+
+		us += rnd(&seed) % 3000;
+		if (k == 0) {
+			/* quotes, indentation, colour, dictionary lines */
+			static const char *const lead[] = { "> ", "\t", " SUBSYSTEM=platform", "\x1b[31m", "| " };
+
+			text_printf(t, "%s", lead[rnd(&seed) % 5]);
+		}
+		head(t, &seed, us);
+		if (k < 6)
+			body(t, &seed, driver[rnd(&seed) % (sizeof(driver) / sizeof(driver[0]))]);
+		else
+			body(t, &seed, noise[rnd(&seed) % (sizeof(noise) / sizeof(noise[0]))]);
+	}
+}
+
+static void test_generated_mixes(void **state)
+{
+	for (uint32_t seed = 1; seed <= 300; seed++) {
+		struct text t = { 0 };
+		char what[32];
+
+		gen_mix(&t, seed * 2654435761u, 20 + seed % 180);
+		snprintf(what, sizeof(what), "mix %u", seed);
+		check_text(t.s, t.len, what);
+		free(t.s);
+	}
+}
+
+/* steady state: a clean log of noise with driver lines, as the fast path sees most */
+static void test_clean_steady_state(void **state)
+{
+	struct text t = { 0 };
+	uint32_t seed = 7;
+
+	for (int i = 0; i < 5000; i++) {
+		const char *m = rnd(&seed) % 50 ? noise[rnd(&seed) % 9] :
+			       driver[rnd(&seed) % 3];
+
+		text_printf(&t, "[%12.6f] %s\n", 5 + i * 0.001, m);
+	}
+	check_text(t.s, t.len, "steady state");
+	free(t.s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fixtures),
+		cmocka_unit_test(test_corpus_and_manglings),
+		cmocka_unit_test(test_generated_mixes),
+		cmocka_unit_test(test_clean_steady_state),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
