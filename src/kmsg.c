@@ -507,29 +507,34 @@ static inline bool is_bdf(const char *s)
  * readable, which may lie past the message's end e): a loop over a word of
  * varying length mispredicts its end on nearly every line.
  */
-static inline bool pci_prefix(const char *s, const char *e, const char *readable)
+static inline const char *pci_blank(const char *s, const char *e, const char *readable)
 {
 	const char *q = s, *lim = e - 13;	/* q[13] is the ':' */
 
 	if (lim > s + 32)
 		lim = s + 32;
 	if (lim <= s)
-		return false;
+		return NULL;
 	if (readable - s >= 32) {
 		uint32_t blank = bytes_eq32(s, ' ');
 
 		if (lim - s < 32)
 			blank &= (1u << (lim - s)) - 1;
 		if (!blank)
-			return false;
+			return NULL;
 		q = s + __builtin_ctz(blank);
 	} else {
 		while (q < lim && *q != ' ')
 			q++;
 		if (q == lim)
-			return false;
+			return NULL;
 	}
-	return q[13] == ':' && is_bdf(q + 1);
+	return q[13] == ':' && is_bdf(q + 1) ? q : NULL;
+}
+
+static inline bool pci_prefix(const char *s, const char *e, const char *readable)
+{
+	return pci_blank(s, e, readable) != NULL;
 }
 
 /* the first test of every message: false means certainly not one that matters */
@@ -795,6 +800,59 @@ static inline const char *line_end(struct line_ends *le)
 	return nl;
 }
 
+/*
+ * "<driver> <BDF>: <body>" (q the blank before the BDF) of a driver other
+ * than this one and "platform" (may_matter() turned it away), whose body
+ * starts with nothing kmsg_other_driver() reads: not AER's "AER:" or
+ * "[14] CmpltTO", not CMDQV's "unexpected ...", and not nothing (a prefix
+ * whose text was wrapped).  parse_msg() would find it noise, and leave
+ * no trace but a call chain that costs more than the rest of the line.
+ */
+static inline bool other_pci_noise(const char *s, const char *q, const char *e)
+{
+	const char *b = q + 14;
+
+	/* split_prefix() would not split it: not needed for noise, kept to be sure */
+	if (q == s || q[-1] == ':' || b >= e || *b != ' ')
+		return false;
+	while (b < e && (*b == ' ' || *b == '\t'))
+		b++;
+	/* '\r': rtrim() would take it with what follows, leaving nothing */
+	return b < e && *b != 'A' && *b != '[' && *b != 'u' && *b != '\r';
+}
+
+/* the clean loop's test: !worth_parsing(), and other drivers' PCI noise */
+static inline bool clean_noise(const struct kmsg_parser *p, const char *s, const char *e,
+			       const char *readable)
+{
+	const char *q;
+
+	if (p->pending != KP_NONE || may_matter(s, e))
+		return false;
+	q = pci_blank(s, e, readable);
+	return !q || other_pci_noise(s, q, e);
+}
+
+/*
+ * The steady state of a clean dmesg: "[%5lu.%06lu] " (']' at 13) and a
+ * message that is certainly noise, once the look for a journal's host
+ * after the bracket is over.  Whatever this passes, the general loop below
+ * would take the same way (ts_bracket_lazy, line_head, clean_noise) and
+ * leave no other trace than the counts; it only skips the calls and the
+ * timestamp kept for lines that matter.
+ */
+static inline bool dmesg_noise(const struct kmsg_parser *p, const char *s, size_t n,
+			       const char *readable)
+{
+	char first = s[1];
+
+	return n > 15 && n <= KMSG_MAX_LINE && s[0] == '[' && s[13] == ']' && s[14] == ' ' &&
+	       (first == ' ' || IS_DIGIT(first) || IS_UPPER(first)) &&
+	       !unclean_last[(unsigned char)s[n - 1]] && p->bracket_lines >= 16 &&
+	       !p->host_after_bracket && !decorated(s + 15, n - 15) &&
+	       clean_noise(p, s + 15, s + n, readable);
+}
+
 size_t kmsg_parse_clean(struct kmsg_parser *p, const char *buf, size_t len,
 			const char **rest, size_t *rest_len)
 {
@@ -810,6 +868,13 @@ size_t kmsg_parse_clean(struct kmsg_parser *p, const char *buf, size_t len,
 		const char *msg;
 		struct cur c;
 
+		if (!p->plain_scan && dmesg_noise(p, s, n, e)) {
+			p->in_kmsg_record = 0;
+			p->line_no++;
+			p->stats.lines++;
+			s = nl + 1;
+			continue;
+		}
 		if (!n || n > KMSG_MAX_LINE || unclean_first[(unsigned char)s[0]] ||
 		    unclean_last[(unsigned char)s[n - 1]])
 			break;
@@ -827,7 +892,8 @@ size_t kmsg_parse_clean(struct kmsg_parser *p, const char *buf, size_t len,
 		if (!mlen || decorated(msg, mlen))
 			break;
 		p->line_no++;
-		if (!worth_parsing(p, msg, msg + mlen, p->plain_scan ? msg + mlen : e, 0)) {
+		if (p->plain_scan ? !worth_parsing(p, msg, msg + mlen, msg + mlen, 0) :
+				    clean_noise(p, msg, msg + mlen, e)) {
 			/* most lines of a big log end here, without a call */
 			p->stats.lines++;
 			s = nl + 1;
