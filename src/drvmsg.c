@@ -381,6 +381,34 @@ static bool rest_blank(const char *f)
 	return !*f;
 }
 
+bool drv_bytewise_walk;
+
+/*
+ * Format bytes the walk below treats one at a time: conversions, "%%",
+ * blanks, the "0x" a value may lack, and what can start an elision
+ * (drv_elision()); the end of the format too.
+ */
+static const bool walk_stop[256] = {
+	['\0'] = true, ['%'] = true, [' '] = true, ['\t'] = true, ['0'] = true,
+	['['] = true, ['<'] = true, ['('] = true, ['.'] = true, [0xe2] = true,
+};
+
+/*
+ * The literal text at f that p repeats up to the first of those bytes: the
+ * walk would take it a byte at a time, asking at each one whether an
+ * elision starts there, which none of these bytes can start.
+ */
+static inline size_t literal_run(const char *p, const char *e, const char *f)
+{
+	size_t k = 0;
+
+	if (drv_bytewise_walk)
+		return 0;
+	while (p + k < e && f[k] == p[k] && !walk_stop[(unsigned char)f[k]])
+		k++;
+	return k;
+}
+
 static enum drv_match_st walk(struct mstate *st)
 {
 	bool cut = false;
@@ -391,6 +419,11 @@ static enum drv_match_st walk(struct mstate *st)
 		if (st->p == st->e || cut)
 			return rest_blank(st->f) && !cut ? DRVM_FULL :
 			       st->p == st->s ? DRVM_NONE : DRVM_PARTIAL;
+		if ((k = literal_run(st->p, st->e, st->f))) {
+			st->p += k;
+			st->f += k;
+			continue;
+		}
 		if (*st->f == '%' && st->f[1] != '%') {
 			if (!match_conv(st, &cut))
 				return st->f > st->anchor ? DRVM_BAD : DRVM_NONE;

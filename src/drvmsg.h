@@ -115,6 +115,8 @@ enum drv_match_st drv_match_one(const struct drv_msg *msg, const char *s, size_t
 enum drv_match_st drv_match(const char *s, size_t n, bool with_cont, struct drv_match *m);
 /* the body holds a word only this driver prints (for counting what we miss) */
 bool drv_has_token(const char *s, size_t n);
+/* tests: walk literal text a byte at a time, the reference of its faster runs */
+extern bool drv_bytewise_walk;
 /* an elision at s: "...", "..", "…", "<...>", "[...]"; returns its length or 0 */
 size_t drv_elision(const char *s, size_t n);
 

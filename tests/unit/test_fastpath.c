@@ -56,6 +56,7 @@ static struct run *run_text(const char *s, size_t len, enum path path, uint32_t 
 	intake_init(&r->ik, &r->p);
 	r->ik.slow_only = path == SLOW;
 	r->p.plain_scan = path == PLAIN_SCAN;
+	drv_bytewise_walk = path != FAST;
 	while (seed && off < len) {
 		size_t take = rnd(&seed) % 300 + 1;
 
@@ -267,6 +268,18 @@ static const char *const driver[] = {
 	"nvidia 0000:01:00.0: unexpected error reported. CMDQV error",
 	"mlx5_core 0000:01:00.0: AER:",
 	"mlx5_core 0000:01:00.0: [14] CmpltTO",
+	"arm-smmu-v3 arm-smmu-v3.0.auto: CMD_SYNC timeout at 0000bb84 [hwprod 0000bb90, hwcons 0X0302bb84]",
+	"arm-smmu-v3 arm-smmu-v3.0.auto: CMD_SYNC timeout at 0x0000bb84  [hwprod 0x0000bb90,  hwcons 0x0302bb84]",
+	"arm-smmu-v3 arm-smmu-v3.0.auto: CMD_SYNC timeout at 0x0000bb84 [...]",
+	"arm-smmu-v3 arm-smmu-v3.0.auto: CMD_SYNC timeout at 0x0000bb84 [hwprod [...], hwcons 0x0302bb84]",
+	"arm-smmu-v3 arm-smmu-v3.1.auto: CMDQ error (cons 0x0300002f): ATC [...] timeout",
+	"arm-smmu-v3 arm-smmu-v3.1.auto: CMDQ error (cons 0x0300002f):  ATC  invalidate timeout",
+	"arm-smmu-v3 arm-smmu-v3.1.auto: CMDQ error (...): ATC invalidate timeout",
+	"arm-smmu-v3 arm-smmu-v3.1.auto: unexpected global error reported (...), this could be serious",
+	"arm-smmu-v3 arm-smmu-v3.1.auto: unexpected global error reported (0x00000001)\xe2\x80\xa6",
+	"arm-smmu-v3 arm-smmu-v3.1.auto: unexpected global error reported <...>, this could be serious",
+	"arm-smmu-v3 arm-smmu-v3.1.auto: unexpected global error reported (0x00000001), this could be serious 100%",
+	"arm-smmu-v3 arm-smmu-v3.1.auto: CMDQ error (cons 0x0300002f): ATC invalidate timeout.",
 };
 
 /*
@@ -313,9 +326,13 @@ static void body(struct text *t, uint32_t *seed, const char *msg, bool bracket)
 {
 	size_t n = strlen(msg), cut;
 
+	static const char *const elisions[] = {
+		"[...]", " ... ", "(...)", "\xe2\x80\xa6", "??", "X", "[snip] ", "..",
+	};
 	/* a CR or QP soft break at the end, a NUL or a line break anywhere */
 	static const char extra[] = { '\r', '=', '\0', '\n' };
 	uint32_t k = rnd(seed) % 24;
+	const char *el;
 
 	switch (k) {
 	case 0 ... 3:
@@ -341,6 +358,18 @@ static void body(struct text *t, uint32_t *seed, const char *msg, bool bracket)
 		text_add(t, msg, n);
 		text_add(t, "  \t", 3);
 		break;
+	case 8 ... 11:
+		/* a hand edit: some of the text elided, or a byte changed */
+		cut = n ? rnd(seed) % n : 0;
+		/* most often where the driver's format has a delimiter */
+		if (rnd(seed) % 4)
+			cut += strcspn(msg + cut, "[(<. 0%");
+		text_add(t, msg, cut);
+		el = elisions[rnd(seed) % 8];
+		text_add(t, el, strlen(el));
+		cut += n - cut ? rnd(seed) % (n - cut) : 0;
+		text_add(t, msg + cut, n - cut);
+		break;
 	default:
 		text_add(t, msg, n);
 		break;
@@ -364,7 +393,7 @@ static void gen_mix(struct text *t, uint32_t seed, int lines, bool loose)
 			text_printf(t, "%s", lead[rnd(&seed) % 5]);
 		}
 		headed = head(t, &seed, us, loose);
-		if (k < 6)
+		if (k < 10)
 			body(t, &seed, driver[rnd(&seed) % (sizeof(driver) / sizeof(driver[0]))],
 			     headed || loose);
 		else
