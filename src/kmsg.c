@@ -856,6 +856,66 @@ static inline bool dmesg_noise(const struct kmsg_parser *p, const char *s, size_
 	       clean_noise(p, s + 15, s + n, readable);
 }
 
+enum clean_step {
+	CLEAN_NEXT,		/* the line was read: on to the next */
+	CLEAN_STOP,		/* the line needs the intake: stop before it */
+	CLEAN_REST,		/* read, and *rest holds another message glued to it */
+};
+
+/* one clean line (n bytes at s, e the end of the buffer) the general way */
+static enum clean_step clean_line(struct kmsg_parser *p, const char *s, size_t n,
+				  const char *e, const char **rest, size_t *rest_len)
+{
+	struct kmsg_ts ts = { 0 };
+	enum kmsg_res r;
+	const char *msg;
+	size_t mlen;
+	struct cur c;
+
+	if (!n || n > KMSG_MAX_LINE || unclean_first[(unsigned char)s[0]] ||
+	    unclean_last[(unsigned char)s[n - 1]])
+		return CLEAN_STOP;
+	switch (line_head(p, s, n, &ts, &msg, &mlen, p->rec)) {
+	case KMSG_HEAD_SKIP:
+		p->line_no++;
+		p->stats.lines++;
+		return CLEAN_NEXT;
+	case KMSG_HEAD_NONE:
+		return CLEAN_STOP;
+	case KMSG_HEAD_TS:
+		break;
+	}
+	if (!mlen || decorated(msg, mlen))
+		return CLEAN_STOP;
+	p->line_no++;
+	if (p->plain_scan ? !worth_parsing(p, msg, msg + mlen, msg + mlen, 0) :
+			    clean_noise(p, msg, msg + mlen, e)) {
+		p->stats.lines++;
+		return CLEAN_NEXT;
+	}
+	c.p = msg;
+	c.e = msg + mlen;
+	r = parse_msg(p, c, &ts, 0, 0, NULL);
+	if (r == KMSG_MORE) {
+		/* nothing was consumed: the intake holds it for the next line */
+		p->line_no--;
+		return CLEAN_STOP;
+	}
+	p->stats.lines++;
+	if (r != KMSG_NOISE) {
+		const char *q = msg;
+
+		/* "...timeout[  813.010120] arm-smmu-v3 ...": the rest is another message */
+		while (q + 1 < c.e && (q = memchr(q + 1, '[', c.e - q - 1)))
+			if (dmesg_ts_end(q, c.e)) {
+				*rest = q;
+				*rest_len = c.e - q;
+				return CLEAN_REST;
+			}
+	}
+	return CLEAN_NEXT;
+}
+
 size_t kmsg_parse_clean(struct kmsg_parser *p, const char *buf, size_t len,
 			const char **rest, size_t *rest_len)
 {
@@ -865,66 +925,23 @@ size_t kmsg_parse_clean(struct kmsg_parser *p, const char *buf, size_t len,
 	*rest = NULL;
 	line_ends_init(&le, buf, len);
 	while ((nl = p->plain_scan ? memchr(s, '\n', e - s) : line_end(&le))) {
-		size_t n = nl - s, mlen;
-		struct kmsg_ts ts = { 0 };
-		enum kmsg_res r;
-		const char *msg;
-		struct cur c;
+		enum clean_step step;
 
-		if (!p->plain_scan && dmesg_noise(p, s, n, e)) {
+		/* most lines of a big log end here, without a call */
+		if (!p->plain_scan && dmesg_noise(p, s, nl - s, e)) {
 			p->in_kmsg_record = 0;
 			p->line_no++;
 			p->stats.lines++;
 			s = nl + 1;
 			continue;
 		}
-		if (!n || n > KMSG_MAX_LINE || unclean_first[(unsigned char)s[0]] ||
-		    unclean_last[(unsigned char)s[n - 1]])
+		step = clean_line(p, s, nl - s, e, rest, rest_len);
+		if (step == CLEAN_STOP)
 			break;
-		switch (line_head(p, s, n, &ts, &msg, &mlen, p->rec)) {
-		case KMSG_HEAD_SKIP:
-			p->line_no++;
-			p->stats.lines++;
-			s = nl + 1;
-			continue;
-		case KMSG_HEAD_NONE:
-			goto out;
-		case KMSG_HEAD_TS:
-			break;
-		}
-		if (!mlen || decorated(msg, mlen))
-			break;
-		p->line_no++;
-		if (p->plain_scan ? !worth_parsing(p, msg, msg + mlen, msg + mlen, 0) :
-				    clean_noise(p, msg, msg + mlen, e)) {
-			/* most lines of a big log end here, without a call */
-			p->stats.lines++;
-			s = nl + 1;
-			continue;
-		}
-		c.p = msg;
-		c.e = msg + mlen;
-		r = parse_msg(p, c, &ts, 0, 0, NULL);
-		if (r == KMSG_MORE) {
-			/* nothing was consumed: the intake holds it for the next line */
-			p->line_no--;
-			break;
-		}
-		p->stats.lines++;
 		s = nl + 1;
-		if (r != KMSG_NOISE) {
-			const char *q = msg;
-
-			/* "...timeout[  813.010120] arm-smmu-v3 ...": the rest is another message */
-			while (q + 1 < c.e && (q = memchr(q + 1, '[', c.e - q - 1)))
-				if (dmesg_ts_end(q, c.e)) {
-					*rest = q;
-					*rest_len = c.e - q;
-					goto out;
-				}
-		}
+		if (step == CLEAN_REST)
+			break;
 	}
-out:
 	return s - buf;
 }
 
