@@ -583,7 +583,10 @@ static bool better(const struct drv_match *a, const struct drv_match *b)
 
 enum drv_match_st drv_match(const char *s, size_t n, bool with_cont, struct drv_match *m)
 {
-	struct drv_match cur;
+	const struct drv_msg *near = NULL;
+	size_t near_used = 0;
+	struct drv_match tmp;
+	bool found = false;
 	const char *t = s;
 
 	/* most bodies match nothing: clear the result only when something fits */
@@ -601,33 +604,37 @@ enum drv_match_st drv_match(const char *s, size_t n, bool with_cont, struct drv_
 		return DRVM_NONE;
 	for (uint64_t set = starts_with[(unsigned char)*t] | starts_any; set; set &= set - 1) {
 		size_t i = __builtin_ctzll(set);
+		/* the first entry that fits is read into m itself: no copy when it is the only one */
+		struct drv_match *cur = found ? &tmp : m;
 
 		if ((msgs[i].flags & DRVF_CONT) && !with_cont)
 			continue;
 		if (!first_word_fits(msgs[i].fmt, t, s + n - t))
 			continue;
 		if (drv_match_one(&msgs[i], msgs[i].fmt[0] == '\t' ? s : t,
-				  n - (msgs[i].fmt[0] == '\t' ? 0 : t - s), &cur) == DRVM_NONE) {
-			if (!m->near || cur.used > m->near_used) {
-				m->near = &msgs[i];
-				m->near_used = cur.used;
+				  n - (msgs[i].fmt[0] == '\t' ? 0 : t - s), cur) == DRVM_NONE) {
+			if (!near || cur->used > near_used) {
+				near = &msgs[i];
+				near_used = cur->used;
 			}
 			continue;
 		}
 		if (msgs[i].fmt[0] != '\t')
-			cur.used += t - s;
-		if (!m->msg || better(&cur, m)) {
-			const struct drv_msg *near = m->near;
-			size_t near_used = m->near_used;
-
-			*m = cur;
-			m->near = near;
-			m->near_used = near_used;
-		}
+			cur->used += t - s;
+		if (found && better(cur, m))
+			*m = *cur;
+		found = true;
 		/* all of the text, whole: no later entry can be better (near is for no match) */
 		if (m->st == DRVM_FULL && m->used == n)
 			break;
 	}
+	if (!found) {
+		m->msg = NULL;
+		m->st = DRVM_NONE;
+		m->used = 0;
+	}
+	m->near = near;
+	m->near_used = near_used;
 	return m->st;
 }
 
