@@ -847,10 +847,8 @@ static inline bool clean_noise(const struct kmsg_parser *p, const char *s, const
 static inline bool dmesg_noise(const struct kmsg_parser *p, const char *s, size_t n,
 			       const char *readable)
 {
-	char first = s[1];
-
 	return n > 15 && n <= KMSG_MAX_LINE && s[0] == '[' && s[13] == ']' && s[14] == ' ' &&
-	       (first == ' ' || IS_DIGIT(first) || IS_UPPER(first)) &&
+	       (s[1] == ' ' || IS_DIGIT(s[1]) || IS_UPPER(s[1])) &&
 	       !unclean_last[(unsigned char)s[n - 1]] && p->bracket_lines >= 16 &&
 	       !p->host_after_bracket && !decorated(s + 15, n - 15) &&
 	       clean_noise(p, s + 15, s + n, readable);

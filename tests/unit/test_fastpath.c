@@ -499,6 +499,36 @@ static void test_record_then_noise(void **state)
 	free(t.s);
 }
 
+/*
+ * Lines that end at the last byte of a buffer allocated to its size, for
+ * the ASan build: the fast path reads blocks and masks, never past the end
+ */
+static void test_buffer_edges(void **state)
+{
+	static const char *const texts[] = {
+		"\n", "\n\n", "[    5.000000] x\n\n", "[    5.000000] hrtimer: interrupt took 1 ns\n",
+		"[    5.000000] mlx5_core 0000:01:00.0: x\n", "[    5.000000] mlx5_core 0000:01:00.0:\n",
+		"[    5.000000] a\n[", "[\n",
+	};
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		for (size_t pad = 0; pad < 70; pad++) {
+			struct text t = { 0 };
+			char *exact;
+
+			for (size_t k = 0; k < pad; k++)
+				text_add(&t, "\n", 1);
+			text_add(&t, texts[i], strlen(texts[i]));
+			exact = malloc(t.len);
+			assert_non_null(exact);
+			memcpy(exact, t.s, t.len);
+			check_text(exact, t.len, texts[i]);
+			free(exact);
+			free(t.s);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -509,6 +539,7 @@ int main(void)
 		cmocka_unit_test(test_block_alignments),
 		cmocka_unit_test(test_record_then_noise),
 		cmocka_unit_test(test_fast_path_taken),
+		cmocka_unit_test(test_buffer_edges),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
