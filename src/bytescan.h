@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Which bytes of a block equal a given byte, as a bit mask (bit i = byte i):
- * the line loop of a big log finds every line end of a block at once and
- * proves most lines noise from a few masks, instead of a call per line.
- * SSE2 on x86_64 (always there), plain 64-bit words elsewhere (arm64
- * included); both give the same masks, tests/unit/test_bytescan.c runs
- * both.  The caller makes sure the bytes read
- * are inside its buffer.
+ * Which bytes of a block equal a given byte, as a bit mask (bit i = byte i),
+ * and the line ends of a buffer found that way: the line loop of a big log
+ * finds every line end of a block at once and proves most lines noise from
+ * a few masks, instead of a call per line.  SSE2 on x86_64 (always there),
+ * plain 64-bit words elsewhere (arm64 included); both give the same masks,
+ * tests/unit/test_bytescan.c runs both.  The caller makes sure the bytes
+ * read are inside its buffer.
  */
 #ifndef SMMUTRACE_BYTESCAN_H
 #define SMMUTRACE_BYTESCAN_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -61,6 +62,51 @@ static inline uint32_t bytes_eq32(const char *p, char c)
 static inline uint64_t bytes_eq64(const char *p, char c)
 {
 	return bytes_eq32(p, c) | (uint64_t)bytes_eq32(p + 32, c) << 32;
+}
+
+/*
+ * The line ends of a buffer, found 64 bytes at a time: one mask serves the
+ * lines of a block, where a memchr() call per line paid its setup each time.
+ */
+struct line_ends {
+	const char *buf;
+	size_t len, blk;	/* blk: offset of the block nl describes */
+	uint64_t nl;		/* its newlines not handed out yet */
+};
+
+static inline uint64_t nl_block(const char *p, size_t n)
+{
+	uint64_t m = 0;
+
+	if (n >= 64)
+		return bytes_eq64(p, '\n');
+	for (size_t i = 0; i < n; i++)
+		m |= (uint64_t)(p[i] == '\n') << i;
+	return m;
+}
+
+static inline void line_ends_init(struct line_ends *le, const char *buf, size_t len)
+{
+	le->buf = buf;
+	le->len = len;
+	le->blk = 0;
+	le->nl = nl_block(buf, len);
+}
+
+/* the next '\n', or NULL */
+static inline const char *line_end(struct line_ends *le)
+{
+	const char *nl;
+
+	while (!le->nl) {
+		le->blk += 64;
+		if (le->blk >= le->len)
+			return NULL;
+		le->nl = nl_block(le->buf + le->blk, le->len - le->blk);
+	}
+	nl = le->buf + le->blk + __builtin_ctzll(le->nl);
+	le->nl &= le->nl - 1;
+	return nl;
 }
 
 #endif /* SMMUTRACE_BYTESCAN_H */

@@ -759,51 +759,6 @@ static inline bool decorated(const char *m, size_t n)
 }
 
 /*
- * The line ends of a buffer, found 64 bytes at a time: one mask serves the
- * lines of a block, where a memchr() call per line paid its setup each time.
- */
-struct line_ends {
-	const char *buf;
-	size_t len, blk;	/* blk: offset of the block nl describes */
-	uint64_t nl;		/* its newlines not handed out yet */
-};
-
-static inline uint64_t nl_block(const char *p, size_t n)
-{
-	uint64_t m = 0;
-
-	if (n >= 64)
-		return bytes_eq64(p, '\n');
-	for (size_t i = 0; i < n; i++)
-		m |= (uint64_t)(p[i] == '\n') << i;
-	return m;
-}
-
-static inline void line_ends_init(struct line_ends *le, const char *buf, size_t len)
-{
-	le->buf = buf;
-	le->len = len;
-	le->blk = 0;
-	le->nl = nl_block(buf, len);
-}
-
-/* the next '\n', or NULL */
-static inline const char *line_end(struct line_ends *le)
-{
-	const char *nl;
-
-	while (!le->nl) {
-		le->blk += 64;
-		if (le->blk >= le->len)
-			return NULL;
-		le->nl = nl_block(le->buf + le->blk, le->len - le->blk);
-	}
-	nl = le->buf + le->blk + __builtin_ctzll(le->nl);
-	le->nl &= le->nl - 1;
-	return nl;
-}
-
-/*
  * "<driver> <BDF>: <body>" (q the blank before the BDF) of a driver other
  * than this one and "platform" (may_matter() turned it away), whose body
  * starts with nothing kmsg_other_driver() reads: not AER's "AER:" or

@@ -15,12 +15,20 @@
 #define bytes_eq16	portable_eq16
 #define bytes_eq32	portable_eq32
 #define bytes_eq64	portable_eq64
+#define line_ends	portable_line_ends
+#define nl_block	portable_nl_block
+#define line_ends_init	portable_line_ends_init
+#define line_end	portable_line_end
 #include "bytescan.h"
 #undef zero_bytes
 #undef bytes_eq8
 #undef bytes_eq16
 #undef bytes_eq32
 #undef bytes_eq64
+#undef line_ends
+#undef nl_block
+#undef line_ends_init
+#undef line_end
 
 static uint64_t by_loop(const char *p, int n, char c)
 {
