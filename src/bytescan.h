@@ -2,8 +2,8 @@
 /*
  * Which bytes of a block equal a given byte, as a bit mask (bit i = byte i),
  * and the line ends of a buffer found that way: the line loop of a big log
- * finds every line end of a block at once and proves most lines noise from
- * a few masks, instead of a call per line.  SSE2 on x86_64 (always there),
+ * finds a line's end and proves most lines noise from a few masks, instead
+ * of a call per line.  SSE2 on x86_64 (always there),
  * plain 64-bit words elsewhere (arm64 included); both give the same masks,
  * tests/unit/test_bytescan.c runs both.  The caller makes sure the bytes
  * read are inside its buffer.
@@ -65,48 +65,27 @@ static inline uint64_t bytes_eq64(const char *p, char c)
 }
 
 /*
- * The line ends of a buffer, found 64 bytes at a time: one mask serves the
- * lines of a block, where a memchr() call per line paid its setup each time.
+ * The first '\n' in [s, e), or NULL.  A line of a log fits in 128 bytes
+ * nearly always: both masks are made each time and the end taken from
+ * them without a branch on which one holds it, which the line's length
+ * would decide on every line (a scan by blocks of 64 mispredicts its refill
+ * about every other line).  Lines that do not fit, and the last 128 bytes,
+ * go to memchr().
  */
-struct line_ends {
-	const char *buf;
-	size_t len, blk;	/* blk: offset of the block nl describes */
-	uint64_t nl;		/* its newlines not handed out yet */
-};
-
-static inline uint64_t nl_block(const char *p, size_t n)
+static inline const char *next_nl(const char *s, const char *e)
 {
-	uint64_t m = 0;
+	if (e - s >= 128) {
+		uint64_t m0 = bytes_eq64(s, '\n'), m1 = bytes_eq64(s + 64, '\n');
+		size_t i0 = __builtin_ctzll(m0 | 1ull << 63);
+		size_t i1 = 64 + __builtin_ctzll(m1 | 1ull << 63);
+		/* all ones when m0 is empty: a mask, since compilers branch on ?: */
+		size_t in1 = -(size_t)(m0 == 0);
 
-	if (n >= 64)
-		return bytes_eq64(p, '\n');
-	for (size_t i = 0; i < n; i++)
-		m |= (uint64_t)(p[i] == '\n') << i;
-	return m;
-}
-
-static inline void line_ends_init(struct line_ends *le, const char *buf, size_t len)
-{
-	le->buf = buf;
-	le->len = len;
-	le->blk = 0;
-	le->nl = nl_block(buf, len);
-}
-
-/* the next '\n', or NULL */
-static inline const char *line_end(struct line_ends *le)
-{
-	const char *nl;
-
-	while (!le->nl) {
-		le->blk += 64;
-		if (le->blk >= le->len)
-			return NULL;
-		le->nl = nl_block(le->buf + le->blk, le->len - le->blk);
+		if (m0 | m1)
+			return s + (i0 ^ ((i0 ^ i1) & in1));
+		s += 128;
 	}
-	nl = le->buf + le->blk + __builtin_ctzll(le->nl);
-	le->nl &= le->nl - 1;
-	return nl;
+	return memchr(s, '\n', e - s);
 }
 
 #endif /* SMMUTRACE_BYTESCAN_H */

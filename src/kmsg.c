@@ -873,11 +873,9 @@ size_t kmsg_parse_clean(struct kmsg_parser *p, const char *buf, size_t len,
 			const char **rest, size_t *rest_len)
 {
 	const char *s = buf, *e = buf + len, *nl;
-	struct line_ends le;
 
 	*rest = NULL;
-	line_ends_init(&le, buf, len);
-	while ((nl = p->plain_scan ? memchr(s, '\n', e - s) : line_end(&le))) {
+	while ((nl = p->plain_scan ? memchr(s, '\n', e - s) : next_nl(s, e))) {
 		enum clean_step step;
 
 		/* most lines of a big log end here, without a call */

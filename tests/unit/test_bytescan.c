@@ -15,20 +15,14 @@
 #define bytes_eq16	portable_eq16
 #define bytes_eq32	portable_eq32
 #define bytes_eq64	portable_eq64
-#define line_ends	portable_line_ends
-#define nl_block	portable_nl_block
-#define line_ends_init	portable_line_ends_init
-#define line_end	portable_line_end
+#define next_nl		portable_next_nl
 #include "bytescan.h"
 #undef zero_bytes
 #undef bytes_eq8
 #undef bytes_eq16
 #undef bytes_eq32
 #undef bytes_eq64
-#undef line_ends
-#undef nl_block
-#undef line_ends_init
-#undef line_end
+#undef next_nl
 
 static uint64_t by_loop(const char *p, int n, char c)
 {
@@ -70,10 +64,31 @@ static void test_masks(void **state)
 	}
 }
 
+/* next_nl() against memchr() from every offset to every end near it */
+static void test_next_nl(void **state)
+{
+	static char buf[1024];
+	uint32_t x = 777;
+
+	/* lines of 0 to 300 bytes: some end in the first mask, some in the second, some past both */
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		x = x * 1103515245 + 12345;
+		buf[i] = (x >> 16) % (i < 512 ? 40 : 300) ? (char)(x >> 8) | 1 : '\n';
+	}
+	for (size_t off = 0; off < sizeof(buf); off++)
+		for (size_t end = off; end <= sizeof(buf) && end <= off + 400; end++) {
+			const char *want = memchr(buf + off, '\n', end - off);
+
+			assert_ptr_equal(next_nl(buf + off, buf + end), want);
+			assert_ptr_equal(portable_next_nl(buf + off, buf + end), want);
+		}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_masks),
+		cmocka_unit_test(test_next_nl),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
