@@ -64,28 +64,46 @@ static inline uint64_t bytes_eq64(const char *p, char c)
 	return bytes_eq32(p, c) | (uint64_t)bytes_eq32(p + 32, c) << 32;
 }
 
-/*
- * The first '\n' in [s, e), or NULL.  A line of a log fits in 128 bytes
- * nearly always: both masks are made each time and the end taken from
- * them without a branch on which one holds it, which the line's length
- * would decide on every line (a scan by blocks of 64 mispredicts its refill
- * about every other line).  Lines that do not fit, and the last 128 bytes,
- * go to memchr().
- */
-static inline const char *next_nl(const char *s, const char *e)
+static inline uint64_t nl_block(const char *p, size_t n)
 {
-	if (e - s >= 128) {
-		uint64_t m0 = bytes_eq64(s, '\n'), m1 = bytes_eq64(s + 64, '\n');
-		size_t i0 = __builtin_ctzll(m0 | 1ull << 63);
-		size_t i1 = 64 + __builtin_ctzll(m1 | 1ull << 63);
-		/* all ones when m0 is empty: a mask, since compilers branch on ?: */
-		size_t in1 = -(size_t)(m0 == 0);
+	uint64_t m = 0;
 
-		if (m0 | m1)
-			return s + (i0 ^ ((i0 ^ i1) & in1));
-		s += 128;
+	if (n >= 64)
+		return bytes_eq64(p, '\n');
+	for (size_t i = 0; i < n; i++)
+		m |= (uint64_t)(p[i] == '\n') << i;
+	return m;
+}
+
+/* room nl_offsets() needs past the count it returns */
+#define NL_SLACK	2
+
+/*
+ * The offsets of every '\n' of buf[0, n), in order, into off (room for
+ * n + NL_SLACK; n <= 65536), and their count.  The line loop then takes
+ * each line's end from the list: finding it from the line's start chains
+ * every line's scan to the one before (load, compare, mask, count: the
+ * loop's whole latency), and walking one mask per block mispredicts the
+ * block change about every other line.  Here nothing waits on a line: the
+ * first two of a block are written whether they exist or not.
+ */
+static inline size_t nl_offsets(const char *buf, size_t n, uint16_t *off)
+{
+	size_t cnt = 0;
+
+	for (size_t b = 0; b < n; b += 64) {
+		uint64_t m = nl_block(buf + b, n - b);
+
+		off[cnt] = b + __builtin_ctzll(m | 1ull << 63);
+		cnt += m != 0;
+		m &= m - 1;
+		off[cnt] = b + __builtin_ctzll(m | 1ull << 63);
+		cnt += m != 0;
+		m &= m - 1;
+		for (; m; m &= m - 1)
+			off[cnt++] = b + __builtin_ctzll(m);
 	}
-	return memchr(s, '\n', e - s);
+	return cnt;
 }
 
 #endif /* SMMUTRACE_BYTESCAN_H */

@@ -869,29 +869,55 @@ static enum clean_step clean_line(struct kmsg_parser *p, const char *s, size_t n
 	return CLEAN_NEXT;
 }
 
+/*
+ * The newline list is made a chunk at a time, small first: a log whose
+ * lines keep going to the intake stops the loop after a line or two, and
+ * should not pay for a big list each time.
+ */
+#define NL_CHUNK_MIN	128
+#define NL_CHUNK_MAX	4096
+
+/* one line of the clean loop: false when the loop stops before or after it */
+static inline bool clean_one(struct kmsg_parser *p, const char **s, const char *nl,
+			     const char *e, const char **rest, size_t *rest_len)
+{
+	enum clean_step step;
+
+	/* most lines of a big log end here, without a call */
+	if (!p->plain_scan && dmesg_noise(p, *s, nl - *s, e)) {
+		p->in_kmsg_record = 0;
+		p->line_no++;
+		p->stats.lines++;
+		*s = nl + 1;
+		return true;
+	}
+	step = clean_line(p, *s, nl - *s, e, rest, rest_len);
+	if (step == CLEAN_STOP)
+		return false;
+	*s = nl + 1;
+	return step == CLEAN_NEXT;
+}
+
 size_t kmsg_parse_clean(struct kmsg_parser *p, const char *buf, size_t len,
 			const char **rest, size_t *rest_len)
 {
 	const char *s = buf, *e = buf + len, *nl;
+	uint16_t off[NL_CHUNK_MAX + NL_SLACK];
+	size_t chunk = NL_CHUNK_MIN;
 
 	*rest = NULL;
-	while ((nl = p->plain_scan ? memchr(s, '\n', e - s) : next_nl(s, e))) {
-		enum clean_step step;
+	if (p->plain_scan) {
+		while ((nl = memchr(s, '\n', e - s)) && clean_one(p, &s, nl, e, rest, rest_len))
+			;
+		return s - buf;
+	}
+	for (size_t base = 0; base < len; base += chunk, chunk += chunk < NL_CHUNK_MAX ? chunk : 0) {
+		size_t n = len - base < chunk ? len - base : chunk;
+		size_t cnt = nl_offsets(buf + base, n, off);
 
-		/* most lines of a big log end here, without a call */
-		if (!p->plain_scan && dmesg_noise(p, s, nl - s, e)) {
-			p->in_kmsg_record = 0;
-			p->line_no++;
-			p->stats.lines++;
-			s = nl + 1;
-			continue;
-		}
-		step = clean_line(p, s, nl - s, e, rest, rest_len);
-		if (step == CLEAN_STOP)
-			break;
-		s = nl + 1;
-		if (step == CLEAN_REST)
-			break;
+		for (size_t i = 0; i < cnt; i++)
+			if (!clean_one(p, &s, buf + base + off[i], e, rest, rest_len))
+				return s - buf;
 	}
 	return s - buf;
 }

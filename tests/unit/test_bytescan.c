@@ -15,14 +15,16 @@
 #define bytes_eq16	portable_eq16
 #define bytes_eq32	portable_eq32
 #define bytes_eq64	portable_eq64
-#define next_nl		portable_next_nl
+#define nl_block	portable_nl_block
+#define nl_offsets	portable_nl_offsets
 #include "bytescan.h"
 #undef zero_bytes
 #undef bytes_eq8
 #undef bytes_eq16
 #undef bytes_eq32
 #undef bytes_eq64
-#undef next_nl
+#undef nl_block
+#undef nl_offsets
 
 static uint64_t by_loop(const char *p, int n, char c)
 {
@@ -64,23 +66,37 @@ static void test_masks(void **state)
 	}
 }
 
-/* next_nl() against memchr() from every offset to every end near it */
-static void test_next_nl(void **state)
+/* the '\n' of buf[0, n) one by one */
+static size_t offsets_by_loop(const char *buf, size_t n, uint16_t *off)
 {
-	static char buf[1024];
+	size_t cnt = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (buf[i] == '\n')
+			off[cnt++] = i;
+	return cnt;
+}
+
+/* nl_offsets() against a loop, from every offset for every length up to 300 */
+static void test_nl_offsets(void **state)
+{
+	static char buf[1024 + 300];
+	uint16_t want[300 + NL_SLACK], got[300 + NL_SLACK];
 	uint32_t x = 777;
 
-	/* lines of 0 to 300 bytes: some end in the first mask, some in the second, some past both */
+	/* lines of every length, and runs of newlines: 0, 1, 2 and more in a block */
 	for (size_t i = 0; i < sizeof(buf); i++) {
 		x = x * 1103515245 + 12345;
-		buf[i] = (x >> 16) % (i < 512 ? 40 : 300) ? (char)(x >> 8) | 1 : '\n';
+		buf[i] = (x >> 16) % (i < 512 ? 3 : i < 900 ? 40 : 300) ? (char)(x >> 8) | 1 : '\n';
 	}
-	for (size_t off = 0; off < sizeof(buf); off++)
-		for (size_t end = off; end <= sizeof(buf) && end <= off + 400; end++) {
-			const char *want = memchr(buf + off, '\n', end - off);
+	for (size_t from = 0; from < 1024; from++)
+		for (size_t n = 0; n <= 300; n++) {
+			size_t cnt = offsets_by_loop(buf + from, n, want);
 
-			assert_ptr_equal(next_nl(buf + off, buf + end), want);
-			assert_ptr_equal(portable_next_nl(buf + off, buf + end), want);
+			assert_int_equal(nl_offsets(buf + from, n, got), cnt);
+			assert_memory_equal(got, want, cnt * sizeof(*got));
+			assert_int_equal(portable_nl_offsets(buf + from, n, got), cnt);
+			assert_memory_equal(got, want, cnt * sizeof(*got));
 		}
 }
 
@@ -88,7 +104,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_masks),
-		cmocka_unit_test(test_next_nl),
+		cmocka_unit_test(test_nl_offsets),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
