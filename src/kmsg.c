@@ -508,9 +508,11 @@ static inline bool is_bdf(const char *s)
  * shape is much cheaper than searching every line for "AER".  The first
  * blank is found from one mask when 32 bytes from s can be read (up to
  * readable, which may lie past the message's end e): a loop over a word of
- * varying length mispredicts its end on nearly every line.
+ * varying length mispredicts its end on nearly every line.  Inlined even
+ * where it is used twice: a call per line in the clean loop cost ~2 %.
  */
-static inline const char *pci_blank(const char *s, const char *e, const char *readable)
+static inline __attribute__((always_inline)) const char *
+pci_blank(const char *s, const char *e, const char *readable)
 {
 	const char *q = s, *lim = e - 13;	/* q[13] is the ':' */
 
