@@ -69,6 +69,9 @@ struct kmsg_parser {
 	int pending_lines;	/* lines left before it is abandoned */
 	int n_dw;
 	struct smmu_event pev;
+	/* an event sent at once; zero past its first ev_dirty bytes */
+	struct smmu_event ev;
+	size_t ev_dirty;
 	struct kmsg_stats stats;
 	int n_samples;
 	struct kmsg_sample samples[KMSG_SAMPLES];

@@ -8,15 +8,16 @@
  */
 #include <string.h>
 
+#include "capture.h"
 #include "decode.h"
 #include "drvmsg.h"
 #include "kmsg_int.h"
 
-static void ev_init(struct kmsg_parser *p, struct smmu_event *ev, int type,
+/* the header of an event: ev is zero */
+static void ev_fill(struct kmsg_parser *p, struct smmu_event *ev, int type,
 		    const struct msg *m)
 {
 	kmsg_ts_resolve((struct kmsg_ts *)m->ts);
-	memset(ev, 0, sizeof(*ev));
 	ev->hdr.type = type;
 	ev->hdr.size = sizeof(*ev);
 	ev->hdr.flags = m->flags | m->ts->flags;
@@ -26,6 +27,29 @@ static void ev_init(struct kmsg_parser *p, struct smmu_event *ev, int type,
 	ev->hdr.seq = m->ts->line ? m->ts->line : p->line_no;
 	if (m->dev)
 		copy_name(ev->hdr.smmu, sizeof(ev->hdr.smmu), m->dev, m->dev_len);
+}
+
+static void ev_init(struct kmsg_parser *p, struct smmu_event *ev, int type,
+		    const struct msg *m)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev_fill(p, ev, type, m);
+}
+
+/*
+ * The parser's own event, for one that is sent at once: zero but for what
+ * the last one wrote (its header and union member), which is all that is
+ * cleared, where a whole event is 944 bytes.  The callback sees it fully
+ * defined, as a zeroed one written over.
+ */
+static struct smmu_event *ev_new(struct kmsg_parser *p, int type, const struct msg *m)
+{
+	size_t n = smmu_event_size(type);
+
+	memset(&p->ev, 0, p->ev_dirty);
+	p->ev_dirty = n ? n : sizeof(p->ev);
+	ev_fill(p, &p->ev, type, m);
+	return &p->ev;
 }
 
 /* a new message ends whatever multi-line message was being assembled */
@@ -365,25 +389,25 @@ static enum kmsg_res sent(struct kmsg_parser *p, const struct drv_match *dm,
 
 static enum kmsg_res b_simple(struct kmsg_parser *p, struct msg *m, int type)
 {
-	struct smmu_event ev;
+	struct smmu_event *ev;
 
 	if (probing(m))
 		return KMSG_OK;
-	ev_init(p, &ev, type, m);
-	emit(p, &ev);
+	ev = ev_new(p, type, m);
+	emit(p, ev);
 	return KMSG_OK;
 }
 
 static enum kmsg_res b_gerror_bit(struct kmsg_parser *p, struct msg *m, unsigned int bit)
 {
-	struct smmu_event ev;
+	struct smmu_event *ev;
 
 	if (probing(m))
 		return KMSG_OK;
-	ev_init(p, &ev, SMMU_EV_GERROR, m);
-	ev.gerror.active = 1u << bit;
-	ev.gerror.bit = bit;
-	emit(p, &ev);
+	ev = ev_new(p, SMMU_EV_GERROR, m);
+	ev->gerror.active = 1u << bit;
+	ev->gerror.bit = bit;
+	emit(p, ev);
 	return KMSG_OK;
 }
 
@@ -408,7 +432,7 @@ static enum kmsg_res b_cmdq_error(struct kmsg_parser *p, struct msg *m,
 				  const struct drv_match *dm)
 {
 	const struct drv_val *cons = &dm->val[0], *txt = &dm->val[1];
-	struct smmu_event ev;
+	struct smmu_event *ev;
 	int ce = -1;
 
 	if (txt->have) {
@@ -420,33 +444,33 @@ static enum kmsg_res b_cmdq_error(struct kmsg_parser *p, struct msg *m,
 		m->unclean = true;
 	if (probing(m))
 		return KMSG_OK;
-	ev_init(p, &ev, SMMU_EV_CMDQ_ERROR, m);
-	ev.cmdq_error.cons = pos_or_unknown(cons);
+	ev = ev_new(p, SMMU_EV_CMDQ_ERROR, m);
+	ev->cmdq_error.cons = pos_or_unknown(cons);
 	/* the text wins: CONS may be printed with the error bits cleared */
 	if (ce >= 0)
-		ev.cmdq_error.cerror = ce;
+		ev->cmdq_error.cerror = ce;
 	else if (cons->have && smmu_cons_cerror(cons->v))
-		ev.cmdq_error.cerror = smmu_cons_cerror(cons->v);
+		ev->cmdq_error.cerror = smmu_cons_cerror(cons->v);
 	else
-		ev.cmdq_error.cerror = 0x7f;	/* "Unknown" */
-	return sent(p, dm, &ev);
+		ev->cmdq_error.cerror = 0x7f;	/* "Unknown" */
+	return sent(p, dm, ev);
 }
 
 static enum kmsg_res b_sync_timeout(struct kmsg_parser *p, struct msg *m,
 				    const struct drv_match *dm)
 {
-	struct smmu_event ev;
+	struct smmu_event *ev;
 
 	if (probing(m))
 		return KMSG_OK;
-	ev_init(p, &ev, SMMU_EV_SYNC_TIMEOUT, m);
-	ev.sync_timeout.prod = pos_or_unknown(&dm->val[0]);
+	ev = ev_new(p, SMMU_EV_SYNC_TIMEOUT, m);
+	ev->sync_timeout.prod = pos_or_unknown(&dm->val[0]);
 	if (dm->val[1].have && dm->val[2].have) {
-		ev.sync_timeout.hwprod = dm->val[1].v;
-		ev.sync_timeout.hwcons = dm->val[2].v;
-		ev.sync_timeout.have_hw = 1;
+		ev->sync_timeout.hwprod = dm->val[1].v;
+		ev->sync_timeout.hwcons = dm->val[2].v;
+		ev->sync_timeout.have_hw = 1;
 	}
-	return sent(p, dm, &ev);
+	return sent(p, dm, ev);
 }
 
 /* 4.2 to 5.3: "CMD_SYNC timeout" and nothing else, MSI or polled */
@@ -454,7 +478,7 @@ static enum kmsg_res b_sync_timeout_bare(struct kmsg_parser *p, struct msg *m,
 					 const struct drv_match *dm)
 {
 	struct cur rest = { m->body.p + dm->used, m->body.e };
-	struct smmu_event ev;
+	struct smmu_event *ev;
 	bool elided;
 
 	skip_sp(&rest);
@@ -468,37 +492,37 @@ static enum kmsg_res b_sync_timeout_bare(struct kmsg_parser *p, struct msg *m,
 	m->unclean = elided;
 	if (probing(m))
 		return KMSG_OK;
-	ev_init(p, &ev, SMMU_EV_SYNC_TIMEOUT, m);
-	ev.sync_timeout.prod = SMMU_NO_POS;
-	ev.sync_timeout.no_pos = !elided;
+	ev = ev_new(p, SMMU_EV_SYNC_TIMEOUT, m);
+	ev->sync_timeout.prod = SMMU_NO_POS;
+	ev->sync_timeout.no_pos = !elided;
 	if (elided)
 		p->stats.malformed++;
-	emit(p, &ev);
+	emit(p, ev);
 	return KMSG_OK;
 }
 
 static enum kmsg_res b_atc_sync_fail(struct kmsg_parser *p, struct msg *m,
 				     const struct drv_match *dm)
 {
-	struct smmu_event ev;
+	struct smmu_event *ev;
 
 	if (probing(m))
 		return KMSG_OK;
-	ev_init(p, &ev, SMMU_EV_ATC_SYNC_FAIL, m);
-	ev.atc_sync_fail.prod = pos_or_unknown(&dm->val[0]);
-	return sent(p, dm, &ev);
+	ev = ev_new(p, SMMU_EV_ATC_SYNC_FAIL, m);
+	ev->atc_sync_fail.prod = pos_or_unknown(&dm->val[0]);
+	return sent(p, dm, ev);
 }
 
 static enum kmsg_res b_gerror(struct kmsg_parser *p, struct msg *m, const struct drv_match *dm)
 {
-	struct smmu_event ev;
+	struct smmu_event *ev;
 
 	if (probing(m))
 		return KMSG_OK;
-	ev_init(p, &ev, SMMU_EV_GERROR, m);
-	ev.gerror.active = dm->val[0].have ? (uint32_t)dm->val[0].v : 0;
-	ev.gerror.bit = 0xff;
-	return sent(p, dm, &ev);
+	ev = ev_new(p, SMMU_EV_GERROR, m);
+	ev->gerror.active = dm->val[0].have ? (uint32_t)dm->val[0].v : 0;
+	ev->gerror.bit = 0xff;
+	return sent(p, dm, ev);
 }
 
 /* the start of a multi-line message; dwords may follow on the same line */
@@ -608,7 +632,7 @@ static enum kmsg_res b_allocated(struct kmsg_parser *p, struct msg *m,
 {
 	static const char *const queues[] = { "cmdq", "evtq", "priq" };
 	const struct drv_val *n = &dm->val[0], *q = &dm->val[1];
-	struct smmu_event ev;
+	struct smmu_event *ev;
 	int shift, kind = -1;
 
 	for (int i = 0; i < 3; i++) {
@@ -622,11 +646,11 @@ static enum kmsg_res b_allocated(struct kmsg_parser *p, struct msg *m,
 		return kmsg_unrecognized(p, m, dm->msg->fmt);
 	if (probing(m))
 		return KMSG_OK;
-	ev_init(p, &ev, SMMU_EV_QUEUE_INFO, m);
-	ev.queue_info.queue = kind;
-	ev.queue_info.entries = n->v;
-	ev.queue_info.max_n_shift = shift;
-	emit(p, &ev);
+	ev = ev_new(p, SMMU_EV_QUEUE_INFO, m);
+	ev->queue_info.queue = kind;
+	ev->queue_info.entries = n->v;
+	ev->queue_info.max_n_shift = shift;
+	emit(p, ev);
 	return KMSG_OK;
 }
 
@@ -634,17 +658,17 @@ static enum kmsg_res b_features(struct kmsg_parser *p, struct msg *m, const stru
 {
 	bool with_ias = dm->msg->id == DRV_FEATURES;
 	const struct drv_val *v = dm->val + (with_ias ? 1 : 0);
-	struct smmu_event ev;
+	struct smmu_event *ev;
 
 	if (!v[0].have || !v[1].have)
 		return kmsg_unrecognized(p, m, dm->msg->fmt);
 	if (probing(m))
 		return KMSG_OK;
-	ev_init(p, &ev, SMMU_EV_FEATURES, m);
-	ev.features.ias = with_ias && dm->val[0].have ? dm->val[0].v : 0;
-	ev.features.oas = v[0].v;
-	ev.features.features = v[1].v;
-	emit(p, &ev);
+	ev = ev_new(p, SMMU_EV_FEATURES, m);
+	ev->features.ias = with_ias && dm->val[0].have ? dm->val[0].v : 0;
+	ev->features.oas = v[0].v;
+	ev->features.features = v[1].v;
+	emit(p, ev);
 	return KMSG_OK;
 }
 
@@ -728,7 +752,7 @@ enum kmsg_res kmsg_body(struct kmsg_parser *p, struct msg *m, bool smmu)
 
 static bool aer_body(struct kmsg_parser *p, struct msg *m, struct cur c)
 {
-	struct smmu_event ev;
+	struct smmu_event *ev;
 	const char *src;
 	bool aer = lit(&c, "AER:");
 
@@ -742,12 +766,12 @@ static bool aer_body(struct kmsg_parser *p, struct msg *m, struct cur c)
 	if (STARTS(&c, "[14] CmpltTO")) {
 		if (probing(m))
 			return true;
-		ev_init(p, &ev, SMMU_EV_AER, m);
-		ev.hdr.smmu[0] = '\0';
-		copy_name(ev.aer.dev, sizeof(ev.aer.dev), m->dev, m->dev_len);
-		ev.aer.cmplto = 1;
-		ev.aer.uncorrectable = 1;
-		emit(p, &ev);
+		ev = ev_new(p, SMMU_EV_AER, m);
+		ev->hdr.smmu[0] = '\0';
+		copy_name(ev->aer.dev, sizeof(ev->aer.dev), m->dev, m->dev_len);
+		ev->aer.cmplto = 1;
+		ev->aer.uncorrectable = 1;
+		emit(p, ev);
 		return true;
 	}
 	/* "AER: ... error received: <BDF>" or "AER: ... error message received from <BDF>" */
@@ -767,11 +791,11 @@ static bool aer_body(struct kmsg_parser *p, struct msg *m, struct cur c)
 		return false;
 	if (probing(m))
 		return true;
-	ev_init(p, &ev, SMMU_EV_AER, m);
-	ev.hdr.smmu[0] = '\0';
-	copy_name(ev.aer.dev, sizeof(ev.aer.dev), src, c.e - src);
-	ev.aer.uncorrectable = memmem(c.p, c.e - c.p, "Uncorrected", 11) != NULL;
-	emit(p, &ev);
+	ev = ev_new(p, SMMU_EV_AER, m);
+	ev->hdr.smmu[0] = '\0';
+	copy_name(ev->aer.dev, sizeof(ev->aer.dev), src, c.e - src);
+	ev->aer.uncorrectable = memmem(c.p, c.e - c.p, "Uncorrected", 11) != NULL;
+	emit(p, ev);
 	return true;
 }
 
@@ -782,7 +806,7 @@ static bool aer_body(struct kmsg_parser *p, struct msg *m, struct cur c)
 static enum kmsg_res cmdqv_error(struct kmsg_parser *p, struct msg *m)
 {
 	const struct drv_msg *fmt = drv_msg_get(DRV_CMDQV_ERROR);
-	struct smmu_event ev;
+	struct smmu_event *ev;
 	struct drv_match dm;
 
 	switch (drv_match_one(fmt, m->body.p, cur_len(&m->body), &dm)) {
@@ -800,19 +824,19 @@ static enum kmsg_res cmdqv_error(struct kmsg_parser *p, struct msg *m)
 	m->used = m->body.p - m->start + dm.used;
 	if (probing(m))
 		return KMSG_OK;
-	ev_init(p, &ev, SMMU_EV_CMDQV_ERROR, m);
+	ev = ev_new(p, SMMU_EV_CMDQV_ERROR, m);
 	if (dm.val[0].have) {
-		ev.cmdqv.vintf_map = dm.val[0].v;
-		ev.cmdqv.have = 1;
+		ev->cmdqv.vintf_map = dm.val[0].v;
+		ev->cmdqv.have = 1;
 	}
 	/* printed from CMDQ_ERR_MAP(3) down to (0) */
 	for (int i = 0; i < 4; i++) {
 		if (!dm.val[1 + i].have)
 			continue;
-		ev.cmdqv.vcmdq_map[3 - i] = dm.val[1 + i].v;
-		ev.cmdqv.have |= 1u << (4 - i);
+		ev->cmdqv.vcmdq_map[3 - i] = dm.val[1 + i].v;
+		ev->cmdqv.have |= 1u << (4 - i);
 	}
-	return sent(p, &dm, &ev);
+	return sent(p, &dm, ev);
 }
 
 enum kmsg_res kmsg_other_driver(struct kmsg_parser *p, struct msg *m)
@@ -828,7 +852,7 @@ enum kmsg_res kmsg_other_driver(struct kmsg_parser *p, struct msg *m)
 enum kmsg_res kmsg_suppressed(struct kmsg_parser *p, struct msg *m)
 {
 	struct cur c = m->body;
-	struct smmu_event ev;
+	struct smmu_event *ev;
 	const char *f = c.p, *colon;
 	uint64_t n;
 
@@ -850,9 +874,9 @@ enum kmsg_res kmsg_suppressed(struct kmsg_parser *p, struct msg *m)
 	m->used = c.p - m->start;
 	if (probing(m))
 		return KMSG_OK;
-	ev_init(p, &ev, SMMU_EV_SUPPRESSED, m);
-	ev.suppressed.count = n > 0xffffffffu ? 0xffffffffu : n;
-	copy_name(ev.suppressed.func, sizeof(ev.suppressed.func), f, colon - f);
-	emit(p, &ev);
+	ev = ev_new(p, SMMU_EV_SUPPRESSED, m);
+	ev->suppressed.count = n > 0xffffffffu ? 0xffffffffu : n;
+	copy_name(ev->suppressed.func, sizeof(ev->suppressed.func), f, colon - f);
+	emit(p, ev);
 	return KMSG_OK;
 }

@@ -11,6 +11,7 @@
 #include <dirent.h>
 
 #include "testutil.h"
+#include "capture.h"
 #include "corpus.h"
 
 struct run {
@@ -20,10 +21,25 @@ struct run {
 	struct intake ik;
 };
 
+/*
+ * The parser reuses one event and clears only what the last one wrote: an
+ * event past its header and union member must still read zero, as a
+ * freshly zeroed one would.
+ */
+static void assert_tail_zero(const struct smmu_event *ev)
+{
+	size_t n = smmu_event_size(ev->hdr.type);
+	const unsigned char *b = (const unsigned char *)ev;
+
+	for (size_t i = n ? n : sizeof(*ev); i < sizeof(*ev); i++)
+		assert_int_equal(b[i], 0);
+}
+
 static void collect(void *ctx, const struct smmu_event *ev)
 {
 	struct run *r = ctx;
 
+	assert_tail_zero(ev);
 	if (r->n == r->cap) {
 		r->cap = r->cap ? 2 * r->cap : 64;
 		r->ev = realloc(r->ev, r->cap * sizeof(*r->ev));
