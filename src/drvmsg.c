@@ -477,6 +477,12 @@ static uint8_t first_two[65536 / 8];	/* the first two bytes of a message, as a b
 /* per entry, what every match needs first: where the first literal run ends, conversions */
 static uint16_t anchor_of[N_MSGS];
 static uint8_t n_val_of[N_MSGS];
+/*
+ * per entry, how much of the text before its anchor a walk takes one byte
+ * for one byte when the text repeats it exactly: no '%' ("%%" reads "%"),
+ * no tab, no blank at its end (a blank there takes every blank after it)
+ */
+static uint16_t exact_of[N_MSGS];
 
 static void index_catalogue(void)
 {
@@ -491,6 +497,11 @@ static void index_catalogue(void)
 		if (anchor - msgs[i].fmt >= 2 && *anchor == '%' && !memcmp(anchor - 2, "0x", 2))
 			anchor -= 2;	/* the "0x" of a value is the value's */
 		anchor_of[i] = anchor - msgs[i].fmt;
+		exact_of[i] = strcspn(msgs[i].fmt, "%\t");
+		if (exact_of[i] > anchor_of[i])
+			exact_of[i] = anchor_of[i];
+		while (exact_of[i] && msgs[i].fmt[exact_of[i] - 1] == ' ')
+			exact_of[i]--;
 		for (const char *q = msgs[i].fmt; *q; q++)
 			if (*q == '%' && q[1] != '%')
 				n_val_of[i]++;
@@ -525,6 +536,11 @@ enum drv_match_st drv_match_one(const struct drv_msg *msg, const char *s, size_t
 	for (int k = 0; k < DRV_MAX_VALS; k++)
 		m->val[k].have = m->val[k].mangled = false;
 	st.anchor = msg->fmt + anchor_of[i];
+	/* before the anchor no elision is looked for: equal text walks straight through */
+	if (!drv_bytewise_walk && exact_of[i] <= n && !memcmp(s, msg->fmt, exact_of[i])) {
+		st.p += exact_of[i];
+		st.f += exact_of[i];
+	}
 	m->st = walk(&st);
 	m->used = st.p - s;
 	return m->st;

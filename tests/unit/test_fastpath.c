@@ -545,6 +545,86 @@ static void test_buffer_edges(void **state)
 	}
 }
 
+/* one format against one text, the walk's fast steps on and off */
+static void walk_both(const struct drv_msg *msg, const char *t, size_t n)
+{
+	struct drv_match a, b;
+
+	/* a %s value leaves v alone: both start alike */
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	drv_bytewise_walk = true;
+	drv_match_one(msg, t, n, &a);
+	drv_bytewise_walk = false;
+	drv_match_one(msg, t, n, &b);
+	assert_int_equal(a.st, b.st);
+	assert_int_equal(a.used, b.used);
+	assert_int_equal(a.elided, b.elided);
+	assert_int_equal(a.mangled, b.mangled);
+	for (int k = 0; k < a.n_val; k++) {
+		assert_int_equal(a.val[k].have, b.val[k].have);
+		if (!a.val[k].have)
+			continue;
+		assert_int_equal(a.val[k].v, b.val[k].v);
+		assert_ptr_equal(a.val[k].s, b.val[k].s);
+		assert_int_equal(a.val[k].n, b.val[k].n);
+	}
+}
+
+/*
+ * Every catalogue format against its own text and near forms of it: cut at
+ * every length, one blank doubled or made a tab, one byte changed, values
+ * in place of its conversions.  The walk's exact-prefix skip and its
+ * literal runs must read them all as the byte-wise walk does.
+ */
+static void test_walk_edits(void **state)
+{
+	static const char *const vals[] = { "", "0x0300002f", "1", "?", "  7", "0X1f" };
+
+	for (int id = DRV_NONE + 1; id < DRV_MSG_MAX; id++) {
+		const struct drv_msg *msg = drv_msg_get(id);
+		char t[512], u[512];
+		size_t n, un;
+
+		assert_non_null(msg);
+		n = strlen(msg->fmt);
+		assert_true(n < sizeof(t) / 2);
+		for (size_t v = 0; v < sizeof(vals) / sizeof(vals[0]); v++) {
+			/* each conversion "%..." up to its letter replaced by vals[v] */
+			un = 0;
+			for (const char *f = msg->fmt; *f; f++) {
+				if (*f == '%' && f[1] != '%') {
+					f += strcspn(f, "diuxXsplc");
+					un += sprintf(u + un, "%s", vals[v]);
+				} else {
+					u[un++] = *f;
+				}
+			}
+			walk_both(msg, u, un);
+		}
+		memcpy(t, msg->fmt, n);
+		for (size_t i = 0; i <= n; i++)
+			walk_both(msg, t, i);
+		for (size_t i = 0; i < n; i++) {
+			if (msg->fmt[i] == ' ' || msg->fmt[i] == '\t') {
+				memcpy(u, t, i);
+				u[i] = ' ';
+				memcpy(u + i + 1, t + i, n - i);
+				walk_both(msg, u, n + 1);
+				u[i] = '\t';
+				walk_both(msg, u, n + 1);
+				u[i] = msg->fmt[i] == ' ' ? '\t' : ' ';
+				memcpy(u + i + 1, t + i + 1, n - i - 1);
+				walk_both(msg, u, n);
+			}
+			memcpy(u, t, n);
+			u[i] = u[i] == 'z' ? 'y' : 'z';
+			walk_both(msg, u, n);
+		}
+	}
+	drv_bytewise_walk = false;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -556,6 +636,7 @@ int main(void)
 		cmocka_unit_test(test_record_then_noise),
 		cmocka_unit_test(test_fast_path_taken),
 		cmocka_unit_test(test_buffer_edges),
+		cmocka_unit_test(test_walk_edits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
