@@ -155,6 +155,8 @@ void engine_free(struct engine *e)
 		inc_free(e->open[i]);
 	for (int i = 0; i < e->n_held; i++)
 		inc_free(e->held[i]);
+	for (int i = 0; i < e->n_spare; i++)
+		inc_free(e->spare[i]);
 	free(e->issues);
 	registry_free(e);
 	free(e->sets);

@@ -30,6 +30,7 @@
 #define OPEN_RECS	32
 #define MAX_SETS	1024
 #define SMMU_RECENT	2
+#define SPARE_INCS	8	/* closed incidents kept for reuse (open.c) */
 /* registries with no bound in engine_opts */
 #define ENGINE_MAX_QUEUES	1024
 #define ENGINE_MAX_FUNCS	256
@@ -224,6 +225,8 @@ struct engine {
 	int n_open;
 	struct open_inc *held[MAX_OPEN];	/* settled, waiting for older ones (id order) */
 	int n_held;
+	struct open_inc *spare[SPARE_INCS];	/* emitted, kept for inc_new() */
+	int n_spare;
 	/*
 	 * The open incidents a new CMDQ error line can retry or supersede
 	 * (their own line came, none after it on their SMMU), and those whose
@@ -331,6 +334,7 @@ void inc_cons_seen(struct engine *e, struct open_inc *oi);
 void inc_superseded(struct engine *e, int cur_err_idx);
 void inc_closing(struct engine *e, struct open_inc *oi);
 void inc_free(struct open_inc *oi);
+void inc_release(struct engine *e, struct open_inc *oi);
 
 /* join.c */
 struct suspect *suspect_add(struct incident *inc, bool have_sid, uint32_t sid,

@@ -40,6 +40,26 @@ static void oset_del(struct open_set *s, const struct open_inc *oi)
 		}
 }
 
+/*
+ * Incidents open and close at the rate of error lines, and an open_inc
+ * (2.9 KB) is past malloc's per-thread cache: one emitted lately costs
+ * only its clearing.  Its recs[] goes along, as join.c's malloc() left it
+ * (read only below n_recs).
+ */
+static struct open_inc *inc_alloc(struct engine *e)
+{
+	struct issue_entry *recs;
+	struct open_inc *oi;
+
+	if (!e->n_spare)
+		return calloc(1, sizeof(*oi));
+	oi = e->spare[--e->n_spare];
+	recs = oi->recs;
+	memset(oi, 0, sizeof(*oi));
+	oi->recs = recs;
+	return oi;
+}
+
 struct incident *inc_new(struct engine *e, enum incident_kind kind,
 				const struct smmu_event *ev)
 {
@@ -51,7 +71,7 @@ struct incident *inc_new(struct engine *e, enum incident_kind kind,
 		inc_settle(e, 0);
 	/* after settling: accounting may take another SMMU's slot */
 	s = smmu_get(e, ev->hdr.smmu);
-	oi = calloc(1, sizeof(*oi));
+	oi = inc_alloc(e);
 	if (!oi)
 		return NULL;
 	inc = &oi->inc;
@@ -135,4 +155,13 @@ void inc_free(struct open_inc *oi)
 		return;
 	free(oi->recs);
 	free(oi);
+}
+
+/* an emitted incident: kept for the next inc_new() while there is room */
+void inc_release(struct engine *e, struct open_inc *oi)
+{
+	if (oi && e->n_spare < SPARE_INCS)
+		e->spare[e->n_spare++] = oi;
+	else
+		inc_free(oi);
 }

@@ -90,7 +90,7 @@ static void emit(struct engine *e)
 	e->n_held--;
 	if (e->fn)
 		e->fn(e->ctx, &oi->inc);
-	inc_free(oi);
+	inc_release(e, oi);
 }
 
 /*
