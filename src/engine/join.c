@@ -465,7 +465,7 @@ static void supersede(struct engine *e, const struct smmu_event *ev)
 	for (int i = 0; i < e->cur_err.n;) {
 		const struct incident *inc = &e->cur_err.oi[i]->inc;
 
-		if (inc->cons != ev->cmdq_error.cons && !strcmp(inc->smmu, ev->hdr.smmu))
+		if (inc->cons != ev->cmdq_error.cons && name_eq(inc->smmu, ev->hdr.smmu))
 			inc_superseded(e, i);
 		else
 			i++;

@@ -137,8 +137,8 @@ void verdicts(struct engine *e)
 			const struct set_entry *se = &e->sets[s];
 
 			for (int k = 0; k < se->n; k++)
-				if (!strcmp(e->devs[se->dev[k]].st.smmu, st->smmu) &&
-				    !strcmp(e->devs[se->dev[k]].st.host, st->host)) {
+				if (name_eq(e->devs[se->dev[k]].st.smmu, st->smmu) &&
+				    name_eq(e->devs[se->dev[k]].st.host, st->host)) {
 					n += se->count;
 					break;
 				}

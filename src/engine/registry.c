@@ -195,7 +195,7 @@ static bool same_host(const char *a, const char *b)
 static bool smmu_eq(const struct engine *e, int idx, const void *key)
 {
 	return same_host(e->smmus[idx].info.host, e->host) &&
-	       !strncmp(e->smmus[idx].info.name, key, SMMU_NAME_LEN);
+	       name_eq(e->smmus[idx].info.name, key);
 }
 
 /*

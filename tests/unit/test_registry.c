@@ -10,6 +10,7 @@
 
 #define MAX_INC 1200
 #include "engine_run.h"
+#include "engine/internal.h"
 
 #define SEC 1000000000ULL
 
@@ -283,6 +284,40 @@ static void test_function_names(void **state)
 	run_free(r);
 }
 
+/*
+ * name_eq() against strncmp(.., SMMU_NAME_LEN): names of every length, one
+ * byte changed before, at or after the NUL, different bytes past it (an
+ * event's name is not cleared), none at all, bytes >= 0x80 and 0x01 in
+ * names and past them.
+ */
+static void test_name_eq_is_strncmp(void **state)
+{
+	static const unsigned char fill[] = { 0x00, 0x01, 0x7f, 0x80, 0xff, 'a' };
+	char a[SMMU_NAME_LEN], b[SMMU_NAME_LEN];
+	int n = 0, eq = 0;
+
+	(void)state;
+	for (int len = 0; len <= SMMU_NAME_LEN; len++)
+		for (int at = 0; at < SMMU_NAME_LEN; at++)
+			for (unsigned int f = 0; f < sizeof(fill); f++) {
+				for (int i = 0; i < SMMU_NAME_LEN; i++)
+					a[i] = i >= len ? (char)(0x80 + i) :
+					       (char)(i % 3 ? 'a' + (i * 7 + len) % 26 : 0x81 + i);
+				if (len < SMMU_NAME_LEN)
+					a[len] = '\0';
+				memcpy(b, a, sizeof(b));
+				for (int i = len + 1; i < SMMU_NAME_LEN; i++)
+					b[i] = (char)fill[(i + f) % sizeof(fill)];
+				b[at] = (char)fill[f];
+				assert_int_equal(name_eq(a, b), !strncmp(a, b, SMMU_NAME_LEN));
+				assert_int_equal(name_eq(b, a), !strncmp(b, a, SMMU_NAME_LEN));
+				eq += name_eq(a, b);
+				n++;
+			}
+	/* both outcomes were met, many times */
+	assert_true(eq > 1000 && n - eq > 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -294,6 +329,7 @@ int main(void)
 		cmocka_unit_test(test_devices_in_sets_kept),
 		cmocka_unit_test(test_device_refused_when_all_pinned),
 		cmocka_unit_test(test_function_names),
+		cmocka_unit_test(test_name_eq_is_strncmp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
