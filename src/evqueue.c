@@ -4,16 +4,24 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "capture.h"
 #include "evqueue.h"
 
-/* 256 events (240 KB) a hand-over: fewer wake-ups than cache misses; 8 bound the lag */
+/*
+ * 256 events a hand-over: fewer wake-ups than cache misses; 8 bound the
+ * lag.  A record takes only its type's bytes (smmu_event_size()), as in a
+ * capture: most are a tenth of the union, and every byte crosses between
+ * the cores' caches.
+ */
 #define EVQ_BATCH	256
 #define EVQ_RING	8
 
 struct evq_batch {
 	unsigned int n;
-	struct smmu_event ev[EVQ_BATCH];
+	size_t len;
+	unsigned char buf[EVQ_BATCH * sizeof(struct smmu_event)] __attribute__((aligned(8)));
 };
 
 struct evq {
@@ -27,8 +35,40 @@ struct evq {
 	struct evq_batch *fill;		/* the reader's batch: ring[head % EVQ_RING] */
 	evq_fn fn;
 	void *ctx;
+	struct smmu_event ev;		/* the consumer's: zero but where the last record was */
+	size_t ev_len;
 	struct evq_batch ring[EVQ_RING];
 };
+
+/* bytes a record of this event takes: its type's, the whole union for a type not known */
+static size_t rec_size(const struct smmu_event *ev)
+{
+	size_t size = smmu_event_size(ev->hdr.type);
+
+	return size ? size : sizeof(*ev);
+}
+
+/*
+ * Each record into one event, zero past its size as a capture's reader
+ * leaves it: only the bytes the previous one wrote there need clearing.
+ */
+static void replay_batch(struct evq *q, const struct evq_batch *b)
+{
+	struct smmu_event *ev = &q->ev;
+	size_t off = 0, size;
+
+	for (unsigned int i = 0; i < b->n; i++) {
+		memcpy(&ev->hdr, b->buf + off, sizeof(ev->hdr));
+		size = rec_size(ev);
+		memcpy((char *)ev + sizeof(ev->hdr), b->buf + off + sizeof(ev->hdr),
+		       size - sizeof(ev->hdr));
+		if (q->ev_len > size)
+			memset((char *)ev + size, 0, q->ev_len - size);
+		q->ev_len = size;
+		off += (size + 7) & ~(size_t)7;
+		q->fn(q->ctx, ev);
+	}
+}
 
 static void *consume(void *arg)
 {
@@ -44,8 +84,7 @@ static void *consume(void *arg)
 			break;
 		b = &q->ring[q->tail % EVQ_RING];
 		pthread_mutex_unlock(&q->mu);
-		for (unsigned int i = 0; i < b->n; i++)
-			q->fn(q->ctx, &b->ev[i]);
+		replay_batch(q, b);
 		pthread_mutex_lock(&q->mu);
 		q->tail++;
 		pthread_cond_signal(&q->consumed);
@@ -107,12 +146,17 @@ static void publish(struct evq *q)
 	pthread_mutex_unlock(&q->mu);
 	q->fill = &q->ring[q->head % EVQ_RING];
 	q->fill->n = 0;
+	q->fill->len = 0;
 }
 
 void evq_push(struct evq *q, const struct smmu_event *ev)
 {
-	q->fill->ev[q->fill->n++] = *ev;
-	if (q->fill->n == EVQ_BATCH)
+	struct evq_batch *b = q->fill;
+	size_t size = rec_size(ev);
+
+	memcpy(b->buf + b->len, ev, size);
+	b->len += (size + 7) & ~(size_t)7;
+	if (++b->n == EVQ_BATCH)
 		publish(q);
 }
 
