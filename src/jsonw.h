@@ -126,11 +126,15 @@ JW_INLINE void jw_key(struct jw *w, const char *key)
 	w->after_key = true;
 }
 
+/* most counters in a record are one digit: those without a call */
 JW_INLINE void jw_u64(struct jw *w, uint64_t v)
 {
 	if (jw_item_comma(w))
 		obuf_putc(w->o, ',');
-	obuf_u64(w->o, v);
+	if (v < 10)
+		obuf_putc(w->o, '0' + v);
+	else
+		obuf_u64(w->o, v);
 }
 
 JW_INLINE void jw_null(struct jw *w)

@@ -199,6 +199,30 @@ static void test_obuf_numbers(void **state)
 }
 
 
+/* jw_u64's own path for one digit and obuf_u64's for more, as printf prints them */
+static void test_jw_numbers(void **state)
+{
+	char want[4096], *p = want;
+	struct obuf o;
+	struct jw w;
+
+	obuf_init_mem(&o);
+	jw_init(&w, &o);
+	jw_arr(&w);
+	p += sprintf(p, "[");
+	for (uint64_t i = 0; i < 120; i++) {
+		uint64_t v = i < 60 ? i : i * i % 1009;
+
+		jw_u64(&w, v);
+		p += sprintf(p, "%s%llu", i ? "," : "", (unsigned long long)v);
+	}
+	jw_arr_end(&w);
+	sprintf(p, "]");
+	assert_string_equal(text(&o), want);
+	obuf_free(&o);
+}
+
+
 static void test_obuf_full_device(void **state)
 {
 	int fd = open("/dev/full", O_WRONLY | O_CLOEXEC);
@@ -336,6 +360,7 @@ int main(void)
 		cmocka_unit_test(test_jsonw_word_test),
 		cmocka_unit_test(test_jsonw_keys),
 		cmocka_unit_test(test_obuf_numbers),
+		cmocka_unit_test(test_jw_numbers),
 		cmocka_unit_test(test_obuf_full_device),
 		cmocka_unit_test(test_obuf_broken_pipe),
 		cmocka_unit_test(test_obuf_whole_records),
