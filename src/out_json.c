@@ -32,7 +32,11 @@ static void record_end(struct jw *w)
 	obuf_putc(w->o, '\n');
 }
 
-static void kv_time(struct jw *w, const char *tk, const char *mk, const struct evtime *t)
+/*
+ * The kv_ helpers are called with literal keys: inline, the key's length
+ * and escape test fold away as in jsonw.h's own helpers.
+ */
+JW_INLINE void kv_time(struct jw *w, const char *tk, const char *mk, const struct evtime *t)
 {
 	char buf[64];
 
@@ -50,8 +54,8 @@ static bool shift_known(uint32_t shift)
 }
 
 /* a bit set as the array of its bits' names; unknown bits are left out */
-static void kv_bits(struct jw *w, const char *k, uint32_t bits, unsigned int nbits,
-		    const char *(*name)(unsigned int))
+JW_INLINE void kv_bits(struct jw *w, const char *k, uint32_t bits, unsigned int nbits,
+		       const char *(*name)(unsigned int))
 {
 	jw_key(w, k);
 	jw_arr(w);
@@ -66,7 +70,7 @@ static void kv_evidence(struct jw *w, uint32_t evidence)
 	kv_bits(w, "evidence", evidence, EVD_KINDS, evidence_name);
 }
 
-static void kv_tristate(struct jw *w, const char *k, int v)
+JW_INLINE void kv_tristate(struct jw *w, const char *k, int v)
 {
 	jw_key(w, k);
 	if (v < 0)
@@ -268,7 +272,7 @@ static const char *const evt_classes[4] = {
 };
 
 /* an address: 64 bits that must not pass through a double */
-static void kv_hex_if(struct jw *w, const char *k, bool have, uint64_t v)
+JW_INLINE void kv_hex_if(struct jw *w, const char *k, bool have, uint64_t v)
 {
 	jw_key(w, k);
 	if (have)
