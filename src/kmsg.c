@@ -843,6 +843,9 @@ static enum clean_step clean_line(struct kmsg_parser *p, const char *s, size_t n
 	if (!mlen || decorated(msg, mlen))
 		return CLEAN_STOP;
 	p->line_no++;
+	/* a /dev/kmsg record's text was unescaped into p->rec: e is not its end */
+	if (msg + mlen != s + n)
+		e = msg + mlen;
 	if (p->plain_scan ? !worth_parsing(p, msg, msg + mlen, msg + mlen, 0) :
 			    clean_noise(p, msg, msg + mlen, e)) {
 		p->stats.lines++;
