@@ -93,7 +93,7 @@ struct drv_val {
 struct drv_match {
 	const struct drv_msg *msg;
 	enum drv_match_st st;
-	int n_val;		/* conversions in the format */
+	int n_val;		/* conversions in the format; val[] keeps the first DRV_MAX_VALS */
 	struct drv_val val[DRV_MAX_VALS];
 	size_t used;		/* bytes of text the format covered */
 	bool elided;		/* "..." / "…" stood for part of it */
