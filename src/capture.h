@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "events.h"
 
@@ -60,6 +61,27 @@ struct capture_meta {
 
 /* pure codec: no I/O, unit-tested */
 size_t smmu_event_size(uint16_t type);
+
+/* the bytes of an event of this type that can be non-zero: all of it for a type not known */
+static inline size_t smmu_event_extent(uint16_t type)
+{
+	size_t n = smmu_event_size(type);
+
+	return n ? n : sizeof(struct smmu_event);
+}
+
+/*
+ * One event used again and again, kept whole and zero past what its type
+ * fills (as a capture's reader gives it): only the bytes the last one
+ * wrote, *dirty, are cleared for the next, of this type.  Returns its
+ * extent, which is *dirty from here on.
+ */
+static inline size_t smmu_event_reuse(struct smmu_event *ev, size_t *dirty, uint16_t type)
+{
+	memset(ev, 0, *dirty);
+	*dirty = smmu_event_extent(type);
+	return *dirty;
+}
 int capture_encode_header(const struct capture_meta *m, char **buf, size_t *len);
 int capture_decode_header(const char *json, size_t len, struct capture_meta *m,
 			  char *err, size_t errlen);

@@ -35,38 +35,29 @@ struct evq {
 	struct evq_batch *fill;		/* the reader's batch: ring[head % EVQ_RING] */
 	evq_fn fn;
 	void *ctx;
-	struct smmu_event ev;		/* the consumer's: zero but where the last record was */
+	struct smmu_event ev;		/* the consumer's: zero past its first ev_len bytes */
 	size_t ev_len;
 	struct evq_batch ring[EVQ_RING];
 };
 
-/* bytes a record of this event takes: its type's, the whole union for a type not known */
-static size_t rec_size(const struct smmu_event *ev)
+/* records sit 8-byte aligned, each its type's extent (smmu_event_extent()) */
+static size_t rec_span(size_t size)
 {
-	size_t size = smmu_event_size(ev->hdr.type);
-
-	return size ? size : sizeof(*ev);
+	return (size + 7) & ~(size_t)7;
 }
 
-/*
- * Each record into one event, zero past its size as a capture's reader
- * leaves it: only the bytes the previous one wrote there need clearing.
- */
+/* each record into one event, zero past its size as a capture's reader leaves it */
 static void replay_batch(struct evq *q, const struct evq_batch *b)
 {
-	struct smmu_event *ev = &q->ev;
 	size_t off = 0, size;
+	uint16_t type;
 
 	for (unsigned int i = 0; i < b->n; i++) {
-		memcpy(&ev->hdr, b->buf + off, sizeof(ev->hdr));
-		size = rec_size(ev);
-		memcpy((char *)ev + sizeof(ev->hdr), b->buf + off + sizeof(ev->hdr),
-		       size - sizeof(ev->hdr));
-		if (q->ev_len > size)
-			memset((char *)ev + size, 0, q->ev_len - size);
-		q->ev_len = size;
-		off += (size + 7) & ~(size_t)7;
-		q->fn(q->ctx, ev);
+		memcpy(&type, b->buf + off + offsetof(struct smmu_ev_hdr, type), sizeof(type));
+		size = smmu_event_reuse(&q->ev, &q->ev_len, type);
+		memcpy(&q->ev, b->buf + off, size);
+		off += rec_span(size);
+		q->fn(q->ctx, &q->ev);
 	}
 }
 
@@ -152,10 +143,10 @@ static void publish(struct evq *q)
 void evq_push(struct evq *q, const struct smmu_event *ev)
 {
 	struct evq_batch *b = q->fill;
-	size_t size = rec_size(ev);
+	size_t size = smmu_event_extent(ev->hdr.type);
 
 	memcpy(b->buf + b->len, ev, size);
-	b->len += (size + 7) & ~(size_t)7;
+	b->len += rec_span(size);
 	if (++b->n == EVQ_BATCH)
 		publish(q);
 }

@@ -44,10 +44,7 @@ static void ev_init(struct kmsg_parser *p, struct smmu_event *ev, int type,
  */
 static struct smmu_event *ev_new(struct kmsg_parser *p, int type, const struct msg *m)
 {
-	size_t n = smmu_event_size(type);
-
-	memset(&p->ev, 0, p->ev_dirty);
-	p->ev_dirty = n ? n : sizeof(p->ev);
+	smmu_event_reuse(&p->ev, &p->ev_dirty, type);
 	ev_fill(p, &p->ev, type, m);
 	return &p->ev;
 }
