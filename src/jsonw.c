@@ -114,36 +114,6 @@ static void put_string(struct obuf *o, const char *s)
 	obuf_putc(o, '"');
 }
 
-/* an item that is a plain string: [,]"s" and, for a key, ':' */
-static void put_item_plain(struct jw *w, const char *s, size_t n, bool key)
-{
-	bool comma = jw_item_comma(w);
-	char *p = obuf_room(w->o, n + 4), *q = p;
-
-	if (!p)
-		return;
-	if (comma)
-		*q++ = ',';
-	*q++ = '"';
-	memcpy(q, s, n);
-	q += n;
-	*q++ = '"';
-	if (key)
-		*q++ = ':';
-	obuf_wrote(w->o, q - p);
-}
-
-void jw_key_plain(struct jw *w, const char *key, size_t n)
-{
-	put_item_plain(w, key, n, true);
-	w->after_key = true;
-}
-
-void jw_str_plain(struct jw *w, const char *s, size_t n)
-{
-	put_item_plain(w, s, n, false);
-}
-
 void jw_key_escaped(struct jw *w, const char *key)
 {
 	item(w);
@@ -163,7 +133,7 @@ void jw_str(struct jw *w, const char *s)
 	size_t n = strlen(s);
 
 	if (jw_plain(s, n))
-		put_item_plain(w, s, n, false);
+		jw_item_plain(w, s, n, false);
 	else
 		jw_str_escaped(w, s);
 }

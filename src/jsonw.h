@@ -32,9 +32,6 @@ void jw_obj(struct jw *w);
 void jw_obj_end(struct jw *w);
 void jw_arr(struct jw *w);
 void jw_arr_end(struct jw *w);
-/* n bytes that need no escape: an item written with one copy */
-void jw_key_plain(struct jw *w, const char *key, size_t n);
-void jw_str_plain(struct jw *w, const char *s, size_t n);
 /* the general case: UTF-8 sequences and escapes */
 void jw_key_escaped(struct jw *w, const char *key);
 void jw_str_escaped(struct jw *w, const char *s);
@@ -97,33 +94,41 @@ JW_INLINE bool jw_item_comma(struct jw *w)
 }
 
 /*
+ * An item of n bytes that need no escape, with one capacity check and one
+ * copy: [,]"s" and, for a key, ':'.  Dropped output still counts the item.
+ */
+JW_INLINE void jw_item_plain(struct jw *w, const char *s, size_t n, bool key)
+{
+	bool comma = jw_item_comma(w);
+	char *p = obuf_room(w->o, n + 4), *q = p;
+
+	if (p) {
+		if (comma)
+			*q++ = ',';
+		*q++ = '"';
+		memcpy(q, s, n);
+		q += n;
+		*q++ = '"';
+		if (key)
+			*q++ = ':';
+		obuf_wrote(w->o, q - p);
+	}
+	if (key)
+		w->after_key = true;
+}
+
+/*
  * A literal key's length and escape test fold away at compile time: what
  * is left is one capacity check and a few stores.
  */
 JW_INLINE void jw_key(struct jw *w, const char *key)
 {
 	size_t n = strlen(key);
-	char *p, *q;
 
-	if (!jw_plain(key, n)) {
+	if (jw_plain(key, n))
+		jw_item_plain(w, key, n, true);
+	else
 		jw_key_escaped(w, key);
-		return;
-	}
-	p = obuf_room(w->o, n + 4);
-	if (!p) {
-		jw_key_plain(w, key, n);	/* the output is being dropped */
-		return;
-	}
-	q = p;
-	if (jw_item_comma(w))
-		*q++ = ',';
-	*q++ = '"';
-	memcpy(q, key, n);
-	q += n;
-	*q++ = '"';
-	*q++ = ':';
-	obuf_wrote(w->o, q - p);
-	w->after_key = true;
 }
 
 /* most counters in a record are one digit: those without a call */
